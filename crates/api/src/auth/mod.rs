@@ -1,0 +1,260 @@
+//! Tag Auth: login, refresh, logout, password change, and the caller's own account.
+
+pub mod limits;
+pub mod password;
+pub mod scheme;
+pub mod tokens;
+
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::params::{FieldsQuery, XFields};
+use crate::resource::{AccountDoc, Masked, ReadResponse};
+use crate::state::AppState;
+use crate::tags::ApiTags;
+use chrono::Utc;
+use domain::Principal;
+use domain::query::Selection;
+use domain::resource::ACCOUNT;
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use scheme::Auth;
+use storage::sessions::{self, Rotation};
+use tokens::{family_key, jti_key, random_token};
+
+pub struct AuthApi;
+
+/// Credentials.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct LoginRequest {
+    /// Username or email address (case-insensitive).
+    #[oai(validator(max_length = 254))]
+    pub username: String,
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+}
+
+impl poem_openapi::types::Example for LoginRequest {
+    fn example() -> Self {
+        LoginRequest { username: "admin".into(), password: "admin".into() }
+    }
+}
+
+/// A new session.
+#[derive(Debug, Object)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Exchange at `POST /auth/refresh` for a new pair; single use.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The logged-in account (default fields).
+    pub account: Masked<AccountDoc>,
+}
+
+/// A rotated token pair.
+#[derive(Debug, Object)]
+pub struct TokenPair {
+    pub access_token: String,
+    /// The next refresh token; the one presented no longer works.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Object)]
+pub struct RefreshRequest {
+    /// The refresh token from login or the previous refresh.
+    #[oai(validator(max_length = 512))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Object)]
+pub struct PasswordChange {
+    #[oai(validator(max_length = 1024))]
+    pub current_password: String,
+    /// At least 8 characters, not the username.
+    #[oai(validator(max_length = 1024))]
+    pub new_password: String,
+}
+
+#[derive(ApiResponse)]
+pub enum LoginResult {
+    /// Logged in.
+    #[oai(status = 200)]
+    Ok(Json<LoginResponse>),
+}
+
+#[derive(ApiResponse)]
+pub enum RefreshResult {
+    /// A new token pair.
+    #[oai(status = 200)]
+    Ok(Json<TokenPair>),
+}
+
+#[derive(ApiResponse)]
+pub enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// The client address for rate limiting.
+fn client_address(state: &AppState, request: &Request) -> String {
+    if state.config.trust_forwarded_for
+        && let Some(first) = request.header("X-Forwarded-For").and_then(|h| h.split(',').next())
+    {
+        return first.trim().to_owned();
+    }
+    request.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Starts a session: a new refresh family and an access token.
+async fn start_session(state: &AppState, who: &Principal) -> ApiResult<(String, String, u64)> {
+    let family = random_token(16);
+    let refresh = random_token(32);
+    let expires = Utc::now() + state.config.refresh_ttl;
+    sessions::insert(&state.pool, who.account_id, &family, &refresh, expires).await?;
+    let (access, _) = state.tokens.issue(who, &family).map_err(|e| ApiError::internal(&e))?;
+    Ok((access, refresh, state.config.access_ttl.as_secs()))
+}
+
+#[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Log in
+    ///
+    /// Exchanges a username (or email) and password for an access token and a
+    /// refresh token. Repeated failures for one username or client address
+    /// are refused with 429 and `Retry-After`.
+    #[oai(path = "/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        body: Json<LoginRequest>,
+    ) -> ApiResult<LoginResult> {
+        let limiter = limits::LoginLimiter::new(&state, &body.username, &client_address(&state, request));
+        limiter.check().await?;
+        let account = storage::accounts::find_for_login(&state.pool, &body.username).await?;
+        let ok = password::verify(body.password.clone(), account.as_ref().map(|a| a.password_hash.clone())).await;
+        let Some(account) = account.filter(|_| ok) else {
+            limiter.failed().await;
+            return Err(ApiError::unauthorized("invalid username or password"));
+        };
+        limiter.succeeded().await;
+        if !account.active {
+            return Err(ApiError::forbidden("this account is inactive"));
+        }
+        let who = Principal { account_id: account.id, role: account.role(), distributor_id: account.distributor_id };
+        storage::accounts::record_login(&state.pool, account.id, Utc::now()).await?;
+        let (access_token, refresh_token, expires_in) = start_session(&state, &who).await?;
+        let me = storage::read::get(&state.pool, &who, &Selection::defaults(&ACCOUNT), account.id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        tracing::info!(account.id = account.id, "login");
+        Ok(LoginResult::Ok(Json(LoginResponse {
+            access_token,
+            refresh_token,
+            token_type: "Bearer".into(),
+            expires_in,
+            account: Masked::new(me.body),
+        })))
+    }
+
+    /// Refresh the session
+    ///
+    /// Exchanges a refresh token for a new pair. Each refresh token works
+    /// once: presenting one that was already used revokes the whole session
+    /// (every token descended from the same login).
+    #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
+    async fn refresh(&self, state: Data<&AppState>, body: Json<RefreshRequest>) -> ApiResult<RefreshResult> {
+        let next = random_token(32);
+        let expires = Utc::now() + state.config.refresh_ttl;
+        match sessions::rotate(&state.pool, &body.refresh_token, &next, expires).await? {
+            Rotation::Rotated { account_id, family } => {
+                let account = storage::accounts::credentials(&state.pool, account_id)
+                    .await?
+                    .filter(|a| a.active)
+                    .ok_or_else(|| ApiError::unauthorized("the account is inactive or gone"))?;
+                let who = Principal { account_id, role: account.role(), distributor_id: account.distributor_id };
+                let (access_token, _) = state.tokens.issue(&who, &family).map_err(|e| ApiError::internal(&e))?;
+                Ok(RefreshResult::Ok(Json(TokenPair {
+                    access_token,
+                    refresh_token: next,
+                    token_type: "Bearer".into(),
+                    expires_in: state.config.access_ttl.as_secs(),
+                })))
+            }
+            Rotation::Reused { family, account_id } => {
+                state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
+                tracing::warn!(account.id = account_id, "refresh token reuse: session revoked");
+                Err(ApiError::unauthorized("this refresh token was already used; the session has been revoked"))
+            }
+            Rotation::Invalid => Err(ApiError::unauthorized("the refresh token is not valid or has expired")),
+        }
+    }
+
+    /// Log out
+    ///
+    /// Revokes this access token and the session's refresh tokens.
+    #[oai(path = "/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, state: Data<&AppState>, auth: Auth) -> ApiResult<Done> {
+        let claims = &auth.0.claims;
+        let left = u64::try_from(claims.exp - Utc::now().timestamp()).unwrap_or(1);
+        state.cache.set_flag(&jti_key(&claims.jti), std::time::Duration::from_secs(left)).await?;
+        sessions::revoke_family(&state.pool, &claims.fam).await?;
+        state.cache.set_flag(&family_key(&claims.fam), state.config.access_ttl).await?;
+        Ok(Done::NoContent)
+    }
+
+    /// Change my password
+    ///
+    /// Needs the current password. Every other session of the account is
+    /// revoked; this one stays logged in.
+    #[oai(path = "/password", method = "put", operation_id = "change_password")]
+    async fn change_password(&self, state: Data<&AppState>, auth: Auth, body: Json<PasswordChange>) -> ApiResult<Done> {
+        let who = auth.principal();
+        let account =
+            storage::accounts::credentials(&state.pool, who.account_id).await?.ok_or_else(ApiError::not_found)?;
+        if !password::verify(body.current_password.clone(), Some(account.password_hash.clone())).await {
+            return Err(ApiError::unprocessable(vec![FieldError::new(
+                "current_password",
+                "mismatch",
+                "the current password is not correct",
+            )]));
+        }
+        validators::account::new_password(&body.new_password, &account.username).map_err(crate::error::from_issues)?;
+        let hash = password::hash(body.new_password.clone()).await.map_err(|e| ApiError::internal(&e))?;
+        let mut tx = state.pool.begin().await.map_err(storage::StorageError::from)?;
+        storage::accounts::set_password(&mut *tx, who.account_id, &hash).await?;
+        let revoked = sessions::revoke_account(&mut *tx, who.account_id, Some(&auth.0.claims.fam)).await?;
+        tx.commit().await.map_err(storage::StorageError::from)?;
+        for family in revoked {
+            state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
+        }
+        Ok(Done::NoContent)
+    }
+
+    /// My account
+    ///
+    /// The caller's own account, shaped by the X-Fields mask.
+    #[oai(path = "/me", method = "get", operation_id = "get_me")]
+    async fn me(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
+        #[oai(name = "If-None-Match")] if_none_match: poem_openapi::param::Header<Option<String>>,
+    ) -> ApiResult<ReadResponse<AccountDoc>> {
+        let who = auth.principal();
+        let selection = crate::params::selection(&x_fields, &fields, &ACCOUNT, who.role)?;
+        crate::organization::accounts::read(&state, who, &selection, who.account_id, if_none_match.0.as_deref()).await
+    }
+}

@@ -1,0 +1,284 @@
+//! The API's one error type, and RFC 9457 problem+json for every error.
+//!
+//! Handlers return `Result<_, ApiError>`; every variant is documented in the
+//! OpenAPI spec with `application/problem+json`. Errors raised outside the
+//! handlers (unknown route, wrong method, unparsable parameter, body too
+//! large, missing token) are rewritten into the same shape by
+//! [`crate::middleware`], so no plain-text error body ever leaves the server.
+
+use domain::principal::Denied;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+use storage::StorageError;
+use validators::query::{QueryError, QueryErrorKind};
+
+/// A problem detail (RFC 9457).
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem (`/problems/<slug>`).
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong in this request, in words.
+    pub detail: String,
+    /// The request id (also in the `X-Request-Id` header): quote it when reporting a problem.
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
+    /// Field-level errors of a 422 (and of some 400s).
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+impl poem_openapi::types::Example for Problem {
+    fn example() -> Problem {
+        Problem {
+            kind: "/problems/validation-failed".into(),
+            title: "Validation failed".into(),
+            status: 422,
+            detail: "1 field is invalid".into(),
+            request_id: Some("01HZX3J6Q2M7".into()),
+            errors: Some(vec![FieldError {
+                field: "new_password".into(),
+                code: "too_short".into(),
+                message: "must be at least 8 characters".into(),
+            }]),
+        }
+    }
+}
+
+/// One invalid field.
+#[derive(Debug, Clone, Object, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name (a JSON pointer-like path for nested fields, or a parameter name).
+    pub field: String,
+    /// A stable machine-readable code.
+    pub code: String,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), code: code.into(), message: message.into() }
+    }
+}
+
+tokio::task_local! {
+    /// The current request's id, set by the request middleware, so every
+    /// problem body can carry it without threading it through handlers.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request id, if running inside a request.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// The slug and title of each status this API uses.
+pub fn kind_of(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => ("bad-request", "Bad request"),
+        401 => ("unauthorized", "Unauthorized"),
+        403 => ("forbidden", "Forbidden"),
+        404 => ("not-found", "Not found"),
+        405 => ("method-not-allowed", "Method not allowed"),
+        406 => ("not-acceptable", "Not acceptable"),
+        409 => ("conflict", "Conflict"),
+        412 => ("precondition-failed", "Precondition failed"),
+        413 => ("payload-too-large", "Payload too large"),
+        415 => ("unsupported-media-type", "Unsupported media type"),
+        422 => ("validation-failed", "Validation failed"),
+        429 => ("too-many-requests", "Too many requests"),
+        503 => ("unavailable", "Service unavailable"),
+        s if s >= 500 => ("internal", "Internal server error"),
+        _ => ("bad-request", "Bad request"),
+    }
+}
+
+impl Problem {
+    pub fn new(status: u16, detail: impl Into<String>) -> Problem {
+        let (slug, title) = kind_of(status);
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.into(),
+            status,
+            detail: detail.into(),
+            request_id: current_request_id(),
+            errors: None,
+        }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {
+        self.errors = Some(errors);
+        self
+    }
+}
+
+/// Every error an operation can answer with.
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "bad_request")]
+pub enum ApiError {
+    /// Malformed input: JSON body, X-Fields mask, filter, sort, page or another parameter.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No token, or a bad, expired or revoked one.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>, #[oai(header = "WWW-Authenticate")] String),
+    /// The caller's role does not allow this, or a field it may not read was asked for.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// Absent, or not visible to the caller.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// A unique name is taken, or the same Idempotency-Key is still in flight.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// `If-Match` does not match the current version.
+    #[oai(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Json<Problem>),
+    /// Validation failed: the `errors` list names each field.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Rate limited: retry after the given number of seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
+    /// An unexpected error; the details are logged under the request id.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// The database or cache is unreachable.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
+}
+
+/// poem-openapi's parse errors (bad JSON, a parameter of the wrong type).
+fn bad_request(err: poem::Error) -> ApiError {
+    // A wrong Content-Type is 415 in the middleware; here everything is a 400.
+    ApiError::bad_request(err.to_string())
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::BadRequest(Json(Problem::new(400, detail)))
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::Unauthorized(Json(Problem::new(401, detail)), "Bearer".into())
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::Forbidden(Json(Problem::new(403, detail)))
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::NotFound(Json(Problem::new(404, "no such resource")))
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> ApiError {
+        ApiError::Conflict(Json(Problem::new(409, detail)))
+    }
+
+    pub fn precondition_failed() -> ApiError {
+        ApiError::PreconditionFailed(Json(Problem::new(
+            412,
+            "the resource changed since you read it (If-Match does not match its ETag); read it again",
+        )))
+    }
+
+    pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+        let n = errors.len();
+        let detail = if n == 1 { "1 field is invalid".to_owned() } else { format!("{n} fields are invalid") };
+        ApiError::Unprocessable(Json(Problem::new(422, detail).with_errors(errors)))
+    }
+
+    pub fn too_many_requests(retry_after: u64, detail: impl Into<String>) -> ApiError {
+        ApiError::TooManyRequests(Json(Problem::new(429, detail)), retry_after)
+    }
+
+    pub fn unavailable() -> ApiError {
+        ApiError::Unavailable(Json(Problem::new(503, "a backing service is unavailable; try again shortly")))
+    }
+
+    /// Logs the cause once, with the request id, and answers an opaque 500.
+    pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::Internal(Json(Problem::new(
+            500,
+            "an unexpected error occurred; quote the request id when reporting it",
+        )))
+    }
+
+    /// The problem body, for tests and the middleware.
+    pub fn problem(&self) -> &Problem {
+        match self {
+            ApiError::BadRequest(p)
+            | ApiError::Unauthorized(p, _)
+            | ApiError::Forbidden(p)
+            | ApiError::NotFound(p)
+            | ApiError::Conflict(p)
+            | ApiError::PreconditionFailed(p)
+            | ApiError::Unprocessable(p)
+            | ApiError::TooManyRequests(p, _)
+            | ApiError::Internal(p)
+            | ApiError::Unavailable(p) => &p.0,
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::NotFound => ApiError::not_found(),
+            StorageError::Conflict { constraint } => {
+                ApiError::conflict(format!("a unique value is already taken ({constraint})"))
+            }
+            StorageError::Invalid { constraint } => ApiError::unprocessable(vec![FieldError::new(
+                constraint.clone(),
+                "constraint",
+                format!("the database refused the value ({constraint})"),
+            )]),
+            StorageError::BadCursor(msg) => ApiError::BadRequest(Json(
+                Problem::new(400, msg.clone()).with_errors(vec![FieldError::new("cursor", "invalid", msg)]),
+            )),
+            StorageError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "backing service unavailable");
+                ApiError::unavailable()
+            }
+            StorageError::Database(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(err: QueryError) -> Self {
+        let field = FieldError::new(err.param, "invalid", err.message.clone());
+        let problem = match err.kind {
+            QueryErrorKind::BadRequest => Problem::new(400, err.message),
+            QueryErrorKind::Forbidden => Problem::new(403, err.message),
+        }
+        .with_errors(vec![field]);
+        match err.kind {
+            QueryErrorKind::BadRequest => ApiError::BadRequest(Json(problem)),
+            QueryErrorKind::Forbidden => ApiError::Forbidden(Json(problem)),
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Forbidden => ApiError::forbidden("your role does not allow this"),
+            Denied::Hidden => ApiError::not_found(),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Field issues from the validators crate as a 422.
+pub fn from_issues(issues: Vec<validators::FieldIssue>) -> ApiError {
+    ApiError::unprocessable(issues.into_iter().map(|i| FieldError::new(i.field, i.code, i.message)).collect())
+}

@@ -1,0 +1,53 @@
+//! The HTTP API: poem-openapi namespaces composed over storage.
+//!
+//! [`app`] is the whole service (API, docs, spec, operational endpoints)
+//! behind the request middleware; the server binary and the tests both call
+//! it, so what is tested is what runs.
+
+// `ApiError` carries its problem body inline so every variant documents its
+// schema in the spec; errors are the cold path, so their size costs nothing
+// that matters.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+pub mod error;
+pub mod middleware;
+pub mod minor;
+pub mod ops;
+pub mod organization;
+pub mod params;
+pub mod resource;
+pub mod state;
+pub mod tags;
+
+pub use state::{ApiConfig, AppState};
+
+use poem::{Endpoint, EndpointExt, Route};
+use poem_openapi::OpenApiService;
+
+type Apis = (ops::OpsApi, auth::AuthApi, organization::accounts::AccountsApi, minor::MinorApi);
+
+/// The OpenAPI service (also used by `promostore openapi` to print the spec).
+pub fn openapi() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (ops::OpsApi, auth::AuthApi, organization::accounts::AccountsApi, minor::MinorApi),
+        "promostore",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .summary("Company stores for branded promotional products")
+    .description(include_str!("../API.md"))
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> impl Endpoint {
+    let api = openapi();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let max_body_bytes = state.config.max_body_bytes;
+    Route::new()
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .data(state)
+        .with(middleware::Observe { max_body_bytes })
+}

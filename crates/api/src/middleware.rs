@@ -1,0 +1,151 @@
+//! The outermost layer of every request: a request id, a tracing span, metrics,
+//! the body-size bound, and the rewrite of any error that is not yet
+//! problem+json (poem's own 404/405/parse errors) into RFC 9457 form.
+
+use crate::error::{Problem, REQUEST_ID};
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
+use poem_openapi::OperationId;
+use std::time::Instant;
+use tokio::io::AsyncReadExt;
+use tracing::Instrument;
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The middleware; `max_body_bytes` bounds request bodies.
+pub struct Observe {
+    pub max_body_bytes: usize,
+}
+
+impl<E: Endpoint> Middleware<E> for Observe {
+    type Output = ObserveEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        ObserveEndpoint { inner, max_body_bytes: self.max_body_bytes }
+    }
+}
+
+pub struct ObserveEndpoint<E> {
+    inner: E,
+    max_body_bytes: usize,
+}
+
+/// A client-supplied request id is kept when it is short and plain, so ids
+/// can be followed across services; anything else is replaced.
+fn request_id(req: &Request) -> String {
+    req.header("X-Request-Id")
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+}
+
+impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let id = request_id(&req);
+        let method = req.method().to_string();
+        let span = tracing::info_span!(
+            "request",
+            request_id = %id,
+            method = %method,
+            path = %req.uri().path(),
+            operation = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let start = Instant::now();
+        let limit = self.max_body_bytes;
+        let work = async {
+            let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+            if declared.is_some_and(|n| n > limit) {
+                return problem_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("the request body is larger than {limit} bytes"),
+                );
+            }
+            if declared.is_none() {
+                // A chunked body without Content-Length: read at most the limit.
+                let body = req.take_body().into_async_read().take(limit as u64 + 1);
+                req.set_body(Body::from_async_read(body));
+            }
+            let resp = match self.inner.call(req).await {
+                Ok(resp) => resp.into_response(),
+                Err(err) => err.into_response(),
+            };
+            normalize(resp).await
+        };
+        let mut resp = REQUEST_ID.scope(id.clone(), work.instrument(span.clone())).await;
+
+        let operation = resp.data::<OperationId>().map_or("unmatched", |o| o.0);
+        let status = resp.status().as_u16();
+        let elapsed = start.elapsed();
+        span.record("operation", operation);
+        span.record("status", status);
+        span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+        span.in_scope(|| {
+            if status >= 500 {
+                tracing::error!("request failed");
+            } else {
+                tracing::info!("request finished");
+            }
+        });
+        let labels = [("operation", operation.to_owned()), ("method", method), ("status", status.to_string())];
+        metrics::counter!("http_requests_total", &labels).increment(1);
+        metrics::histogram!("http_request_duration_seconds", &labels[..1]).record(elapsed.as_secs_f64());
+
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        Ok(resp)
+    }
+}
+
+fn problem_response(status: StatusCode, detail: &str) -> Response {
+    let problem = Problem::new(status.as_u16(), detail);
+    let body = serde_json::json!({
+        "type": problem.kind,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+        "request_id": problem.request_id,
+    });
+    let mut resp = Response::builder().status(status).content_type(PROBLEM_JSON).body(body.to_string());
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    resp
+}
+
+/// Rewrites an error response that is not problem+json into one, keeping its
+/// status and, for 4xx, its message as the detail. 5xx bodies are logged,
+/// never shown.
+async fn normalize(resp: Response) -> Response {
+    let status = resp.status();
+    if status.as_u16() < 400 || resp.content_type().is_some_and(|ct| ct.starts_with(PROBLEM_JSON)) {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = body.into_string().await.unwrap_or_default();
+    let detail = if status.is_server_error() {
+        tracing::error!(body = %text, "internal error");
+        "an unexpected error occurred; quote the request id when reporting it".to_owned()
+    } else if status == StatusCode::NOT_FOUND && (text.is_empty() || text == "not found") {
+        "no such route or resource".to_owned()
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        text
+    };
+    let mut out = problem_response(status, &detail);
+    // Keep the original's data (the operation id) and informative headers.
+    *out.extensions_mut() = parts.extensions;
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,3 @@
+//! Tag Organization: distributors, accounts, campaigns, members and locations.
+
+pub mod accounts;

@@ -1,0 +1,66 @@
+//! What every handler can reach: the pool, the cache, and the auth settings.
+
+use crate::auth::tokens::TokenIssuer;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use std::time::Duration;
+use storage::{Cache, CursorKey, PgPool};
+
+/// Settings the API needs (the server crate fills them from its config).
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// HS256 signing secret for access tokens (also keys the cursor HMAC).
+    pub jwt_secret: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// Failed logins allowed per username or client address in one window.
+    pub login_max_failures: i64,
+    pub login_window: Duration,
+    /// Request bodies above this are refused with 413.
+    pub max_body_bytes: usize,
+    /// Honour `X-Forwarded-For` for the client address (behind a trusted proxy only).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            jwt_secret: "promostore-development-secret-change-me".into(),
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+            max_body_bytes: 1024 * 1024,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Shared state, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub pool: PgPool,
+    pub cache: Cache,
+    pub config: ApiConfig,
+    pub tokens: TokenIssuer,
+    pub cursors: CursorKey,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, cache: Cache, config: ApiConfig, metrics: Option<PrometheusHandle>) -> AppState {
+        let tokens = TokenIssuer::new(config.jwt_secret.as_bytes(), config.access_ttl);
+        let cursors = CursorKey::derive(config.jwt_secret.as_bytes());
+        AppState(Arc::new(Inner { pool, cache, config, tokens, cursors, metrics }))
+    }
+}

@@ -1,0 +1,22 @@
+//! promostore's domain: the types and rules every other crate agrees on.
+//!
+//! Nothing here does I/O: no SQL, no HTTP, no async. Storage, the API and the
+//! seeders all read the same definitions, so a rule changes in one place.
+//!
+//! - [`role`]: the fixed, ordered roles and their levels.
+//! - [`principal`]: who is asking, and the scope rules that follow from it.
+//! - [`resource`]: the resource descriptors (fields, types, who may read them,
+//!   relations) that drive X-Fields masks, filters, sorting and the OpenAPI schemas.
+//! - [`query`]: the checked form of a list request (selection, filter, sort, page).
+//! - [`money`]: exact decimal amounts.
+//! - [`password`]: argon2id hashes.
+
+pub mod money;
+pub mod password;
+pub mod principal;
+pub mod query;
+pub mod resource;
+pub mod role;
+
+pub use principal::Principal;
+pub use role::Role;

@@ -1,0 +1,293 @@
+//! The subcommands.
+
+use crate::config::{Common, Environment, Redacted, Serve};
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use domain::Role;
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+use storage::{Cache, PgPool};
+
+#[derive(Subcommand, Default, Clone, Copy)]
+pub enum MigrateAction {
+    /// Apply pending migrations (the default).
+    #[default]
+    Apply,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Subcommand)]
+pub enum AccountAction {
+    /// Create an account; the password is read from a prompt, or from stdin with --password-stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The distributor's name or id (every role but super_admin needs one).
+        #[arg(long)]
+        distributor: Option<String>,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Delete an account and its sessions.
+    Delete {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set an account's password and revoke its sessions.
+    SetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DbAction {
+    /// Drop every table and apply the migrations again (development only).
+    Reset {
+        /// Confirm: this deletes all data.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse::<Role>().map_err(|e| e.to_string())
+}
+
+/// Connects to the database named in the settings, creating it when missing.
+async fn pool(common: &Common) -> anyhow::Result<PgPool> {
+    let url = &common.database_url;
+    storage::db::ensure_database(url).await.with_context(|| format!("cannot reach PostgreSQL at {}", Redacted(url)))?;
+    let config = storage::db::PoolConfig { max_connections: common.database_max_connections, ..Default::default() };
+    storage::db::connect(url, &config).await.with_context(|| format!("cannot connect to {}", Redacted(url)))
+}
+
+async fn cache(common: &Common) -> anyhow::Result<Cache> {
+    match &common.redis_url {
+        Some(url) => Cache::redis(url, &common.cache_prefix)
+            .await
+            .with_context(|| format!("cannot reach Redis at {}", Redacted(url))),
+        None => {
+            tracing::info!(
+                "REDIS_URL not set: cache, token denylist and rate limits are in-process (single instance only)"
+            );
+            Ok(Cache::local(&common.cache_prefix))
+        }
+    }
+}
+
+pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
+    let secret = serve.secret(common.env)?;
+    if serve.jwt_secret.is_none() {
+        tracing::warn!("JWT_SECRET not set: using the development secret");
+    }
+    let listener_addr: std::net::SocketAddr =
+        serve.bind.parse().with_context(|| format!("BIND `{}` is not an address like 127.0.0.1:8080", serve.bind))?;
+    let pool = pool(common).await?;
+    if serve.migrate {
+        storage::db::migrate(&pool).await.context("migrations failed")?;
+    }
+    let mut demo = false;
+    if serve.seed_if_empty {
+        if common.env == Environment::Production {
+            bail!("--seed-if-empty loads demo logins and is refused when PROMOSTORE_ENV=production");
+        }
+        if storage::accounts::count(&pool).await? == 0 {
+            seeders::minimal(&pool).await.context("seeding demo data failed")?;
+            tracing::info!("seeded demo data");
+        }
+        demo = true;
+    }
+    let cache = cache(common).await?;
+    let metrics = crate::telemetry::init_metrics().context("metrics recorder")?;
+    let config = api::ApiConfig {
+        jwt_secret: secret,
+        access_ttl: Duration::from_secs(serve.access_token_ttl),
+        refresh_ttl: Duration::from_secs(serve.refresh_token_ttl),
+        login_max_failures: serve.login_max_failures,
+        login_window: Duration::from_secs(serve.login_window),
+        max_body_bytes: serve.max_body_bytes,
+        trust_forwarded_for: serve.trust_forwarded_for,
+    };
+    let state = api::AppState::new(pool.clone(), cache, config, Some(metrics));
+    let app = api::app(state);
+    let acceptor = poem::listener::TcpListener::bind(listener_addr);
+    let base = format!("http://{listener_addr}");
+    tracing::info!(address = %base, "listening");
+    eprintln!("\n  promostore is serving on {base}\n  API docs:  {base}/docs\n  OpenAPI:   {base}/openapi.json");
+    if demo {
+        let (user, password) = seeders::DEMO_ADMIN;
+        eprintln!("  demo login (development only): {user} / {password}\n");
+    }
+    poem::Server::new(acceptor)
+        .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(serve.shutdown_timeout)))
+        .await
+        .context("server error")?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then get the shutdown timeout to finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub async fn migrate(common: &Common, action: MigrateAction) -> anyhow::Result<()> {
+    let pool = pool(common).await?;
+    match action {
+        MigrateAction::Apply => {
+            storage::db::migrate(&pool).await?;
+            println!("migrations applied");
+        }
+        MigrateAction::Status => {
+            for (version, description, applied) in storage::db::migration_status(&pool).await? {
+                println!("{version:>4}  {}  {description}", if applied { "applied" } else { "pending" });
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn seed(common: &Common) -> anyhow::Result<()> {
+    let pool = pool(common).await?;
+    storage::db::migrate(&pool).await?;
+    let seeded = seeders::minimal(&pool).await?;
+    println!("seeded {} distributors and {} accounts", seeded.distributors, seeded.accounts);
+    Ok(())
+}
+
+/// Reads a password: from stdin when asked (or when stdin is not a terminal), else a hidden prompt twice.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    let password = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("reading the password from stdin")?;
+        text.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Again: ")?;
+        if first != second {
+            bail!("the passwords do not match");
+        }
+        first
+    };
+    Ok(password)
+}
+
+fn check_password(password: &str, username: &str) -> anyhow::Result<()> {
+    validators::account::new_password(password, username).map_err(|issues| {
+        anyhow::anyhow!(issues.iter().map(|i| format!("password {}", i.message)).collect::<Vec<_>>().join("; "))
+    })
+}
+
+pub async fn account(common: &Common, action: AccountAction) -> anyhow::Result<()> {
+    let pool = pool(common).await?;
+    match action {
+        AccountAction::Create { username, email, role, distributor, first_name, last_name, password_stdin } => {
+            let distributor_id = match (&distributor, role) {
+                (None, Role::SuperAdmin) => None,
+                (Some(_), Role::SuperAdmin) => {
+                    bail!("super_admin accounts belong to no distributor; drop --distributor")
+                }
+                (None, _) => bail!("--distributor is required for role {role}"),
+                (Some(d), _) => Some(match d.parse::<i64>() {
+                    Ok(id) => id,
+                    Err(_) => storage::distributors::id_by_name(&pool, d)
+                        .await?
+                        .with_context(|| format!("no distributor named `{d}`"))?,
+                }),
+            };
+            let password = read_password(password_stdin)?;
+            check_password(&password, &username)?;
+            let password_hash = domain::password::hash(&password).map_err(anyhow::Error::msg)?;
+            let id = storage::accounts::create(
+                &pool,
+                &storage::accounts::NewAccount {
+                    username: &username,
+                    email: &email,
+                    first_name: &first_name,
+                    last_name: &last_name,
+                    password_hash: &password_hash,
+                    role,
+                    distributor_id,
+                    reports_enabled: false,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                storage::StorageError::Conflict { .. } => anyhow::anyhow!("username or email is already taken"),
+                storage::StorageError::Invalid { constraint } => anyhow::anyhow!("invalid account ({constraint})"),
+                other => other.into(),
+            })?;
+            println!("created account {username} (id {id})");
+        }
+        AccountAction::Delete { username } => {
+            let id = storage::accounts::id_by_username(&pool, &username)
+                .await?
+                .with_context(|| format!("no account `{username}`"))?;
+            storage::accounts::delete(&pool, id).await?;
+            println!("deleted account {username}");
+        }
+        AccountAction::SetPassword { username, password_stdin } => {
+            let id = storage::accounts::id_by_username(&pool, &username)
+                .await?
+                .with_context(|| format!("no account `{username}`"))?;
+            let password = read_password(password_stdin)?;
+            check_password(&password, &username)?;
+            let hash = domain::password::hash(&password).map_err(anyhow::Error::msg)?;
+            let mut tx = pool.begin().await?;
+            storage::accounts::set_password(&mut *tx, id, &hash).await?;
+            storage::sessions::revoke_account(&mut *tx, id, None).await?;
+            tx.commit().await?;
+            println!("password set for {username}; its sessions are revoked");
+        }
+    }
+    Ok(())
+}
+
+pub async fn db(common: &Common, action: DbAction) -> anyhow::Result<()> {
+    match action {
+        DbAction::Reset { yes } => {
+            if common.env == Environment::Production {
+                bail!("db reset is refused when PROMOSTORE_ENV=production");
+            }
+            if !yes {
+                bail!("db reset deletes all data; run again with --yes");
+            }
+            let pool = pool(common).await?;
+            storage::db::reset(&pool).await?;
+            println!("database reset: all tables dropped and migrations applied");
+        }
+    }
+    Ok(())
+}

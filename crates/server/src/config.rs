@@ -1,0 +1,134 @@
+//! Configuration: environment variables (and `.env`), overridable by flags.
+//! Every setting has a default that works on a developer machine; production
+//! refuses the development-only defaults.
+
+use clap::{Args, ValueEnum};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Settings shared by every command.
+#[derive(Clone, Args)]
+pub struct Common {
+    /// `development` allows demo data and the default secret; `production` requires JWT_SECRET.
+    #[arg(long, env = "PROMOSTORE_ENV", value_enum, default_value = "development", global = true)]
+    pub env: Environment,
+    /// PostgreSQL URL; the database is created when missing.
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/promostore", global = true)]
+    pub database_url: String,
+    /// Most connections in the pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub database_max_connections: u32,
+    /// Redis URL for the shared cache, token denylist and rate limits; without it they are in-process.
+    #[arg(long, env = "REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so deployments can share a Redis.
+    #[arg(long, env = "CACHE_PREFIX", default_value = "promostore:", global = true)]
+    pub cache_prefix: String,
+    /// Log format; defaults to `pretty` in development and `json` in production.
+    #[arg(long, env = "LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// Hides the password of a URL in logs and `--help` output.
+pub struct Redacted<'a>(pub &'a str);
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let creds = &self.0[scheme + 3..at];
+                match creds.split_once(':') {
+                    Some((user, _)) => write!(f, "{}{user}:***{}", &self.0[..scheme + 3], &self.0[at..]),
+                    None => f.write_str(self.0),
+                }
+            }
+            _ => f.write_str(self.0),
+        }
+    }
+}
+
+impl fmt::Debug for Common {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Common")
+            .field("env", &self.env)
+            .field("database_url", &Redacted(&self.database_url).to_string())
+            .field("redis_url", &self.redis_url.as_deref().map(|u| Redacted(u).to_string()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// `serve` settings.
+#[derive(Clone, Args)]
+pub struct Serve {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Apply pending migrations before serving.
+    #[arg(long, env = "MIGRATE_ON_START")]
+    pub migrate: bool,
+    /// Load the demo data when the database has no accounts (development only).
+    #[arg(long)]
+    pub seed_if_empty: bool,
+    /// Secret for signing access tokens (HS256) and cursors; at least 32 bytes, required in production.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL", default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub access_token_ttl: u64,
+    /// Refresh-token lifetime in seconds.
+    #[arg(long, env = "REFRESH_TOKEN_TTL", default_value_t = 2_592_000, value_parser = clap::value_parser!(u64).range(60..))]
+    pub refresh_token_ttl: u64,
+    /// Failed logins per username (four times as many per client address) before 429.
+    #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..))]
+    pub login_max_failures: i64,
+    /// The window of the failed-login count, in seconds.
+    #[arg(long, env = "LOGIN_WINDOW", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_window: u64,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
+}
+
+/// The development-only signing secret.
+pub const DEV_SECRET: &str = "promostore-development-secret-do-not-use-in-production";
+
+impl Serve {
+    /// The signing secret, or one clear error line.
+    pub fn secret(&self, env: Environment) -> anyhow::Result<String> {
+        match (&self.jwt_secret, env) {
+            (Some(s), _) if s.len() >= 32 => Ok(s.clone()),
+            (Some(_), _) => anyhow::bail!("JWT_SECRET must be at least 32 bytes"),
+            (None, Environment::Development) => Ok(DEV_SECRET.to_owned()),
+            (None, Environment::Production) => anyhow::bail!("JWT_SECRET is required when PROMOSTORE_ENV=production"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(Redacted("postgres://u:secret@h:5432/db").to_string(), "postgres://u:***@h:5432/db");
+        assert_eq!(Redacted("postgres://u@h/db").to_string(), "postgres://u@h/db");
+        assert_eq!(Redacted("redis://127.0.0.1:6379").to_string(), "redis://127.0.0.1:6379");
+    }
+}

@@ -1,0 +1,206 @@
+//! The shared cache: Redis when configured, an in-process map otherwise.
+//!
+//! It holds short-lived, expiring state that several `serve` processes must
+//! agree on: the access-token denylist and the login rate-limit counters. With
+//! Redis every process sees the same state; without it the same features work
+//! for a single process. The backends are a closed set, so this is an enum
+//! rather than a trait object: one mechanism, no dynamic dispatch.
+
+use crate::error::{Result, StorageError};
+use moka::Expiry;
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use std::time::{Duration, Instant};
+
+/// The cache handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Cache {
+    backend: Backend,
+    /// Namespaces every key, so several deployments (or parallel tests) can
+    /// share one Redis.
+    prefix: String,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Redis(ConnectionManager),
+    Local(moka::future::Cache<String, Entry>),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    count: i64,
+    expires_at: Instant,
+}
+
+/// Each entry lives until its own `expires_at`.
+struct PerEntry;
+
+impl Expiry<String, Entry> for PerEntry {
+    fn expire_after_create(&self, _: &String, value: &Entry, now: Instant) -> Option<Duration> {
+        Some(value.expires_at.saturating_duration_since(now))
+    }
+
+    fn expire_after_update(&self, _: &String, value: &Entry, now: Instant, _: Option<Duration>) -> Option<Duration> {
+        Some(value.expires_at.saturating_duration_since(now))
+    }
+}
+
+fn unavailable(err: redis::RedisError) -> StorageError {
+    StorageError::Unavailable(format!("redis: {err}"))
+}
+
+impl Cache {
+    /// Connects to Redis; fails when it cannot be reached, so a wrong
+    /// `REDIS_URL` is noticed at start-up, not on the first login.
+    pub async fn redis(url: &str, prefix: &str) -> Result<Cache> {
+        let client = redis::Client::open(url).map_err(unavailable)?;
+        let manager = ConnectionManager::new(client).await.map_err(unavailable)?;
+        let cache = Cache { backend: Backend::Redis(manager), prefix: prefix.to_owned() };
+        cache.ping().await?;
+        Ok(cache)
+    }
+
+    /// The in-process fallback (single instance only).
+    pub fn local(prefix: &str) -> Cache {
+        let map = moka::future::Cache::builder().max_capacity(1_000_000).expire_after(PerEntry).build();
+        Cache { backend: Backend::Local(map), prefix: prefix.to_owned() }
+    }
+
+    /// `"redis"` or `"in-process"`, for logs and `/ready`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Redis(_) => "redis",
+            Backend::Local(_) => "in-process",
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{}", self.prefix, key)
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let _: String = redis::cmd("PING").query_async(&mut conn).await.map_err(unavailable)?;
+                Ok(())
+            }
+            Backend::Local(_) => Ok(()),
+        }
+    }
+
+    /// Sets `key` for `ttl` (a denylist entry).
+    pub async fn set_flag(&self, key: &str, ttl: Duration) -> Result<()> {
+        let key = self.key(key);
+        let ttl = ttl.max(Duration::from_secs(1));
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let _: () = conn.set_ex(key, 1, ttl.as_secs()).await.map_err(unavailable)?;
+            }
+            Backend::Local(map) => {
+                map.insert(key, Entry { count: 1, expires_at: Instant::now() + ttl }).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any of `keys` is set: one round trip for a token's `jti` and family.
+    pub async fn any_set(&self, keys: &[&str]) -> Result<bool> {
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let n: i64 = conn.exists(keys).await.map_err(unavailable)?;
+                Ok(n > 0)
+            }
+            Backend::Local(map) => {
+                for key in &keys {
+                    if map.get(key).await.is_some() {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Adds one to the counter `key`, which expires `window` after its first
+    /// increment (a fixed window). Returns the new count and the seconds left.
+    pub async fn incr_window(&self, key: &str, window: Duration) -> Result<(i64, u64)> {
+        let key = self.key(key);
+        let window = window.max(Duration::from_secs(1));
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let (count, _, ttl): (i64, i64, i64) = redis::pipe()
+                    .atomic()
+                    .incr(&key, 1)
+                    .cmd("EXPIRE")
+                    .arg(&key)
+                    .arg(window.as_secs())
+                    .arg("NX")
+                    .ttl(&key)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(unavailable)?;
+                Ok((count, u64::try_from(ttl).unwrap_or(window.as_secs())))
+            }
+            Backend::Local(map) => {
+                let now = Instant::now();
+                let entry = map
+                    .entry(key)
+                    .and_upsert_with(|old| {
+                        let next = match old.map(|e| e.into_value()) {
+                            Some(e) if e.expires_at > now => Entry { count: e.count + 1, ..e },
+                            _ => Entry { count: 1, expires_at: now + window },
+                        };
+                        std::future::ready(next)
+                    })
+                    .await
+                    .into_value();
+                Ok((entry.count, seconds_left(entry.expires_at, now)))
+            }
+        }
+    }
+
+    /// The counter `key` and its seconds left, if it is set.
+    pub async fn counter(&self, key: &str) -> Result<Option<(i64, u64)>> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let (count, ttl): (Option<i64>, i64) =
+                    redis::pipe().get(&key).ttl(&key).query_async(&mut conn).await.map_err(unavailable)?;
+                Ok(count.map(|c| (c, u64::try_from(ttl).unwrap_or(1))))
+            }
+            Backend::Local(map) => {
+                let now = Instant::now();
+                Ok(map
+                    .get(&key)
+                    .await
+                    .filter(|e| e.expires_at > now)
+                    .map(|e| (e.count, seconds_left(e.expires_at, now))))
+            }
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let _: i64 = conn.del(key).await.map_err(unavailable)?;
+            }
+            Backend::Local(map) => map.invalidate(&key).await,
+        }
+        Ok(())
+    }
+}
+
+/// Whole seconds left, rounded up so `Retry-After` is never 0 while blocked.
+fn seconds_left(expires_at: Instant, now: Instant) -> u64 {
+    let left = expires_at.saturating_duration_since(now);
+    left.as_secs() + u64::from(left.subsec_nanos() > 0)
+}

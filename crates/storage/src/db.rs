@@ -1,0 +1,75 @@
+//! Connecting to PostgreSQL.
+
+use crate::error::Result;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool, Postgres};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Creates the database named in `url` when it does not exist yet, so a new
+/// developer's `make run` needs nothing but a reachable server.
+pub async fn ensure_database(url: &str) -> Result<()> {
+    if !Postgres::database_exists(url).await? {
+        Postgres::create_database(url).await?;
+        tracing::info!("created database");
+    }
+    Ok(())
+}
+
+/// Opens a pool. Sessions run in UTC so timestamps never depend on the server's zone.
+pub async fn connect(url: &str, config: &PoolConfig) -> Result<PgPool> {
+    let options = PgConnectOptions::from_str(url)?
+        .options([("timezone", "UTC")])
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    let pool = PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+/// Applies pending migrations.
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    crate::MIGRATOR.run(pool).await.map_err(|e| crate::StorageError::Unavailable(e.to_string()))
+}
+
+/// One line per known migration: version, description, applied or pending.
+pub async fn migration_status(pool: &PgPool) -> Result<Vec<(i64, String, bool)>> {
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .or_else(|e| match e {
+            // No migrations table yet: nothing applied.
+            sqlx::Error::Database(ref db) if db.code().as_deref() == Some("42P01") => Ok(Vec::new()),
+            other => Err(other),
+        })?;
+    Ok(crate::MIGRATOR.iter().map(|m| (m.version, m.description.to_string(), applied.contains(&m.version))).collect())
+}
+
+/// Whether the database is reachable (for `/ready`).
+pub async fn ping(pool: &PgPool) -> Result<()> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
+/// Drops every table of the `public` schema and migrates again (development only).
+pub async fn reset(pool: &PgPool) -> Result<()> {
+    sqlx::query("DROP SCHEMA public CASCADE").execute(pool).await?;
+    sqlx::query("CREATE SCHEMA public").execute(pool).await?;
+    migrate(pool).await
+}

@@ -1,0 +1,28 @@
+//! Storage: PostgreSQL (the system of record) and the cache (Redis, or an
+//! in-process fallback), behind functions that own every SQL string.
+//!
+//! - [`db`]: connecting, creating the database, migrations.
+//! - [`cache`]: the shared key-value cache (token denylist, rate limits).
+//! - [`schema`]: how each resource descriptor maps onto tables and columns, and
+//!   which rows each caller may see.
+//! - [`read`]: the compiler from a checked list request (mask, filter, sort,
+//!   page) to SQL, with batched relation loading.
+//! - one module per aggregate for writes: [`accounts`], [`distributors`],
+//!   [`sessions`].
+
+pub mod accounts;
+pub mod cache;
+pub mod db;
+pub mod distributors;
+pub mod error;
+pub mod read;
+pub mod schema;
+pub mod sessions;
+
+pub use cache::Cache;
+pub use error::StorageError;
+pub use read::CursorKey;
+pub use sqlx::PgPool;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

@@ -1,0 +1,144 @@
+//! Batched relation loading: one statement per relation named in the mask,
+//! for all parent rows at once, recursively for nested masks.
+
+use super::columns::{Layout, Row};
+use crate::error::Result;
+use crate::schema::{self, Join, Table};
+use domain::Principal;
+use domain::query::{Selection, Sort, SortKey, limits};
+use domain::resource::{Relation, Resource};
+use serde_json::Value;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row as _};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Loads every relation of `selection` for `rows` and embeds it in each row's object.
+pub(crate) fn attach<'a>(
+    pool: &'a PgPool,
+    who: &'a Principal,
+    table: &'a Table,
+    selection: &'a Selection,
+    rows: &'a mut [Row],
+) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for (index, (relation, sub)) in selection.relations.iter().enumerate() {
+            let Some(join) = table.join(relation.name) else { continue };
+            let target = schema::table(relation.target());
+            match join {
+                Join::Reference { .. } => {
+                    let mut keys: Vec<i64> = rows.iter().filter_map(|r| r.fks.get(index).copied().flatten()).collect();
+                    keys.sort_unstable();
+                    keys.dedup();
+                    let mut children = load_by_id(pool, who, target, sub, &keys).await?;
+                    attach(pool, who, target, sub, &mut children).await?;
+                    let by_id: HashMap<i64, Value> =
+                        children.into_iter().map(|c| (c.id, Value::Object(c.obj))).collect();
+                    for row in rows.iter_mut() {
+                        let value = row
+                            .fks
+                            .get(index)
+                            .copied()
+                            .flatten()
+                            .and_then(|k| by_id.get(&k).cloned())
+                            .unwrap_or(Value::Null);
+                        row.obj.insert(relation.name.to_owned(), value);
+                    }
+                }
+                Join::Children { .. } | Join::Through { .. } => {
+                    let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                    let (parents, mut children) = load_children(pool, who, target, relation, join, sub, &keys).await?;
+                    attach(pool, who, target, sub, &mut children).await?;
+                    let mut grouped: HashMap<i64, Vec<Value>> = HashMap::new();
+                    for (parent, child) in parents.into_iter().zip(children) {
+                        grouped.entry(parent).or_default().push(Value::Object(child.obj));
+                    }
+                    for row in rows.iter_mut() {
+                        let list = grouped.remove(&row.id).unwrap_or_default();
+                        row.obj.insert(relation.name.to_owned(), Value::Array(list));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `SELECT ... FROM target WHERE id = ANY($1) AND scope`.
+async fn load_by_id(pool: &PgPool, who: &Principal, target: &Table, sub: &Selection, keys: &[i64]) -> Result<Vec<Row>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let layout = Layout::new(target, sub, &Sort::default());
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT ");
+    layout.push_columns(target, who, "r", &mut qb);
+    qb.push(format_args!(" FROM {} r WHERE r.id = ANY(", target.name)).push_bind(keys.to_vec()).push(") AND ");
+    target.push_scope(who, "r", &mut qb);
+    let rows = qb.build().fetch_all(pool).await?;
+    Ok(rows.iter().map(|r| layout.decode(r, 0)).collect::<Result<_, _>>()?)
+}
+
+/// The children of each parent key, at most `MAX_EMBEDDED_CHILDREN` each, in
+/// the target's default order: one lateral join over `unnest($1)`. Returns
+/// the parent key of each child beside the children.
+async fn load_children(
+    pool: &PgPool,
+    who: &Principal,
+    target: &Table,
+    relation: &Relation,
+    join: Join,
+    sub: &Selection,
+    keys: &[i64],
+) -> Result<(Vec<i64>, Vec<Row>)> {
+    let layout = Layout::new(target, sub, &Sort::default());
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT p.k, c.* FROM unnest(");
+    qb.push_bind(keys.to_vec()).push("::int8[]) AS p(k) CROSS JOIN LATERAL (SELECT ");
+    layout.push_columns(target, who, "r", &mut qb);
+    match join {
+        Join::Children { fk } => {
+            qb.push(format_args!(" FROM {} r WHERE r.{fk} = p.k", target.name));
+        }
+        Join::Through { table: link, parent_fk, target_fk } => {
+            qb.push(format_args!(
+                " FROM {link} j JOIN {} r ON r.id = j.{target_fk} WHERE j.{parent_fk} = p.k",
+                target.name
+            ));
+        }
+        Join::Reference { .. } => unreachable_reference(relation),
+    }
+    qb.push(" AND ");
+    target.push_scope(who, "r", &mut qb);
+    let order = default_sort(relation.target());
+    super::order::push_order_by(target, who, &order, "r", &mut qb);
+    qb.push(" LIMIT ").push_bind(limits::MAX_EMBEDDED_CHILDREN).push(") c");
+    let rows = qb.build().fetch_all(pool).await?;
+    let mut parents = Vec::with_capacity(rows.len());
+    let mut children = Vec::with_capacity(rows.len());
+    for row in &rows {
+        parents.push(row.try_get::<i64, _>(0)?);
+        children.push(layout.decode(row, 1)?);
+    }
+    Ok((parents, children))
+}
+
+fn unreachable_reference(relation: &Relation) {
+    tracing::error!(relation = relation.name, "reference relation routed to the children loader");
+}
+
+/// A resource's default order as sort keys.
+pub(crate) fn default_sort(resource: &'static Resource) -> Sort {
+    Sort(
+        resource
+            .default_sort
+            .iter()
+            .filter_map(|(name, descending)| {
+                resource.field(name).map(|field| SortKey { field, descending: *descending, nulls_last: !*descending })
+            })
+            .collect(),
+    )
+}

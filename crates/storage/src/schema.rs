@@ -1,0 +1,133 @@
+//! How each resource descriptor maps onto PostgreSQL, and which rows each
+//! caller may see.
+//!
+//! The descriptors in `domain::resource` say what a client can ask for; this
+//! module says where it lives. Row scoping is here too, as SQL, so the list
+//! query, relation loading and relation filters all apply the very same
+//! predicate and nothing of another distributor can leak through any of them.
+
+use domain::resource::{ACCOUNT, DISTRIBUTOR, Resource};
+use domain::{Principal, Role};
+use sqlx::{Postgres, QueryBuilder};
+
+/// How a relation joins its target.
+#[derive(Debug, Clone, Copy)]
+pub enum Join {
+    /// This row's `fk` column holds the target's id.
+    Reference { fk: &'static str },
+    /// The target's `fk` column holds this row's id.
+    Children { fk: &'static str },
+    /// A link table holds (`parent_fk`, `target_fk`) pairs.
+    Through { table: &'static str, parent_fk: &'static str, target_fk: &'static str },
+}
+
+/// A resource's table.
+#[derive(Debug)]
+pub struct Table {
+    pub resource: &'static Resource,
+    pub name: &'static str,
+    /// Relation name → join.
+    pub joins: &'static [(&'static str, Join)],
+    /// The column holding the row's distributor, for private-field guards.
+    pub tenant: Option<&'static str>,
+    /// The column equal to the caller's account id on the caller's own rows.
+    pub owner: Option<&'static str>,
+    /// Pushes the predicate that limits rows to those `who` may see.
+    scope: fn(&Principal, &str, &mut QueryBuilder<Postgres>),
+}
+
+impl Table {
+    /// The SQL expression of a field on alias `a`. Every field is a column of
+    /// the same name; the casts give each wire type one decoding.
+    pub fn column(&self, alias: &str, field: &domain::resource::Field) -> String {
+        use domain::resource::FieldType as T;
+        match field.ty {
+            T::Int => format!("{alias}.{}::int8", field.name),
+            _ => format!("{alias}.{}", field.name),
+        }
+    }
+
+    pub fn join(&self, relation: &str) -> Option<Join> {
+        self.joins.iter().find(|(n, _)| *n == relation).map(|(_, j)| *j)
+    }
+
+    /// Pushes `(<scope predicate>)` for alias `a`.
+    pub fn push_scope(&self, who: &Principal, alias: &str, qb: &mut QueryBuilder<Postgres>) {
+        qb.push("(");
+        (self.scope)(who, alias, qb);
+        qb.push(")");
+    }
+
+    /// Pushes the condition under which `who` may read this row's private
+    /// fields: the row is the caller's own, or the caller is staff of the
+    /// row's distributor. `None` means always (super admins).
+    pub fn push_private_guard(&self, who: &Principal, alias: &str, qb: &mut QueryBuilder<Postgres>) -> bool {
+        if who.is_super_admin() {
+            return false;
+        }
+        qb.push("(FALSE");
+        if let Some(owner) = self.owner {
+            qb.push(format_args!(" OR {alias}.{owner} = ")).push_bind(who.account_id);
+        }
+        if let (Some(tenant), true, Some(d)) = (self.tenant, who.role.is_staff(), who.distributor_id) {
+            qb.push(format_args!(" OR {alias}.{tenant} = ")).push_bind(d);
+        }
+        qb.push(")");
+        true
+    }
+}
+
+/// The table of a resource.
+pub fn table(resource: &Resource) -> &'static Table {
+    TABLES.iter().copied().find(|t| t.resource == resource).unwrap_or(&ACCOUNTS)
+}
+
+static TABLES: &[&Table] = &[&ACCOUNTS, &DISTRIBUTORS];
+
+pub static ACCOUNTS: Table = Table {
+    resource: &ACCOUNT,
+    name: "accounts",
+    joins: &[("distributor", Join::Reference { fk: "distributor_id" })],
+    tenant: Some("distributor_id"),
+    owner: Some("id"),
+    scope: |who, a, qb| {
+        if who.is_super_admin() {
+            qb.push("TRUE");
+        } else if who.role >= Role::SalesExecutive {
+            qb.push(format_args!("{a}.distributor_id = ")).push_bind(who.distributor_id);
+        } else {
+            qb.push(format_args!("{a}.id = ")).push_bind(who.account_id);
+        }
+    },
+};
+
+pub static DISTRIBUTORS: Table = Table {
+    resource: &DISTRIBUTOR,
+    name: "distributors",
+    joins: &[("accounts", Join::Children { fk: "distributor_id" })],
+    tenant: Some("id"),
+    owner: None,
+    scope: |who, a, qb| {
+        if who.is_super_admin() {
+            qb.push("TRUE");
+        } else {
+            qb.push(format_args!("{a}.id = ")).push_bind(who.distributor_id);
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_resource_and_relation_is_mapped() {
+        for resource in domain::resource::RESOURCES {
+            let t = table(resource);
+            assert_eq!(t.resource, *resource, "{} has no table", resource.model);
+            for rel in resource.relations {
+                assert!(t.join(rel.name).is_some(), "{}.{} has no join", resource.model, rel.name);
+            }
+        }
+    }
+}
