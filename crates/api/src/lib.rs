@@ -44,10 +44,12 @@ pub fn app(state: AppState) -> impl Endpoint {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let max_body_bytes = state.config.max_body_bytes;
+    let routes =
+        std::sync::Arc::new(middleware::Routes::from_spec(&serde_json::from_str(&api.spec()).unwrap_or_default()));
     Route::new()
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", api)
         .data(state)
-        .with(middleware::Observe { max_body_bytes })
+        .with(middleware::Observe { max_body_bytes, routes })
 }

@@ -6,6 +6,7 @@ use crate::error::{Problem, REQUEST_ID};
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 use poem_openapi::OperationId;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tracing::Instrument;
@@ -15,19 +16,57 @@ const PROBLEM_JSON: &str = "application/problem+json";
 /// The middleware; `max_body_bytes` bounds request bodies.
 pub struct Observe {
     pub max_body_bytes: usize,
+    /// The methods of each path, for the `Allow` header of a 405.
+    pub routes: Arc<Routes>,
 }
 
 impl<E: Endpoint> Middleware<E> for Observe {
     type Output = ObserveEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        ObserveEndpoint { inner, max_body_bytes: self.max_body_bytes }
+        ObserveEndpoint { inner, max_body_bytes: self.max_body_bytes, routes: self.routes.clone() }
     }
 }
 
 pub struct ObserveEndpoint<E> {
     inner: E,
     max_body_bytes: usize,
+    routes: Arc<Routes>,
+}
+
+/// Path templates and their methods, read from the OpenAPI document so the
+/// `Allow` header can never disagree with the routes.
+#[derive(Debug, Default)]
+pub struct Routes(Vec<(Vec<String>, String)>);
+
+impl Routes {
+    /// From the spec's `paths` object.
+    pub fn from_spec(spec: &serde_json::Value) -> Routes {
+        let paths = spec.get("paths").and_then(|p| p.as_object());
+        Routes(
+            paths
+                .into_iter()
+                .flatten()
+                .map(|(path, item)| {
+                    let segments = path.split('/').map(str::to_owned).collect();
+                    let methods: Vec<String> =
+                        item.as_object().into_iter().flatten().map(|(m, _)| m.to_ascii_uppercase()).collect();
+                    (segments, methods.join(", "))
+                })
+                .collect(),
+        )
+    }
+
+    fn allow(&self, path: &str) -> Option<&str> {
+        let wanted: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(segments, _)| {
+                segments.len() == wanted.len()
+                    && segments.iter().zip(&wanted).all(|(s, w)| s == w || (s.starts_with('{') && !w.is_empty()))
+            })
+            .map(|(_, methods)| methods.as_str())
+    }
 }
 
 /// A client-supplied request id is kept when it is short and plain, so ids
@@ -67,15 +106,33 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                 );
             }
             if declared.is_none() {
-                // A chunked body without Content-Length: read at most the limit.
-                let body = req.take_body().into_async_read().take(limit as u64 + 1);
-                req.set_body(Body::from_async_read(body));
+                // A body without Content-Length (chunked): read at most one
+                // byte past the limit, so an oversized one is a 413 too.
+                let mut buf = Vec::new();
+                let mut body = req.take_body().into_async_read().take(limit as u64 + 1);
+                if let Err(e) = body.read_to_end(&mut buf).await {
+                    return problem_response(StatusCode::BAD_REQUEST, &format!("cannot read the request body: {e}"));
+                }
+                if buf.len() > limit {
+                    return problem_response(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &format!("the request body is larger than {limit} bytes"),
+                    );
+                }
+                req.set_body(Body::from(buf));
             }
+            let path = req.uri().path().to_owned();
             let resp = match self.inner.call(req).await {
                 Ok(resp) => resp.into_response(),
                 Err(err) => err.into_response(),
             };
-            normalize(resp).await
+            let mut resp = normalize(resp).await;
+            if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+                && let Some(v) = self.routes.allow(&path).and_then(|m| HeaderValue::from_str(m).ok())
+            {
+                resp.headers_mut().insert(header::ALLOW, v);
+            }
+            resp
         };
         let mut resp = REQUEST_ID.scope(id.clone(), work.instrument(span.clone())).await;
 
@@ -134,6 +191,10 @@ async fn normalize(resp: Response) -> Response {
         "an unexpected error occurred; quote the request id when reporting it".to_owned()
     } else if status == StatusCode::NOT_FOUND && (text.is_empty() || text == "not found") {
         "no such route or resource".to_owned()
+    } else if status == StatusCode::UNAUTHORIZED && text == "authorization error" {
+        // poem-openapi's answer to a missing or non-Bearer Authorization header.
+        "missing or malformed Authorization header; send `Authorization: Bearer <access token>` from POST /api/v1/auth/login"
+            .to_owned()
     } else if text.is_empty() {
         status.canonical_reason().unwrap_or("error").to_lowercase()
     } else {

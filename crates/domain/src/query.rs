@@ -45,20 +45,6 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// The selection used when the caller sends no mask.
-    pub fn defaults(resource: &'static Resource) -> Selection {
-        Selection {
-            resource,
-            fields: resource.fields.iter().filter(|f| f.default).collect(),
-            relations: resource
-                .relations
-                .iter()
-                .filter(|r| r.default)
-                .map(|r| (r, Selection::defaults(r.target())))
-                .collect(),
-        }
-    }
-
     /// Whether a field is selected at this level.
     pub fn has_field(&self, name: &str) -> bool {
         self.fields.iter().any(|f| f.name == name)

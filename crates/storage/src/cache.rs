@@ -9,7 +9,7 @@
 use crate::error::{Result, StorageError};
 use moka::Expiry;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::{Duration, Instant};
 
 /// The cache handle. Cheap to clone.
@@ -55,7 +55,14 @@ impl Cache {
     /// `REDIS_URL` is noticed at start-up, not on the first login.
     pub async fn redis(url: &str, prefix: &str) -> Result<Cache> {
         let client = redis::Client::open(url).map_err(unavailable)?;
-        let manager = ConnectionManager::new(client).await.map_err(unavailable)?;
+        // Bounded retries and timeouts: a request waiting on a dead Redis
+        // fails in about a second instead of hanging, and so does start-up.
+        let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500))
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)));
+        let manager = ConnectionManager::new_with_config(client, config).await.map_err(unavailable)?;
         let cache = Cache { backend: Backend::Redis(manager), prefix: prefix.to_owned() };
         cache.ping().await?;
         Ok(cache)

@@ -12,7 +12,6 @@ use crate::state::AppState;
 use crate::tags::ApiTags;
 use chrono::Utc;
 use domain::Principal;
-use domain::query::Selection;
 use domain::resource::ACCOUNT;
 use poem::Request;
 use poem::web::Data;
@@ -154,9 +153,8 @@ impl AuthApi {
         let who = Principal { account_id: account.id, role: account.role(), distributor_id: account.distributor_id };
         storage::accounts::record_login(&state.pool, account.id, Utc::now()).await?;
         let (access_token, refresh_token, expires_in) = start_session(&state, &who).await?;
-        let me = storage::read::get(&state.pool, &who, &Selection::defaults(&ACCOUNT), account.id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let defaults = validators::query::select(None, &ACCOUNT, who.role)?;
+        let me = storage::read::get(&state.pool, &who, &defaults, account.id).await?.ok_or_else(ApiError::not_found)?;
         tracing::info!(account.id = account.id, "login");
         Ok(LoginResult::Ok(Json(LoginResponse {
             access_token,

@@ -129,6 +129,7 @@ impl Checker {
         let (name, build): (&'static str, fn(Vec<Filter>) -> Filter) = match key.as_str() {
             "and" => ("and", Filter::And),
             "or" => ("or", Filter::Or),
+            // `node` sends only objects holding a group key, and this one holds one key.
             _ => ("not", Filter::Not),
         };
         let path = Path::Key(path, name);
@@ -387,7 +388,8 @@ mod tests {
             (r#"[{"field":"version","op":"eq","value":1}]"#, "filter[0]: field `version` cannot be filtered"),
             (
                 r#"[{"field":"id","op":"~","value":1}]"#,
-                "filter[0]: unknown operator `~`; valid operators: ==, eq, !=, ne, >, gt, <, lt, >=, ge, <=, le, like, ilike, not_ilike, in, not_in, is_null, is_not_null, any, not_any",
+                "filter[0]: unknown operator `~`; valid operators: ==, eq, !=, ne, >, gt, <, lt, >=, ge, <=, le, \
+                 like, ilike, not_ilike, in, not_in, is_null, is_not_null, any, not_any",
             ),
             (r#"[{"field":"id","op":"EQ","value":1}]"#, "filter[0]: unknown operator `EQ`"),
         ];

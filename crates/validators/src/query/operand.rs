@@ -308,7 +308,8 @@ mod tests {
         );
         assert_eq!(
             message("state", ">", Some(json!("open"))),
-            "filter: operator `>` does not apply to field `state`, an enumeration; it applies to ids, integers, texts, money amounts, dates and date-times"
+            "filter: operator `>` does not apply to field `state`, an enumeration; \
+             it applies to ids, integers, texts, money amounts, dates and date-times"
         );
         assert!(message("tags", "eq", Some(json!("a"))).ends_with("use `any`/`not_any` on those)"));
     }

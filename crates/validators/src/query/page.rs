@@ -22,7 +22,8 @@ pub fn parse_page(
         (Some(_), Some(_)) => {
             return Err(QueryError::bad_request(
                 param::CURSOR,
-                "page_number and cursor cannot be used together; use page_number for numbered pages or cursor for the next page of a keyset list",
+                "page_number and cursor cannot be used together; use page_number for numbered pages \
+                 or cursor for the next page of a keyset list",
             ));
         }
         (Some(number), None) => PageMode::Offset { number: page_number_of(number)? },

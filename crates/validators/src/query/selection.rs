@@ -13,7 +13,7 @@
 //! them per row.
 
 use super::access::{require_field, require_relation};
-use super::describe::join;
+use super::describe::{join, quoted};
 use super::error::{QueryError, param};
 use super::mask::{Mask, MaskItem};
 use domain::Role;
@@ -43,7 +43,7 @@ fn in_defaults(relation: &Relation, role: Role) -> bool {
     relation.default && relation.kind == RelationKind::OneToOne && relation.least_role <= role
 }
 
-/// [`Selection::defaults`], without what `role` may not read, and cut at the
+/// The descriptor's defaults, without what `role` may not read, and cut at the
 /// depth limit. `depth` is the depth a relation of `resource` would have.
 fn defaults_for(resource: &'static Resource, role: Role, depth: usize) -> Selection {
     let relations = if depth > MAX_MASK_DEPTH {
@@ -129,7 +129,8 @@ impl<'m> Level<'m> {
         Err(QueryError::bad_request(
             param::X_FIELDS,
             format!(
-                "unknown field `{name}` at position {position} of the mask; valid names here: {}",
+                "unknown field `{}` at position {position} of the mask; valid names here: {}",
+                quoted(name),
                 join(self.resource.mask_names())
             ),
         )
@@ -143,7 +144,8 @@ impl<'m> Level<'m> {
             return Err(QueryError::bad_request(
                 param::X_FIELDS,
                 format!(
-                    "field `{}` of {} at position {position} of the mask has no fields of its own; remove the braces after it",
+                    "field `{}` of {} at position {position} of the mask has no fields of its own; \
+                     remove the braces after it",
                     field.name, self.resource.model
                 ),
             )
@@ -160,7 +162,8 @@ impl<'m> Level<'m> {
             return Err(QueryError::bad_request(
                 param::X_FIELDS,
                 format!(
-                    "relation `{}` at position {position} of the mask nests {} levels deep; the limit is {MAX_MASK_DEPTH}",
+                    "relation `{}` at position {position} of the mask nests {} levels deep; \
+                     the limit is {MAX_MASK_DEPTH}",
                     relation.name, self.depth
                 ),
             )
@@ -213,7 +216,10 @@ mod tests {
     #[test]
     fn no_mask_is_the_descriptor_defaults_for_roles_that_read_everything() {
         for resource in [&ACCOUNT, &DISTRIBUTOR] {
-            assert_eq!(select(None, resource, Role::SuperAdmin).unwrap(), Selection::defaults(resource));
+            let all = select(None, resource, Role::SuperAdmin).unwrap();
+            let defaults: Vec<&str> = resource.fields.iter().filter(|f| f.default).map(|f| f.name).collect();
+            assert_eq!(all.fields.iter().map(|f| f.name).collect::<Vec<_>>(), defaults);
+            assert!(all.relations.is_empty(), "no one-to-one relations yet");
         }
     }
 

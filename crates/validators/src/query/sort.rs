@@ -210,7 +210,8 @@ mod tests {
             ("id,,username", "sort key 2 is empty"),
             (
                 "usrname",
-                "unknown field `usrname` of Account; sortable fields: id, username, email, first_name, last_name, role, distributor_id, active, reports_enabled, last_login_at, created_at, modified_at",
+                "unknown field `usrname` of Account; sortable fields: id, username, email, first_name, last_name, \
+                 role, distributor_id, active, reports_enabled, last_login_at, created_at, modified_at",
             ),
             ("--id", "unknown field `-id`"),
             ("id desc", "unknown field `id desc`"),

@@ -1,0 +1,212 @@
+//! The test application and its fixtures.
+
+use api::{ApiConfig, AppState};
+use domain::Role;
+use poem::EndpointExt;
+use poem::endpoint::BoxEndpoint;
+use poem::http::{HeaderMap, Method, StatusCode};
+use poem::test::TestClient;
+use serde_json::Value;
+use sqlx::PgPool;
+use std::time::Duration;
+use storage::Cache;
+use storage::accounts::NewAccount;
+
+/// The password every fixture account gets.
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status and, for errors, the problem+json shape.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        if status >= 400 {
+            assert_eq!(self.header("content-type"), Some("application/problem+json"), "{}", self.text);
+            assert_eq!(self.body["status"], status, "{}", self.text);
+            assert!(self.body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{}", self.text);
+            assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{}", self.text);
+        }
+        self
+    }
+}
+
+pub struct TestApp {
+    pub pool: PgPool,
+    pub state: AppState,
+    client: TestClient<BoxEndpoint<'static, poem::Response>>,
+}
+
+/// A unique key prefix, so tests sharing one Redis never see each other's keys.
+fn prefix() -> String {
+    format!("test:{}:", uuid_like())
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The real Redis; `make test` always provides one.
+pub async fn redis_cache() -> Cache {
+    let url = std::env::var("REDIS_URL").expect("REDIS_URL must point at a Redis server (make test starts one)");
+    Cache::redis(&url, &prefix()).await.expect("Redis is reachable")
+}
+
+impl TestApp {
+    pub async fn new(pool: PgPool) -> TestApp {
+        Self::with_config(pool, ApiConfig::default()).await
+    }
+
+    pub async fn with_config(pool: PgPool, config: ApiConfig) -> TestApp {
+        let cache = redis_cache().await;
+        let state = AppState::new(pool.clone(), cache, config, None);
+        let app = api::app(state.clone()).map_to_response().boxed();
+        TestApp { pool, state, client: TestClient::new(app) }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self.client.request(method, path);
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.content_type("application/json").body(b.to_string());
+        }
+        let resp = req.send().await;
+        let status = resp.0.status();
+        let headers = resp.0.headers().clone();
+        let text = resp.0.into_body().into_string().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp { status, headers, body, text }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::GET, path, Some(token), &[], None).await
+    }
+
+    pub async fn get_with(&self, path: &str, token: &str, headers: &[(&str, &str)]) -> Resp {
+        self.request(Method::GET, path, Some(token), headers, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.request(Method::POST, path, token, &[], Some(body)).await
+    }
+
+    pub async fn login_as(&self, username: &str, password: &str) -> Resp {
+        self.post("/api/v1/auth/login", None, serde_json::json!({"username": username, "password": password})).await
+    }
+
+    /// Logs in and returns (access token, refresh token).
+    pub async fn login(&self, username: &str) -> (String, String) {
+        let r = self.login_as(username, PASSWORD).await;
+        r.expect(200);
+        (r.body["access_token"].as_str().unwrap().to_owned(), r.body["refresh_token"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn distributor(&self, name: &str) -> i64 {
+        storage::distributors::create(&self.pool, name, &format!("info@{}.example", name.to_lowercase()), "Main St 1")
+            .await
+            .expect("distributor")
+    }
+
+    /// An account with [`PASSWORD`]; hashing once per test binary keeps tests fast.
+    pub async fn account(&self, username: &str, role: Role, distributor_id: Option<i64>) -> i64 {
+        static HASH: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| domain::password::hash(PASSWORD).expect("hash"));
+        storage::accounts::create(
+            &self.pool,
+            &NewAccount {
+                username,
+                email: &format!(
+                    "{}@example.com",
+                    username.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                ),
+                first_name: "First",
+                last_name: "Last",
+                password_hash: &HASH,
+                role,
+                distributor_id,
+                reports_enabled: false,
+            },
+        )
+        .await
+        .expect("account")
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        // Table names here are test constants, never client text.
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(&self.pool)
+            .await
+            .expect("count")
+    }
+}
+
+/// A config with short windows for rate-limit tests.
+pub fn config_with_login_limit(max: i64) -> ApiConfig {
+    ApiConfig { login_max_failures: max, login_window: Duration::from_secs(60), ..ApiConfig::default() }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Two distributors with one account of each role, the usual fixture.
+pub struct World {
+    pub acme: i64,
+    #[allow(dead_code, reason = "kept for tests that need the second distributor")]
+    pub globex: i64,
+}
+
+impl World {
+    pub async fn build(app: &TestApp) -> World {
+        let acme = app.distributor("Acme").await;
+        let globex = app.distributor("Globex").await;
+        app.account("root", Role::SuperAdmin, None).await;
+        for (prefix, d) in [("acme", acme), ("globex", globex)] {
+            app.account(&format!("{prefix}_manager"), Role::DistributorManager, Some(d)).await;
+            app.account(&format!("{prefix}_sales"), Role::SalesExecutive, Some(d)).await;
+            app.account(&format!("{prefix}_buyer"), Role::AdminBuyer, Some(d)).await;
+            app.account(&format!("{prefix}_shopper"), Role::Shopper, Some(d)).await;
+        }
+        World { acme, globex }
+    }
+}
+
+impl TestApp {
+    /// Sends raw bytes with a content type.
+    pub async fn client_raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
+        let resp = self.client.request(method, path).content_type(content_type).body(body).send().await;
+        let status = resp.0.status();
+        let headers = resp.0.headers().clone();
+        let text = resp.0.into_body().into_string().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp { status, headers, body, text }
+    }
+}

@@ -1,0 +1,13 @@
+//! API integration tests: the real application in-process, a fresh PostgreSQL
+//! database per test (`#[sqlx::test]`) and the real Redis from `REDIS_URL`
+//! under a per-test key prefix. `make test` finds or starts both.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails by panicking")]
+
+mod access;
+mod auth;
+mod errors;
+mod helpers;
+mod query;
+mod statements;
+mod tokens;
