@@ -4,26 +4,40 @@ use crate::helpers::{TestApp, World, enc};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::SubscriberExt;
 
-/// Counts sqlx's per-statement log events.
-struct CountStatements(Arc<AtomicUsize>);
+tokio::task_local! {
+    /// The counter of the request being measured.
+    static COUNTER: Arc<AtomicUsize>;
+}
+
+/// Counts sqlx's per-statement log events into the current task's counter.
+struct CountStatements;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountStatements {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         if event.metadata().target() == "sqlx::query" {
-            self.0.fetch_add(1, Ordering::SeqCst);
+            let _ = COUNTER.try_with(|c| c.fetch_add(1, Ordering::SeqCst));
         }
     }
 }
 
+/// One global subscriber for the whole test binary: per-future subscribers
+/// race with tracing's per-callsite interest cache when tests run in parallel.
+fn install() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE))
+            .with(CountStatements);
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
 async fn statements_for(app: &TestApp, url: &str, token: &str) -> (usize, usize) {
+    install();
     let counter = Arc::new(AtomicUsize::new(0));
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE))
-        .with(CountStatements(counter.clone()));
-    let r = app.get(url, token).with_subscriber(subscriber).await;
+    let r = COUNTER.scope(counter.clone(), app.get(url, token)).await;
     r.expect(200);
     (counter.load(Ordering::SeqCst), r.body.as_array().map_or(1, Vec::len))
 }
@@ -46,6 +60,9 @@ async fn statements_per_request_do_not_grow_with_the_page(pool: PgPool) {
     let filter = enc(
         r#"[{"field":"role","op":"in","value":["shopper","admin_buyer"]},{"model":"Distributor","field":"name","op":"ilike","value":"%"}]"#,
     );
+    // The first request after installing the subscriber registers sqlx's
+    // callsites with it; measure after that.
+    statements_for(&app, "/api/v1/organization/accounts?page_size=1", &token).await;
     let mut counts = Vec::new();
     for size in [1, 10, 100] {
         let url = format!("/api/v1/organization/accounts?page_size={size}&fields={mask}&filter={filter}&count=exact");
