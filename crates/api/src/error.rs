@@ -140,6 +140,12 @@ pub enum ApiError {
     /// `If-Match` does not match the current version.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Problem>),
+    /// The request body is larger than the configured limit.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The request body is not in a content type this operation accepts.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Validation failed: the `errors` list names each field.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
@@ -220,6 +226,8 @@ impl ApiError {
             | ApiError::NotFound(p)
             | ApiError::Conflict(p)
             | ApiError::PreconditionFailed(p)
+            | ApiError::PayloadTooLarge(p)
+            | ApiError::UnsupportedMediaType(p)
             | ApiError::Unprocessable(p)
             | ApiError::TooManyRequests(p, _)
             | ApiError::Internal(p)
@@ -240,6 +248,7 @@ impl From<StorageError> for ApiError {
                 "constraint",
                 format!("the database refused the value ({constraint})"),
             )]),
+            StorageError::BadText => ApiError::bad_request("text values must not contain NUL characters"),
             StorageError::BadCursor(msg) => ApiError::BadRequest(Json(
                 Problem::new(400, msg.clone()).with_errors(vec![FieldError::new("cursor", "invalid", msg)]),
             )),

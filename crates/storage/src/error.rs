@@ -13,6 +13,10 @@ pub enum StorageError {
     /// A check or foreign-key constraint refused the write.
     #[error("constraint {constraint} refused the write")]
     Invalid { constraint: String },
+    /// Text PostgreSQL cannot store (a NUL character). Validators refuse it
+    /// first; this is the net for any value that slips past them.
+    #[error("text contains a NUL character")]
+    BadText,
     /// A keyset cursor that was tampered with or issued for another query.
     #[error("{0}")]
     BadCursor(String),
@@ -30,6 +34,7 @@ impl From<sqlx::Error> for StorageError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 StorageError::Unavailable(err.to_string())
             }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => StorageError::BadText,
             sqlx::Error::Database(db) => {
                 let constraint = db.constraint().unwrap_or_default().to_owned();
                 match db.kind() {

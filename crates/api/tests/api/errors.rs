@@ -114,3 +114,19 @@ async fn the_spec_documents_every_operation(pool: PgPool) {
     let account = &r.body["components"]["schemas"]["Account"]["properties"];
     assert!(account.get("email").is_some() && account.get("password_hash").is_none());
 }
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn nul_characters_in_text_are_400_not_500(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    World::build(&app).await;
+    let r = app.login_as("adm\u{0}in", "x").await;
+    r.expect(400);
+    assert!(r.body["detail"].as_str().unwrap().contains("NUL"));
+    assert_eq!(app.count("refresh_tokens").await, 0);
+}
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn a_body_without_content_type_is_415(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.request(Method::POST, "/api/v1/auth/login", None, &[], None).await.expect(415);
+}
