@@ -161,6 +161,9 @@ log "starting $BIN serve on $ORIGIN (database $FUZZ_DB, log $SERVER_LOG)"
     export DATABASE_URL="$FUZZ_DATABASE_URL"
     export BIND="127.0.0.1:$PORT"
     export PROMOSTORE_ENV=development
+    # A key prefix of its own: rate-limit counters and denylists of earlier runs
+    # in a shared Redis must not leak into this one.
+    export CACHE_PREFIX="promostore-fuzz-$$-$(date +%s):"
     export JWT_SECRET="${JWT_SECRET:-schemathesis-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')}"
     if [[ -n "${REDIS_URL:-}" ]]; then export REDIS_URL; fi
     exec "$BIN" serve --migrate --seed-if-empty

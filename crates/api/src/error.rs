@@ -248,6 +248,7 @@ impl From<StorageError> for ApiError {
                 "constraint",
                 format!("the database refused the value ({constraint})"),
             )]),
+            StorageError::Stale => ApiError::precondition_failed(),
             StorageError::BadText => ApiError::bad_request("text values must not contain NUL characters"),
             StorageError::BadCursor(msg) => ApiError::BadRequest(Json(
                 Problem::new(400, msg.clone()).with_errors(vec![FieldError::new("cursor", "invalid", msg)]),

@@ -11,11 +11,13 @@
 
 pub mod auth;
 pub mod error;
+pub mod idempotency;
 pub mod middleware;
 pub mod minor;
 pub mod ops;
 pub mod organization;
 pub mod params;
+pub mod precondition;
 pub mod resource;
 pub mod state;
 pub mod tags;
@@ -25,12 +27,30 @@ pub use state::{ApiConfig, AppState};
 use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::OpenApiService;
 
-type Apis = (ops::OpsApi, auth::AuthApi, organization::accounts::AccountsApi, minor::MinorApi);
+type Apis = (
+    ops::OpsApi,
+    auth::AuthApi,
+    organization::distributors::DistributorsApi,
+    organization::accounts::AccountsApi,
+    organization::campaigns::CampaignsApi,
+    organization::members::MembersApi,
+    organization::locations::LocationsApi,
+    minor::MinorApi,
+);
 
 /// The OpenAPI service (also used by `promostore openapi` to print the spec).
 pub fn openapi() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (ops::OpsApi, auth::AuthApi, organization::accounts::AccountsApi, minor::MinorApi),
+        (
+            ops::OpsApi,
+            auth::AuthApi,
+            organization::distributors::DistributorsApi,
+            organization::accounts::AccountsApi,
+            organization::campaigns::CampaignsApi,
+            organization::members::MembersApi,
+            organization::locations::LocationsApi,
+            minor::MinorApi,
+        ),
         "promostore",
         env!("CARGO_PKG_VERSION"),
     )
@@ -50,6 +70,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", api)
+        .with(idempotency::Idempotency)
         .data(state)
         .with(middleware::Observe { max_body_bytes, routes })
 }

@@ -6,7 +6,7 @@
 //! `domain::resource` keeps the spec, the mask checker and the SQL compiler
 //! in agreement by construction.
 
-use domain::resource::{ACCOUNT, FieldType, RelationKind, Resource};
+use domain::resource::{ACCOUNT, CAMPAIGN, DISTRIBUTOR, FieldType, LOCATION, RelationKind, Resource};
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::{Json, Payload};
@@ -21,11 +21,17 @@ pub trait Described: Send + Sync + 'static {
     const RESOURCE: &'static Resource;
 }
 
-#[derive(Debug)]
-pub struct AccountDoc;
-impl Described for AccountDoc {
-    const RESOURCE: &'static Resource = &ACCOUNT;
+macro_rules! described {
+    ($($name:ident => $resource:ident),* $(,)?) => {$(
+        #[derive(Debug)]
+        pub struct $name;
+        impl Described for $name {
+            const RESOURCE: &'static Resource = &$resource;
+        }
+    )*};
 }
+
+described!(AccountDoc => ACCOUNT, DistributorDoc => DISTRIBUTOR, CampaignDoc => CAMPAIGN, LocationDoc => LOCATION);
 
 fn field_schema(ty: FieldType, doc: &'static str, nullable: bool) -> MetaSchemaRef {
     let mut s = match ty {
@@ -45,6 +51,7 @@ fn field_schema(ty: FieldType, doc: &'static str, nullable: bool) -> MetaSchemaR
             s.enum_items = values.iter().map(|v| Value::from(*v)).collect();
             s
         }
+        FieldType::Json => MetaSchema::ANY,
         FieldType::TextList => {
             let mut s = MetaSchema::new("array");
             s.items = Some(Box::new(MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))));

@@ -13,6 +13,9 @@ pub enum StorageError {
     /// A check or foreign-key constraint refused the write.
     #[error("constraint {constraint} refused the write")]
     Invalid { constraint: String },
+    /// The row changed since the caller read it (`If-Match` is stale).
+    #[error("the row changed since it was read")]
+    Stale,
     /// Text PostgreSQL cannot store (a NUL character). Validators refuse it
     /// first; this is the net for any value that slips past them.
     #[error("text contains a NUL character")]

@@ -8,13 +8,14 @@
 //! - [`read`]: the compiler from a checked list request (mask, filter, sort,
 //!   page) to SQL, with batched relation loading.
 //! - one module per aggregate for writes: [`accounts`], [`distributors`],
-//!   [`sessions`].
+//!   [`sessions`], and the [`idempotency`] key store.
 
 pub mod accounts;
 pub mod cache;
 pub mod db;
 pub mod distributors;
 pub mod error;
+pub mod idempotency;
 pub mod read;
 pub mod schema;
 pub mod sessions;

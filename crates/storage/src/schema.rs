@@ -6,7 +6,7 @@
 //! query, relation loading and relation filters all apply the very same
 //! predicate and nothing of another distributor can leak through any of them.
 
-use domain::resource::{ACCOUNT, DISTRIBUTOR, Resource};
+use domain::resource::{ACCOUNT, CAMPAIGN, DISTRIBUTOR, LOCATION, Resource};
 use domain::{Principal, Role};
 use sqlx::{Postgres, QueryBuilder};
 
@@ -82,12 +82,15 @@ pub fn table(resource: &Resource) -> &'static Table {
     TABLES.iter().copied().find(|t| t.resource == resource).unwrap_or(&ACCOUNTS)
 }
 
-static TABLES: &[&Table] = &[&ACCOUNTS, &DISTRIBUTORS];
+static TABLES: &[&Table] = &[&ACCOUNTS, &DISTRIBUTORS, &CAMPAIGNS, &LOCATIONS];
 
 pub static ACCOUNTS: Table = Table {
     resource: &ACCOUNT,
     name: "accounts",
-    joins: &[("distributor", Join::Reference { fk: "distributor_id" })],
+    joins: &[
+        ("distributor", Join::Reference { fk: "distributor_id" }),
+        ("campaigns", Join::Through { table: "campaign_members", parent_fk: "account_id", target_fk: "campaign_id" }),
+    ],
     tenant: Some("distributor_id"),
     owner: Some("id"),
     scope: |who, a, qb| {
@@ -104,7 +107,10 @@ pub static ACCOUNTS: Table = Table {
 pub static DISTRIBUTORS: Table = Table {
     resource: &DISTRIBUTOR,
     name: "distributors",
-    joins: &[("accounts", Join::Children { fk: "distributor_id" })],
+    joins: &[
+        ("accounts", Join::Children { fk: "distributor_id" }),
+        ("campaigns", Join::Children { fk: "distributor_id" }),
+    ],
     tenant: Some("id"),
     owner: None,
     scope: |who, a, qb| {
@@ -112,6 +118,64 @@ pub static DISTRIBUTORS: Table = Table {
             qb.push("TRUE");
         } else {
             qb.push(format_args!("{a}.id = ")).push_bind(who.distributor_id);
+        }
+    },
+};
+
+/// Non-staff see a campaign when they are one of its members; shoppers only
+/// while it is active. `campaign` is the SQL expression of the campaign id.
+fn push_membership(who: &Principal, campaign: &str, qb: &mut QueryBuilder<Postgres>) {
+    qb.push(format_args!(
+        "EXISTS (SELECT 1 FROM campaign_members m WHERE m.campaign_id = {campaign} AND m.account_id = "
+    ))
+    .push_bind(who.account_id)
+    .push(")");
+    if who.role == Role::Shopper {
+        qb.push(format_args!(
+            " AND EXISTS (SELECT 1 FROM campaigns s WHERE s.id = {campaign} AND s.status = 'active')"
+        ));
+    }
+}
+
+/// Staff see their distributor's rows; super admins everything.
+fn push_staff(who: &Principal, a: &str, qb: &mut QueryBuilder<Postgres>) -> bool {
+    if who.is_super_admin() {
+        qb.push("TRUE");
+        true
+    } else if who.role.is_staff() {
+        qb.push(format_args!("{a}.distributor_id = ")).push_bind(who.distributor_id);
+        true
+    } else {
+        false
+    }
+}
+
+pub static CAMPAIGNS: Table = Table {
+    resource: &CAMPAIGN,
+    name: "campaigns",
+    joins: &[
+        ("distributor", Join::Reference { fk: "distributor_id" }),
+        ("locations", Join::Children { fk: "campaign_id" }),
+        ("accounts", Join::Through { table: "campaign_members", parent_fk: "campaign_id", target_fk: "account_id" }),
+    ],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: |who, a, qb| {
+        if !push_staff(who, a, qb) {
+            push_membership(who, &format!("{a}.id"), qb);
+        }
+    },
+};
+
+pub static LOCATIONS: Table = Table {
+    resource: &LOCATION,
+    name: "locations",
+    joins: &[("campaign", Join::Reference { fk: "campaign_id" })],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: |who, a, qb| {
+        if !push_staff(who, a, qb) {
+            push_membership(who, &format!("{a}.campaign_id"), qb);
         }
     },
 };

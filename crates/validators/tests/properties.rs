@@ -156,6 +156,8 @@ fn typed_value(ty: FieldType) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         FieldType::Enum(values) => one_of(values).prop_map(|v| json!(v)).boxed(),
+        // Never filterable; any document will do.
+        FieldType::Json => Just(json!({})).boxed(),
     }
 }
 

@@ -5,9 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails by panicking")]
 
 mod access;
+mod accounts_write;
 mod auth;
+mod campaigns;
+mod distributors;
 mod errors;
 mod helpers;
+mod locations_members;
 mod query;
 mod statements;
 mod tokens;

@@ -119,6 +119,7 @@ pub(crate) fn push_field(table: &Table, who: &Principal, field: &Field, alias: &
 fn json_value(row: &PgRow, i: usize, ty: FieldType) -> Result<Value, sqlx::Error> {
     Ok(match ty {
         FieldType::TextList => row.try_get::<Option<Vec<String>>, _>(i)?.map_or(Value::Null, Value::from),
+        FieldType::Json => row.try_get::<Option<Value>, _>(i)?.unwrap_or(Value::Null),
         _ => match scalar(row, i, ty)? {
             None => Value::Null,
             Some(s) => scalar_to_json(&s),
@@ -135,8 +136,8 @@ pub(crate) fn scalar(row: &PgRow, i: usize, ty: FieldType) -> Result<Option<Scal
         FieldType::Money => row.try_get::<Option<Decimal>, _>(i)?.map(Scalar::Money),
         FieldType::Date => row.try_get::<Option<chrono::NaiveDate>, _>(i)?.map(Scalar::Date),
         FieldType::DateTime => row.try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(i)?.map(Scalar::DateTime),
-        // Lists are never sort keys.
-        FieldType::TextList => None,
+        // Lists and documents are never sort keys.
+        FieldType::TextList | FieldType::Json => None,
     })
 }
 

@@ -125,7 +125,7 @@ fn typed(v: &Value, ty: FieldType) -> Option<Option<Scalar>> {
         FieldType::DateTime => {
             Scalar::DateTime(chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok()?.with_timezone(&chrono::Utc))
         }
-        FieldType::TextList => return None,
+        FieldType::TextList | FieldType::Json => return None,
     };
     Some(Some(s))
 }

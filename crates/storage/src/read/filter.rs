@@ -165,7 +165,7 @@ fn push_list(items: &[Scalar], ty: FieldType, qb: &mut QueryBuilder<Postgres>) {
     }
     match ty {
         FieldType::Id | FieldType::Int => bind_all!(Int),
-        FieldType::Text | FieldType::Enum(_) | FieldType::TextList => bind_all!(Text),
+        FieldType::Text | FieldType::Enum(_) | FieldType::TextList | FieldType::Json => bind_all!(Text),
         FieldType::Bool => bind_all!(Bool),
         FieldType::Money => bind_all!(Money),
         FieldType::Date => bind_all!(Date),

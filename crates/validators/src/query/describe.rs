@@ -36,6 +36,7 @@ pub(crate) fn type_name(ty: FieldType) -> &'static str {
         FieldType::DateTime => "a date-time",
         FieldType::Enum(_) => "an enumeration",
         FieldType::TextList => "a text list",
+        FieldType::Json => "a JSON document",
     }
 }
 

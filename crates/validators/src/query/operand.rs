@@ -105,6 +105,8 @@ fn scalar(ty: FieldType, value: &Value) -> Result<Scalar, String> {
         FieldType::Date => date(value).map(Scalar::Date),
         FieldType::DateTime => date_time(value).map(Scalar::DateTime),
         FieldType::Enum(values) => one_of(values, value).map(Scalar::Text),
+        // Never filterable (the descriptors say so); refused here as well.
+        FieldType::Json => Err("JSON fields cannot be compared".to_owned()),
     }
 }
 

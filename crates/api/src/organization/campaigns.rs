@@ -1,0 +1,8 @@
+//! Campaigns: filled in by the Organization namespace work.
+
+use poem_openapi::OpenApi;
+
+pub struct CampaignsApi;
+
+#[OpenApi(prefix_path = "/api/v1/organization", tag = "crate::tags::ApiTags::Organization")]
+impl CampaignsApi {}

@@ -1,0 +1,8 @@
+//! Members: filled in by the Organization namespace work.
+
+use poem_openapi::OpenApi;
+
+pub struct MembersApi;
+
+#[OpenApi(prefix_path = "/api/v1/organization", tag = "crate::tags::ApiTags::Organization")]
+impl MembersApi {}
