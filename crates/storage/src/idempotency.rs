@@ -17,6 +17,16 @@ pub enum Begin {
     Done { status: u16, headers: Value, body: Vec<u8> },
 }
 
+/// A stored key.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    request_hash: Vec<u8>,
+    /// `None` while the first request is in flight.
+    status: Option<i16>,
+    headers: Value,
+    body: Option<Vec<u8>>,
+}
+
 /// Claims `key` for `account_id`, or reports how it was used. Keys older than
 /// a day count as unused.
 pub async fn begin(pool: &PgPool, account_id: i64, key: &str, request_hash: &[u8]) -> Result<Begin> {
@@ -34,7 +44,7 @@ pub async fn begin(pool: &PgPool, account_id: i64, key: &str, request_hash: &[u8
     if claimed.rows_affected() == 1 {
         return Ok(Begin::New);
     }
-    let row: Option<(Vec<u8>, Option<i16>, Value, Option<Vec<u8>>)> = sqlx::query_as(
+    let row: Option<Stored> = sqlx::query_as(
         "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE account_id = $1 AND key = $2",
     )
     .bind(account_id)
@@ -42,11 +52,11 @@ pub async fn begin(pool: &PgPool, account_id: i64, key: &str, request_hash: &[u8
     .fetch_optional(pool)
     .await?;
     Ok(match row {
-        // Finished and abandoned in between: a retry may claim it now.
+        // Abandoned in between: a retry may claim it now.
         None => Box::pin(begin(pool, account_id, key, request_hash)).await?,
-        Some((hash, _, _, _)) if hash != request_hash => Begin::Mismatch,
-        Some((_, None, _, _)) => Begin::InFlight,
-        Some((_, Some(status), headers, body)) => {
+        Some(s) if s.request_hash != request_hash => Begin::Mismatch,
+        Some(Stored { status: None, .. }) => Begin::InFlight,
+        Some(Stored { status: Some(status), headers, body, .. }) => {
             Begin::Done { status: u16::try_from(status).unwrap_or(500), headers, body: body.unwrap_or_default() }
         }
     })
