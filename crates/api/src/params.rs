@@ -23,6 +23,13 @@ pub trait ParamDoc: Send + Sync + 'static {
     const IN: MetaParamIn;
     const DESCRIPTION: &'static str;
     const EXAMPLE: Option<&'static str>;
+
+    /// The documented schema: a non-empty string unless a parameter says more.
+    fn schema() -> MetaSchema {
+        let mut s = MetaSchema::new("string");
+        s.min_length = Some(1);
+        s
+    }
 }
 
 /// An optional text parameter documented by `D`.
@@ -47,7 +54,7 @@ impl<'a, D: ParamDoc> ApiExtractor<'a> for Param<D> {
     }
 
     fn param_schema_ref() -> Option<MetaSchemaRef> {
-        let mut s = MetaSchema::new("string");
+        let mut s = D::schema();
         s.description = Some(D::DESCRIPTION);
         s.example = D::EXAMPLE.map(Value::from);
         Some(MetaSchemaRef::Inline(Box::new(s)))
@@ -110,25 +117,69 @@ param_doc!(
      `[{\"field\":\"created_at\",\"direction\":\"desc\",\"nulls\":\"last\"}]`. A tiebreak on `id` is always added.",
     Some("-created_at,username")
 );
-param_doc!(PageSizeDoc, Query, "Items per page, 1 to 500 (default 50).", Some("50"));
-param_doc!(
-    PageNumberDoc,
-    Query,
-    "1-based page number (offset paging, for admin grids). Not together with `cursor`.",
-    Some("1")
-);
-param_doc!(
-    CursorDoc,
-    Query,
-    "Opaque keyset cursor from the previous page's `Link: <...>; rel=\"next\"` header. It is bound to the filter and sort it was issued for.",
-    None
-);
-param_doc!(
-    CountDoc,
-    Query,
-    "`exact` adds the `X-Total-Count` header with the number of matching rows (one more query). Without it no count runs.",
-    Some("exact")
-);
+/// An integer parameter between `min` and `max`.
+fn integer_schema(min: f64, max: Option<f64>) -> MetaSchema {
+    let mut s = MetaSchema::new_with_format("integer", "int64");
+    s.minimum = Some(min);
+    s.maximum = max;
+    s
+}
+
+/// Items per page.
+pub struct PageSizeDoc;
+impl ParamDoc for PageSizeDoc {
+    const IN: MetaParamIn = MetaParamIn::Query;
+    const DESCRIPTION: &'static str = "Items per page, 1 to 500 (default 50).";
+    const EXAMPLE: Option<&'static str> = Some("50");
+
+    fn schema() -> MetaSchema {
+        integer_schema(1.0, Some(f64::from(domain::query::limits::MAX_PAGE_SIZE)))
+    }
+}
+
+/// Offset paging.
+pub struct PageNumberDoc;
+impl ParamDoc for PageNumberDoc {
+    const IN: MetaParamIn = MetaParamIn::Query;
+    const DESCRIPTION: &'static str =
+        "1-based page number (offset paging, for admin grids). Not together with `cursor`.";
+    const EXAMPLE: Option<&'static str> = Some("1");
+
+    fn schema() -> MetaSchema {
+        integer_schema(1.0, None)
+    }
+}
+
+/// Keyset paging.
+pub struct CursorDoc;
+impl ParamDoc for CursorDoc {
+    const IN: MetaParamIn = MetaParamIn::Query;
+    const DESCRIPTION: &'static str = "Opaque keyset cursor from the previous page's `Link: <...>; rel=\"next\"` \
+        header. It is bound to the filter and sort it was issued for. Not together with `page_number`.";
+    const EXAMPLE: Option<&'static str> = None;
+
+    fn schema() -> MetaSchema {
+        let mut s = MetaSchema::new("string");
+        s.pattern = Some(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$".into());
+        s.max_length = Some(1024);
+        s
+    }
+}
+
+/// Counting.
+pub struct CountDoc;
+impl ParamDoc for CountDoc {
+    const IN: MetaParamIn = MetaParamIn::Query;
+    const DESCRIPTION: &'static str = "`exact` adds the `X-Total-Count` header with the number of matching rows \
+        (one more query). Without it no count runs.";
+    const EXAMPLE: Option<&'static str> = Some("exact");
+
+    fn schema() -> MetaSchema {
+        let mut s = MetaSchema::new("string");
+        s.enum_items = vec![Value::from("exact")];
+        s
+    }
+}
 
 pub type XFields = Param<XFieldsDoc>;
 pub type FieldsQuery = Param<FieldsDoc>;

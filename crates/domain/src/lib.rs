@@ -4,6 +4,8 @@
 //! seeders all read the same definitions, so a rule changes in one place.
 //!
 //! - [`role`]: the fixed, ordered roles and their levels.
+//! - [`campaign`]: the campaign lifecycle, what may change when, and what
+//!   activation requires.
 //! - [`principal`]: who is asking, and the scope rules that follow from it.
 //! - [`resource`]: the resource descriptors (fields, types, who may read them,
 //!   relations) that drive X-Fields masks, filters, sorting and the OpenAPI schemas.
@@ -11,6 +13,7 @@
 //! - [`money`]: exact decimal amounts.
 //! - [`password`]: argon2id hashes.
 
+pub mod campaign;
 pub mod money;
 pub mod password;
 pub mod principal;

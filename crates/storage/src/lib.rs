@@ -12,10 +12,12 @@
 
 pub mod accounts;
 pub mod cache;
+pub mod campaigns;
 pub mod db;
 pub mod distributors;
 pub mod error;
 pub mod idempotency;
+pub mod locations;
 pub mod read;
 pub mod schema;
 pub mod sessions;

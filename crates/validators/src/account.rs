@@ -1,9 +1,20 @@
 //! Account rules a client's input must meet.
+//!
+//! Each function checks every field it is given and reports one issue per bad
+//! field, all at once, so a form can show every mistake after one round trip.
 
 use crate::issue::FieldIssue;
+use domain::Role;
+use validator::ValidateEmail;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The longest username (the database CHECK agrees).
+pub const MAX_USERNAME_CHARS: usize = 150;
+/// The longest email address (RFC 5321's path limit; the database CHECK agrees).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// The longest first or last name.
+pub const MAX_NAME_CHARS: usize = 150;
 
 /// A new password: at least 8 characters, at most 1024 bytes, not the username.
 ///
@@ -11,24 +22,152 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// character classes, which make passwords harder to remember and no harder
 /// to guess.
 pub fn new_password(password: &str, username: &str) -> Result<(), Vec<FieldIssue>> {
+    let issues = password_issues("new_password", password, username);
+    if issues.is_empty() { Ok(()) } else { Err(issues) }
+}
+
+/// Every password rule broken, reported under `field`.
+fn password_issues(field: &str, password: &str, username: &str) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        issues.push(FieldIssue::new(
-            "new_password",
-            "too_short",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        ));
+        issues.push(FieldIssue::new(field, "too_short", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
     }
     if password.len() > 1024 {
-        issues.push(FieldIssue::new("new_password", "too_long", "must be at most 1024 bytes"));
+        issues.push(FieldIssue::new(field, "too_long", "must be at most 1024 bytes"));
     }
     if password.eq_ignore_ascii_case(username) {
-        issues.push(FieldIssue::new("new_password", "same_as_username", "must not be the username"));
+        issues.push(FieldIssue::new(field, "same_as_username", "must not be the username"));
     }
     if password.contains('\0') {
-        issues.push(FieldIssue::new("new_password", "invalid_character", "must not contain NUL characters"));
+        issues.push(FieldIssue::new(field, "invalid_character", "must not contain NUL characters"));
     }
+    issues
+}
+
+/// A username: 1 to 150 of `A-Z a-z 0-9 . _ @ + -`, so it is safe in URLs,
+/// logs and CSV files and cannot impersonate another name with look-alike
+/// characters.
+pub fn username_issue(username: &str) -> Option<FieldIssue> {
+    let n = username.chars().count();
+    if n == 0 || n > MAX_USERNAME_CHARS {
+        return Some(FieldIssue::new("username", "length", format!("must be 1 to {MAX_USERNAME_CHARS} characters")));
+    }
+    if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-')) {
+        return Some(FieldIssue::new(
+            "username",
+            "invalid_character",
+            "may contain only letters A-Z and a-z, digits and . _ @ + -",
+        ));
+    }
+    None
+}
+
+/// An email address under `field`: the HTML5 form rule (the `validator`
+/// crate's), at most 254 characters.
+pub fn email_issue(field: &str, email: &str) -> Option<FieldIssue> {
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Some(FieldIssue::new(field, "length", format!("must be at most {MAX_EMAIL_CHARS} characters")));
+    }
+    if !email.validate_email() {
+        return Some(FieldIssue::new(field, "email", "must be a valid email address"));
+    }
+    None
+}
+
+/// A free-text field: at most `max` characters and no control characters
+/// (NUL cannot be stored; the others only ever arrive by mistake or malice).
+pub fn text_issue(field: &str, value: &str, max: usize) -> Option<FieldIssue> {
+    if value.chars().count() > max {
+        return Some(FieldIssue::new(field, "length", format!("must be at most {max} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Some(FieldIssue::new(field, "invalid_character", "must not contain control characters"));
+    }
+    None
+}
+
+/// Where an account of `role` may live: super admins stand outside every
+/// distributor, every other role belongs to one.
+pub fn placement_issue(role: Role, distributor_id: Option<i64>) -> Option<FieldIssue> {
+    match (role, distributor_id) {
+        (Role::SuperAdmin, Some(_)) => Some(FieldIssue::new(
+            "distributor_id",
+            "not_allowed",
+            "super_admin accounts belong to no distributor; leave it out",
+        )),
+        (Role::SuperAdmin, None) | (_, Some(_)) => None,
+        (_, None) => Some(FieldIssue::new(
+            "distributor_id",
+            "required",
+            format!("a {role} account needs the distributor it belongs to"),
+        )),
+    }
+}
+
+/// What a client sends to create an account.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccountInput<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    /// The distributor the account will belong to, as resolved for the caller.
+    pub distributor_id: Option<i64>,
+}
+
+/// Checks a new account; one issue per bad field.
+pub fn new_account(input: &NewAccountInput<'_>) -> Result<(), Vec<FieldIssue>> {
+    let issues: Vec<FieldIssue> = [
+        username_issue(input.username),
+        email_issue("email", input.email),
+        text_issue("first_name", input.first_name, MAX_NAME_CHARS),
+        text_issue("last_name", input.last_name, MAX_NAME_CHARS),
+        // The first broken password rule is enough to act on.
+        password_issues("password", input.password, input.username).into_iter().next(),
+        placement_issue(input.role, input.distributor_id),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if issues.is_empty() { Ok(()) } else { Err(issues) }
+}
+
+/// What a client may change of an account's profile (absent: unchanged).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountChanges<'a> {
+    pub email: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+}
+
+/// Checks the profile fields of an account update; one issue per bad field.
+pub fn account_changes(changes: &AccountChanges<'_>) -> Result<(), Vec<FieldIssue>> {
+    let issues: Vec<FieldIssue> = [
+        changes.email.and_then(|e| email_issue("email", e)),
+        changes.first_name.and_then(|v| text_issue("first_name", v, MAX_NAME_CHARS)),
+        changes.last_name.and_then(|v| text_issue("last_name", v, MAX_NAME_CHARS)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if issues.is_empty() { Ok(()) } else { Err(issues) }
+}
+
+/// A role change keeps the account where it is: an update cannot move an
+/// account into or out of a distributor, so a change to or from `super_admin`
+/// is refused (create a new account instead).
+pub fn role_change(current: Role, new: Role) -> Result<(), Vec<FieldIssue>> {
+    if (current == Role::SuperAdmin) != (new == Role::SuperAdmin) {
+        return Err(vec![FieldIssue::new(
+            "role",
+            "crosses_distributor",
+            "super_admin accounts belong to no distributor and others to one; an update cannot move an account \
+             between the two, create a new account instead",
+        )]);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -42,5 +181,73 @@ mod tests {
         assert_eq!(issues[0].code, "too_short");
         let issues = new_password("AnnaMaria", "annamaria").unwrap_err();
         assert_eq!(issues[0].code, "same_as_username");
+    }
+
+    fn input<'a>() -> NewAccountInput<'a> {
+        NewAccountInput {
+            username: "ann.lee+1@acme",
+            email: "ann@example.com",
+            first_name: "Ann",
+            last_name: "Lee",
+            password: "long-enough-password",
+            role: Role::Shopper,
+            distributor_id: Some(1),
+        }
+    }
+
+    #[test]
+    fn a_good_new_account_passes() {
+        assert_eq!(new_account(&input()), Ok(()));
+        assert_eq!(new_account(&NewAccountInput { role: Role::SuperAdmin, distributor_id: None, ..input() }), Ok(()));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_once() {
+        let bad = NewAccountInput {
+            username: "ann lee",
+            email: "not-an-email",
+            first_name: "A\u{0}",
+            last_name: &"x".repeat(151),
+            password: "short",
+            role: Role::SalesExecutive,
+            distributor_id: None,
+        };
+        let issues = new_account(&bad).unwrap_err();
+        let fields: Vec<&str> = issues.iter().map(|i| i.field.as_str()).collect();
+        assert_eq!(fields, ["username", "email", "first_name", "last_name", "password", "distributor_id"]);
+    }
+
+    #[test]
+    fn usernames_are_1_to_150_safe_characters() {
+        assert!(username_issue("a").is_none());
+        assert!(username_issue(&"a".repeat(150)).is_none());
+        assert_eq!(username_issue("").map(|i| i.code), Some("length".into()));
+        assert_eq!(username_issue(&"a".repeat(151)).map(|i| i.code), Some("length".into()));
+        for bad in ["a b", "é", "a/b", "a\u{0}"] {
+            assert_eq!(username_issue(bad).map(|i| i.code), Some("invalid_character".into()), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn super_admins_have_no_distributor_and_others_one() {
+        assert!(placement_issue(Role::SuperAdmin, None).is_none());
+        assert!(placement_issue(Role::Shopper, Some(1)).is_none());
+        assert_eq!(placement_issue(Role::SuperAdmin, Some(1)).map(|i| i.code), Some("not_allowed".into()));
+        assert_eq!(placement_issue(Role::AdminBuyer, None).map(|i| i.code), Some("required".into()));
+    }
+
+    #[test]
+    fn role_changes_stay_on_one_side_of_super_admin() {
+        assert!(role_change(Role::Shopper, Role::SalesExecutive).is_ok());
+        assert!(role_change(Role::SuperAdmin, Role::SuperAdmin).is_ok());
+        assert!(role_change(Role::SuperAdmin, Role::DistributorManager).is_err());
+        assert!(role_change(Role::Shopper, Role::SuperAdmin).is_err());
+    }
+
+    #[test]
+    fn profile_changes_check_only_what_is_sent() {
+        assert!(account_changes(&AccountChanges::default()).is_ok());
+        let issues = account_changes(&AccountChanges { email: Some("x"), ..AccountChanges::default() }).unwrap_err();
+        assert_eq!(issues[0].field, "email");
     }
 }

@@ -11,9 +11,14 @@
 //! output.
 //!
 //! - [`query`]: the list query language (masks, filters, sorts, pages).
+//! - [`campaign`], [`location`]: campaign settings, checkout field definitions,
+//!   delivery locations.
 
 pub mod account;
+pub mod campaign;
+pub mod distributor;
 pub mod issue;
+pub mod location;
 pub mod query;
 
 pub use issue::FieldIssue;

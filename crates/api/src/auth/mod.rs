@@ -130,7 +130,9 @@ impl AuthApi {
     ///
     /// Exchanges a username (or email) and password for an access token and a
     /// refresh token. Repeated failures for one username or client address
-    /// are refused with 429 and `Retry-After`.
+    /// are refused with 429 and `Retry-After`. Inactive accounts get 403; so
+    /// do shoppers who are not a member of an active campaign whose dates
+    /// include today (UTC): "no active campaign".
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(
         &self,
@@ -151,6 +153,13 @@ impl AuthApi {
             return Err(ApiError::forbidden("this account is inactive"));
         }
         let who = Principal { account_id: account.id, role: account.role(), distributor_id: account.distributor_id };
+        if who.role == domain::Role::Shopper
+            && !storage::campaigns::shopper_has_open_campaign(&state.pool, account.id, Utc::now().date_naive()).await?
+        {
+            return Err(ApiError::forbidden(
+                "no active campaign: a shopper can log in only while a member of an active campaign that is open today",
+            ));
+        }
         storage::accounts::record_login(&state.pool, account.id, Utc::now()).await?;
         let (access_token, refresh_token, expires_in) = start_session(&state, &who).await?;
         let defaults = validators::query::select(None, &ACCOUNT, who.role)?;

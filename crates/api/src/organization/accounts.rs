@@ -1,20 +1,40 @@
-//! Accounts: list and read, through the query language.
+//! Accounts: list and read through the query language; create, update and
+//! delete.
+//!
+//! Who may write what (DESIGN §2): super admins manage every account;
+//! distributor managers manage the sales executives, admin buyers and shoppers
+//! of their own distributor; every account may change its own name and email.
+//! An account outside the caller's view is 404; one it sees but may not
+//! change is 403. A distributor has at most `max_sales_count` sales
+//! executives. Deactivating an account, changing its role or deleting it ends
+//! all of its sessions at once, because access tokens carry the role.
 
 use crate::auth::scheme::Auth;
-use crate::error::ApiResult;
+use crate::auth::tokens::family_key;
+use crate::error::{ApiError, ApiResult, from_issues};
+use crate::idempotency::IdempotencyKey;
 use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
-use crate::resource::{self, AccountDoc, ListResponse, ReadResponse};
+use crate::precondition::IfMatch;
+use crate::resource::{self, AccountDoc, ListResponse, Masked, ReadResponse, etag};
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use domain::Principal;
+use domain::Role;
+use domain::principal::Denied;
 use domain::query::Selection;
 use domain::resource::ACCOUNT;
 use poem::Request;
 use poem::web::Data;
-use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use storage::StorageError;
+use storage::accounts::{AccountUpdate, NewAccount, Subject};
+use validators::FieldIssue;
+use validators::account::{AccountChanges, NewAccountInput};
 
 pub struct AccountsApi;
 
@@ -27,6 +47,224 @@ pub async fn read(
     if_none_match: Option<&str>,
 ) -> ApiResult<ReadResponse<AccountDoc>> {
     resource::read_one(state, who, selection, id, if_none_match).await
+}
+
+/// An account's role, from the least to the most powerful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum AccountRole {
+    Shopper,
+    AdminBuyer,
+    SalesExecutive,
+    DistributorManager,
+    SuperAdmin,
+}
+
+impl From<AccountRole> for Role {
+    fn from(role: AccountRole) -> Role {
+        match role {
+            AccountRole::Shopper => Role::Shopper,
+            AccountRole::AdminBuyer => Role::AdminBuyer,
+            AccountRole::SalesExecutive => Role::SalesExecutive,
+            AccountRole::DistributorManager => Role::DistributorManager,
+            AccountRole::SuperAdmin => Role::SuperAdmin,
+        }
+    }
+}
+
+/// A new account.
+// No `Debug`: the body carries a password.
+#[derive(Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct AccountCreate {
+    /// Unique login name (case-insensitive): 1 to 150 of `A-Z a-z 0-9 . _ @ + -`.
+    pub username: String,
+    /// Unique email address (case-insensitive).
+    pub email: String,
+    /// Given name, at most 150 characters.
+    #[oai(default)]
+    pub first_name: String,
+    /// Family name, at most 150 characters.
+    #[oai(default)]
+    pub last_name: String,
+    /// The account's role. A distributor manager may create sales
+    /// executives, admin buyers and shoppers.
+    pub role: AccountRole,
+    /// The distributor the account belongs to: required for every role but
+    /// `super_admin` (which must leave it out). A distributor manager's
+    /// accounts always go into its own distributor, so it may leave it out.
+    pub distributor_id: Option<i64>,
+    /// At least 8 characters, not the username. Stored only as an argon2id hash.
+    pub password: String,
+    /// Inactive accounts cannot log in.
+    #[oai(default = "active_by_default")]
+    pub active: bool,
+    /// Whether the account may download reports.
+    #[oai(default)]
+    pub reports_enabled: bool,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+impl Example for AccountCreate {
+    fn example() -> Self {
+        AccountCreate {
+            username: "jane.doe".into(),
+            email: "jane.doe@acme-promo.example".into(),
+            first_name: "Jane".into(),
+            last_name: "Doe".into(),
+            role: AccountRole::SalesExecutive,
+            distributor_id: Some(1),
+            password: "a-long-passphrase".into(),
+            active: true,
+            reports_enabled: false,
+        }
+    }
+}
+
+/// Changes to an account: absent fields stay as they are. An account may
+/// change its own `email`, `first_name` and `last_name`; the other fields
+/// are for whoever manages it.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct AccountPatch {
+    /// Unique email address (case-insensitive).
+    pub email: Option<String>,
+    /// Given name, at most 150 characters.
+    pub first_name: Option<String>,
+    /// Family name, at most 150 characters.
+    pub last_name: Option<String>,
+    /// The new role. Managers may choose sales_executive, admin_buyer or
+    /// shopper; an account cannot move to or from super_admin (create one).
+    /// Changing it ends the account's sessions.
+    pub role: Option<AccountRole>,
+    /// `false` deactivates the account and ends its sessions.
+    pub active: Option<bool>,
+    /// Whether the account may download reports.
+    pub reports_enabled: Option<bool>,
+}
+
+impl Example for AccountPatch {
+    fn example() -> Self {
+        AccountPatch {
+            email: None,
+            first_name: Some("Janet".into()),
+            last_name: None,
+            role: Some(AccountRole::AdminBuyer),
+            active: None,
+            reports_enabled: Some(true),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreateAccountResponse {
+    /// Created: the account (default fields), its URL in `Location` and its `ETag`.
+    #[oai(status = 201)]
+    Created(Json<Masked<AccountDoc>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum UpdateAccountResponse {
+    /// Updated: the account (default fields) and its new `ETag`.
+    #[oai(status = 200)]
+    Ok(Json<Masked<AccountDoc>>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum DeleteAccountResponse {
+    /// Deleted, with its sessions.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// Whether `who` manages `target` (an account it sees that is not its own):
+/// super admins manage everyone, managers the lower roles of their own
+/// distributor.
+fn manages(who: &Principal, target: &Subject) -> Result<(), Denied> {
+    let manager_of = who.role == Role::DistributorManager
+        && who.is_staff_of(target.distributor_id)
+        && target.role() < Role::DistributorManager;
+    if who.is_super_admin() || manager_of { Ok(()) } else { Err(Denied::Forbidden) }
+}
+
+/// Accounts outside the caller's view are hidden (404): the same rule as the
+/// read scope (super admins all, staff their distributor, others themselves).
+fn sees(who: &Principal, target: &Subject) -> Result<(), Denied> {
+    if target.id == who.account_id || who.is_staff_of(target.distributor_id) { Ok(()) } else { Err(Denied::Hidden) }
+}
+
+/// May `who` apply an update that `manages_fields` (role, active or
+/// reports_enabled changes) and possibly sets `new_role`?
+fn authorize_update(
+    who: &Principal,
+    target: &Subject,
+    manages_fields: bool,
+    new_role: Option<Role>,
+) -> Result<(), Denied> {
+    sees(who, target)?;
+    if target.id == who.account_id {
+        // Nobody raises, restores or switches off their own account.
+        return if manages_fields { Err(Denied::Forbidden) } else { Ok(()) };
+    }
+    manages(who, target)?;
+    match new_role {
+        Some(r) if !who.is_super_admin() && r >= Role::DistributorManager => Err(Denied::Forbidden),
+        _ => Ok(()),
+    }
+}
+
+/// May `who` delete `target`? Nobody deletes their own account here.
+fn authorize_delete(who: &Principal, target: &Subject) -> Result<(), Denied> {
+    sees(who, target)?;
+    if target.id == who.account_id {
+        return Err(Denied::Forbidden);
+    }
+    manages(who, target)
+}
+
+/// A clearer 409 for the account's unique names.
+fn taken(err: StorageError) -> ApiError {
+    match &err {
+        StorageError::Conflict { constraint } if constraint == "accounts_username_key" => {
+            ApiError::conflict("this username is already taken")
+        }
+        StorageError::Conflict { constraint } if constraint == "accounts_email_key" => {
+            ApiError::conflict("this email address is already used by another account")
+        }
+        _ => err.into(),
+    }
+}
+
+/// Whether a distributor with `n` sales executives can take one more. The
+/// caller counts under the distributor's row lock, held until its
+/// transaction ends, so two concurrent writes cannot both take the last place.
+fn room_for_sales_executive(n: i64, max_sales_count: i32) -> ApiResult<()> {
+    if n >= i64::from(max_sales_count) {
+        return Err(ApiError::conflict(format!(
+            "the distributor has {n} sales executives and may have at most {max_sales_count} (max_sales_count); \
+             remove or demote one, or ask a super admin to raise the limit"
+        )));
+    }
+    Ok(())
+}
+
+/// Denies every access token of the revoked refresh families for as long as
+/// such a token can live.
+async fn deny_families(state: &AppState, families: Vec<String>) -> ApiResult<()> {
+    for family in families {
+        state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
+    }
+    Ok(())
+}
+
+/// Reads the account with the default fields for `who`, with its ETag.
+async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Masked<AccountDoc>, String)> {
+    let defaults = validators::query::select(None, &ACCOUNT, who.role)?;
+    let item = storage::read::get(&state.pool, who, &defaults, id).await?.ok_or_else(ApiError::not_found)?;
+    Ok((Masked::new(item.body), etag(ACCOUNT.model, id, item.version)))
 }
 
 #[OpenApi(prefix_path = "/api/v1/organization", tag = "ApiTags::Organization")]
@@ -73,5 +311,243 @@ impl AccountsApi {
         let who = auth.principal();
         let selection = crate::params::selection(&x_fields, &fields, &ACCOUNT, who.role)?;
         read(&state, who, &selection, id.0, if_none_match.0.as_deref()).await
+    }
+
+    /// Create an account
+    ///
+    /// Super admins create any role in any distributor (`super_admin`
+    /// accounts belong to none; every other role needs `distributor_id`).
+    /// Distributor managers create sales executives, admin buyers and
+    /// shoppers in their own distributor (another role is 403, another
+    /// distributor 404). Everyone else gets 403. A taken username or email
+    /// is 409, and so is a sales executive beyond the distributor's
+    /// `max_sales_count`. Answers 201 with the account's default fields, its
+    /// URL in `Location` and its `ETag`; the password is never returned.
+    #[oai(path = "/accounts", method = "post", operation_id = "create_account")]
+    async fn create_account(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
+        body: Json<AccountCreate>,
+    ) -> ApiResult<CreateAccountResponse> {
+        let who = auth.principal();
+        who.require(Role::DistributorManager)?;
+        let b = &body.0;
+        let role = Role::from(b.role);
+        let distributor_id = if who.is_super_admin() {
+            b.distributor_id
+        } else {
+            if role >= Role::DistributorManager {
+                return Err(ApiError::forbidden(
+                    "a distributor manager may create sales executives, admin buyers and shoppers only",
+                ));
+            }
+            if let Some(d) = b.distributor_id {
+                who.require_in(Role::DistributorManager, Some(d))?;
+            }
+            who.distributor_id
+        };
+        validators::account::new_account(&NewAccountInput {
+            username: &b.username,
+            email: &b.email,
+            first_name: &b.first_name,
+            last_name: &b.last_name,
+            password: &b.password,
+            role,
+            distributor_id,
+        })
+        .map_err(from_issues)?;
+        // Hash before the transaction: the distributor stays locked only for
+        // the few statements below, not for argon2's deliberate slowness.
+        let password_hash =
+            crate::auth::password::hash(b.password.clone()).await.map_err(|e| ApiError::internal(&e))?;
+
+        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        if let Some(d) = distributor_id {
+            let limit = storage::distributors::lock(&mut *tx, d).await?.filter(|l| !l.is_deleted);
+            let Some(limit) = limit else {
+                return Err(if who.is_super_admin() {
+                    from_issues(vec![FieldIssue::new("distributor_id", "not_found", "no such distributor")])
+                } else {
+                    ApiError::not_found()
+                });
+            };
+            if role == Role::SalesExecutive {
+                let n = storage::accounts::count_sales_executives(&mut *tx, d).await?;
+                room_for_sales_executive(n, limit.max_sales_count)?;
+            }
+        }
+        let new = NewAccount {
+            username: &b.username,
+            email: &b.email,
+            first_name: &b.first_name,
+            last_name: &b.last_name,
+            password_hash: &password_hash,
+            role,
+            distributor_id,
+            reports_enabled: b.reports_enabled,
+        };
+        let id = storage::accounts::insert(&mut *tx, &new, b.active).await.map_err(taken)?;
+        tx.commit().await.map_err(StorageError::from)?;
+        tracing::info!(account.id = id, role = %role, "account created");
+        let (body, tag) = read_default(&state, who, id).await?;
+        Ok(CreateAccountResponse::Created(Json(body), format!("/api/v1/organization/accounts/{id}"), tag))
+    }
+
+    /// Update an account
+    ///
+    /// Super admins may change any other account. Distributor managers may
+    /// change the sales executives, admin buyers and shoppers of their own
+    /// distributor, and give them one of those roles (a sales executive
+    /// beyond `max_sales_count` is 409). Every account may change its own
+    /// `email`, `first_name` and `last_name`, but not its own role, `active`
+    /// or `reports_enabled` (403). An account you cannot see is 404; one you
+    /// see but may not change is 403. Deactivating an account or changing
+    /// its role ends all its sessions. Send the `ETag` you read as
+    /// `If-Match` to avoid overwriting someone else's change (412 when stale).
+    #[oai(path = "/accounts/:id", method = "patch", operation_id = "update_account")]
+    async fn update_account(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The account's id.
+        id: Path<i64>,
+        #[oai(name = "If-Match")] if_match: IfMatch,
+        body: Json<AccountPatch>,
+    ) -> ApiResult<UpdateAccountResponse> {
+        let who = auth.principal();
+        let id = id.0;
+        let b = &body.0;
+        validators::account::account_changes(&AccountChanges {
+            email: b.email.as_deref(),
+            first_name: b.first_name.as_deref(),
+            last_name: b.last_name.as_deref(),
+        })
+        .map_err(from_issues)?;
+        let expected = if_match.expected_version(ACCOUNT.model, id)?;
+
+        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let target = storage::accounts::lock(&mut *tx, id).await?.ok_or_else(ApiError::not_found)?;
+        // Sending a value the account already has changes nothing, so it
+        // needs no right to change it.
+        let new_role = b.role.map(Role::from).filter(|r| *r != target.role());
+        let deactivates = b.active == Some(false) && target.active;
+        let manages_fields = new_role.is_some()
+            || b.active.is_some_and(|a| a != target.active)
+            || b.reports_enabled.is_some_and(|r| r != target.reports_enabled);
+        authorize_update(who, &target, manages_fields, new_role)?;
+        if let Some(role) = new_role {
+            validators::account::role_change(target.role(), role).map_err(from_issues)?;
+            if let (Role::SalesExecutive, Some(d)) = (role, target.distributor_id) {
+                let limit = storage::distributors::lock(&mut *tx, d).await?.ok_or_else(ApiError::not_found)?;
+                let n = storage::accounts::count_sales_executives(&mut *tx, d).await?;
+                room_for_sales_executive(n, limit.max_sales_count)?;
+            }
+        }
+        let changes = AccountUpdate {
+            email: b.email.as_deref(),
+            first_name: b.first_name.as_deref(),
+            last_name: b.last_name.as_deref(),
+            role: b.role.map(Role::from),
+            active: b.active,
+            reports_enabled: b.reports_enabled,
+        };
+        storage::accounts::update(&mut *tx, id, &changes, expected).await.map_err(taken)?;
+        // Access tokens carry the role, and an inactive account must not go
+        // on working until its tokens expire: end every session now.
+        let revoked = if new_role.is_some() || deactivates {
+            storage::sessions::revoke_account(&mut *tx, id, None).await?
+        } else {
+            Vec::new()
+        };
+        tx.commit().await.map_err(StorageError::from)?;
+        deny_families(&state, revoked).await?;
+        let (body, tag) = read_default(&state, who, id).await?;
+        Ok(UpdateAccountResponse::Ok(Json(body), tag))
+    }
+
+    /// Delete an account
+    ///
+    /// Super admins may delete any account but their own. Distributor
+    /// managers may delete the sales executives, admin buyers and shoppers
+    /// of their own distributor. An account you cannot see is 404; one you
+    /// see but may not delete (your own included) is 403. The account's
+    /// sessions end at once. `If-Match` is honoured (412 when stale).
+    #[oai(path = "/accounts/:id", method = "delete", operation_id = "delete_account")]
+    async fn delete_account(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The account's id.
+        id: Path<i64>,
+        #[oai(name = "If-Match")] if_match: IfMatch,
+    ) -> ApiResult<DeleteAccountResponse> {
+        let who = auth.principal();
+        let id = id.0;
+        let expected = if_match.expected_version(ACCOUNT.model, id)?;
+        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let target = storage::accounts::lock(&mut *tx, id).await?.ok_or_else(ApiError::not_found)?;
+        authorize_delete(who, &target)?;
+        // Revoked first so the families are known; the rows then go with the
+        // account by cascade, and a refused delete rolls both back.
+        let revoked = storage::sessions::revoke_account(&mut *tx, id, None).await?;
+        storage::accounts::delete_versioned(&mut *tx, id, expected).await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        deny_families(&state, revoked).await?;
+        tracing::info!(account.id = id, "account deleted");
+        Ok(DeleteAccountResponse::NoContent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(id: i64, role: Role, d: Option<i64>) -> Principal {
+        Principal { account_id: id, role, distributor_id: d }
+    }
+
+    fn t(id: i64, role: Role, d: Option<i64>) -> Subject {
+        Subject { id, role: role.as_str().into(), distributor_id: d, active: true, reports_enabled: false }
+    }
+
+    #[test]
+    fn managers_manage_lower_roles_of_their_own_distributor() {
+        let manager = p(1, Role::DistributorManager, Some(1));
+        assert_eq!(authorize_update(&manager, &t(2, Role::Shopper, Some(1)), true, Some(Role::SalesExecutive)), Ok(()));
+        assert_eq!(
+            authorize_update(&manager, &t(2, Role::Shopper, Some(1)), true, Some(Role::DistributorManager)),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize_update(&manager, &t(3, Role::DistributorManager, Some(1)), false, None),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(authorize_update(&manager, &t(4, Role::Shopper, Some(2)), false, None), Err(Denied::Hidden));
+        assert_eq!(authorize_update(&manager, &t(5, Role::SuperAdmin, None), false, None), Err(Denied::Hidden));
+        assert_eq!(authorize_delete(&manager, &t(2, Role::AdminBuyer, Some(1))), Ok(()));
+        assert_eq!(authorize_delete(&manager, &t(1, Role::DistributorManager, Some(1))), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn an_account_changes_only_its_own_profile() {
+        for role in Role::ALL {
+            let d = (role != Role::SuperAdmin).then_some(1);
+            let me = p(7, role, d);
+            assert_eq!(authorize_update(&me, &t(7, role, d), false, None), Ok(()), "{role}");
+            assert_eq!(authorize_update(&me, &t(7, role, d), true, None), Err(Denied::Forbidden), "{role}");
+            assert_eq!(authorize_delete(&me, &t(7, role, d)), Err(Denied::Forbidden), "{role}");
+        }
+    }
+
+    #[test]
+    fn sales_executives_see_but_do_not_manage_and_others_do_not_see() {
+        let sales = p(1, Role::SalesExecutive, Some(1));
+        assert_eq!(authorize_update(&sales, &t(2, Role::Shopper, Some(1)), false, None), Err(Denied::Forbidden));
+        let shopper = p(1, Role::Shopper, Some(1));
+        assert_eq!(authorize_update(&shopper, &t(2, Role::Shopper, Some(1)), false, None), Err(Denied::Hidden));
+        let admin = p(1, Role::SuperAdmin, None);
+        assert_eq!(authorize_update(&admin, &t(2, Role::DistributorManager, Some(3)), true, None), Ok(()));
     }
 }

@@ -1,8 +1,377 @@
-//! Distributors: filled in by the Organization namespace work.
+//! Distributors: list and read through the query language; create, update and
+//! soft-delete.
+//!
+//! Soft-deleted distributors stay in the database (their accounts, campaigns
+//! and orders still point at them) but disappear from the API: lists hide
+//! them unless a super admin's filter asks about `is_deleted`, and only a
+//! super admin can read one by id.
 
-use poem_openapi::OpenApi;
+use crate::auth::scheme::Auth;
+use crate::error::{ApiError, ApiResult, from_issues};
+use crate::idempotency::IdempotencyKey;
+use crate::params::{
+    CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
+};
+use crate::precondition::IfMatch;
+use crate::resource::{self, DistributorDoc, ListResponse, Masked, MaskedList, ReadResponse, etag};
+use crate::state::AppState;
+use crate::tags::ApiTags;
+use domain::query::{Condition, Filter, Op, Operand, Scalar};
+use domain::resource::DISTRIBUTOR;
+use domain::{Principal, Role};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use rust_decimal::Decimal;
+use storage::StorageError;
+use storage::distributors::{DistributorUpdate, NewDistributor};
+use validators::distributor::DistributorInput;
 
 pub struct DistributorsApi;
 
-#[OpenApi(prefix_path = "/api/v1/organization", tag = "crate::tags::ApiTags::Organization")]
-impl DistributorsApi {}
+/// A new distributor. Costs are decimal strings with at most two places.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct DistributorCreate {
+    /// Unique name (case-insensitive), 1 to 200 characters.
+    pub name: String,
+    /// Contact email address.
+    pub email: String,
+    /// Postal address, at most 1000 characters.
+    #[oai(default)]
+    pub address: String,
+    /// Platform cost per item, ≥ 0, at most two decimal places.
+    #[oai(default)]
+    pub ow_cost: Decimal,
+    /// Platform cost per campaign, ≥ 0, at most two decimal places.
+    #[oai(default)]
+    pub campaign_cost: Decimal,
+    /// Platform cost per order, ≥ 0, at most two decimal places.
+    #[oai(default)]
+    pub transaction_cost: Decimal,
+    /// The most sales executives the distributor may have, 0 to 10000.
+    #[oai(default = "default_max_sales_count")]
+    pub max_sales_count: i64,
+}
+
+fn default_max_sales_count() -> i64 {
+    5
+}
+
+impl Example for DistributorCreate {
+    fn example() -> Self {
+        DistributorCreate {
+            name: "Acme Promo".into(),
+            email: "hello@acme-promo.example".into(),
+            address: "1 Main St, Springfield".into(),
+            ow_cost: Decimal::new(150, 2),
+            campaign_cost: Decimal::new(25000, 2),
+            transaction_cost: Decimal::new(50, 2),
+            max_sales_count: 5,
+        }
+    }
+}
+
+/// Changes to a distributor: absent fields stay as they are. The costs and
+/// `max_sales_count` are platform settings only a super admin may change.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct DistributorPatch {
+    /// Unique name (case-insensitive), 1 to 200 characters.
+    pub name: Option<String>,
+    /// Contact email address.
+    pub email: Option<String>,
+    /// Postal address, at most 1000 characters.
+    pub address: Option<String>,
+    /// Platform cost per item. Super admins only.
+    pub ow_cost: Option<Decimal>,
+    /// Platform cost per campaign. Super admins only.
+    pub campaign_cost: Option<Decimal>,
+    /// Platform cost per order. Super admins only.
+    pub transaction_cost: Option<Decimal>,
+    /// The most sales executives the distributor may have, 0 to 10000. Super admins only.
+    pub max_sales_count: Option<i64>,
+}
+
+impl Example for DistributorPatch {
+    fn example() -> Self {
+        DistributorPatch {
+            name: None,
+            email: Some("orders@acme-promo.example".into()),
+            address: Some("2 Main St, Springfield".into()),
+            ow_cost: None,
+            campaign_cost: None,
+            transaction_cost: None,
+            max_sales_count: None,
+        }
+    }
+}
+
+impl DistributorPatch {
+    /// Whether the patch touches a platform setting (costs, sales-executive limit).
+    fn touches_platform_settings(&self) -> bool {
+        self.ow_cost.is_some()
+            || self.campaign_cost.is_some()
+            || self.transaction_cost.is_some()
+            || self.max_sales_count.is_some()
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreateDistributorResponse {
+    /// Created: the distributor (default fields), its URL in `Location` and its `ETag`.
+    #[oai(status = 201)]
+    Created(Json<Masked<DistributorDoc>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum UpdateDistributorResponse {
+    /// Updated: the distributor (default fields) and its new `ETag`.
+    #[oai(status = 200)]
+    Ok(Json<Masked<DistributorDoc>>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum DeleteDistributorResponse {
+    /// Deleted (soft): hidden from now on; a super admin can still read it.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// Whether `filter` has a condition on the distributor's own `is_deleted`.
+fn mentions_is_deleted(filter: &Filter, is_deleted: &domain::resource::Field) -> bool {
+    match filter {
+        Filter::And(items) | Filter::Or(items) | Filter::Not(items) => {
+            items.iter().any(|f| mentions_is_deleted(f, is_deleted))
+        }
+        Filter::Cond(c) => c.via.is_none() && c.field == is_deleted,
+    }
+}
+
+/// Adds `is_deleted == false` to a list's filter unless a super admin's
+/// filter already says what it wants of `is_deleted`. Other callers never
+/// see a deleted distributor, filter or not, exactly as reads by id 404.
+fn hide_deleted(filter: Option<Filter>, who: &Principal) -> ApiResult<Option<Filter>> {
+    let field = DISTRIBUTOR.field("is_deleted").ok_or_else(|| ApiError::internal(&"Distributor.is_deleted"))?;
+    if who.is_super_admin() && filter.as_ref().is_some_and(|f| mentions_is_deleted(f, field)) {
+        return Ok(filter);
+    }
+    let live = Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Bool(false)) });
+    Ok(Some(match filter {
+        None => live,
+        Some(f) => Filter::And(vec![f, live]),
+    }))
+}
+
+/// Reads the distributor with the default fields for `who`, with its ETag.
+async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Masked<DistributorDoc>, String)> {
+    let defaults = validators::query::select(None, &DISTRIBUTOR, who.role)?;
+    let item = storage::read::get(&state.pool, who, &defaults, id).await?.ok_or_else(ApiError::not_found)?;
+    Ok((Masked::new(item.body), etag(DISTRIBUTOR.model, id, item.version)))
+}
+
+/// A clearer 409 for a taken name.
+fn taken(err: StorageError) -> ApiError {
+    match &err {
+        StorageError::Conflict { constraint } if constraint == "distributors_name_key" => {
+            ApiError::conflict("a distributor with this name already exists")
+        }
+        _ => err.into(),
+    }
+}
+
+/// A validated `max_sales_count` as the column's type.
+fn sales_count(n: i64) -> ApiResult<i32> {
+    i32::try_from(n).map_err(|e| ApiError::internal(&e))
+}
+
+#[OpenApi(prefix_path = "/api/v1/organization", tag = "ApiTags::Organization")]
+impl DistributorsApi {
+    /// List distributors
+    ///
+    /// Super admins see every distributor; everyone else sees only their own.
+    /// Soft-deleted distributors are left out unless a super admin's filter
+    /// mentions `is_deleted` (e.g. `[{"field":"is_deleted","op":"==","value":true}]`).
+    /// Costs, `max_sales_count` and `is_deleted` are readable by staff only.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/distributors", method = "get", operation_id = "list_distributors")]
+    async fn list_distributors(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        request: &Request,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
+        filter: FilterQuery,
+        sort: SortQuery,
+        page_size: PageSizeQuery,
+        page_number: PageNumberQuery,
+        cursor: CursorQuery,
+        count: CountQuery,
+    ) -> ApiResult<ListResponse<DistributorDoc>> {
+        let who = auth.principal();
+        let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
+        let mut query = args.parse(&DISTRIBUTOR, who.role)?;
+        query.filter = hide_deleted(query.filter.take(), who)?;
+        let page = storage::read::list(&state.pool, who, &query, &state.cursors).await?;
+        let link = page.next.as_ref().map(|next| crate::params::next_link(request, next));
+        Ok(ListResponse::Ok(MaskedList::new(page.items), link, page.total))
+    }
+
+    /// Read a distributor
+    ///
+    /// Super admins read any distributor, soft-deleted ones included; everyone
+    /// else reads only their own, while it is not deleted. 404 otherwise.
+    #[oai(path = "/distributors/:id", method = "get", operation_id = "get_distributor")]
+    async fn get_distributor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The distributor's id.
+        id: Path<i64>,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<ReadResponse<DistributorDoc>> {
+        let who = auth.principal();
+        let selection = crate::params::selection(&x_fields, &fields, &DISTRIBUTOR, who.role)?;
+        // Others than super admins can only ever see their own distributor
+        // (the read is scoped); it is hidden from them once deleted.
+        if who.distributor_id == Some(id.0)
+            && !who.is_super_admin()
+            && storage::distributors::is_deleted(&state.pool, id.0).await? == Some(true)
+        {
+            return Err(ApiError::not_found());
+        }
+        resource::read_one(&state, who, &selection, id.0, if_none_match.0.as_deref()).await
+    }
+
+    /// Create a distributor
+    ///
+    /// Super admins only (403 for everyone else). The name must be unique
+    /// (case-insensitive; 409 when taken). Omitted costs are 0 and
+    /// `max_sales_count` is 5. Answers 201 with the distributor's default
+    /// fields, its URL in `Location` and its `ETag`.
+    #[oai(path = "/distributors", method = "post", operation_id = "create_distributor")]
+    async fn create_distributor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
+        body: Json<DistributorCreate>,
+    ) -> ApiResult<CreateDistributorResponse> {
+        let who = auth.principal();
+        who.require(Role::SuperAdmin)?;
+        let b = &body.0;
+        validators::distributor::distributor(&DistributorInput {
+            name: Some(&b.name),
+            email: Some(&b.email),
+            address: Some(&b.address),
+            ow_cost: Some(b.ow_cost),
+            campaign_cost: Some(b.campaign_cost),
+            transaction_cost: Some(b.transaction_cost),
+            max_sales_count: Some(b.max_sales_count),
+        })
+        .map_err(from_issues)?;
+        let new = NewDistributor {
+            name: &b.name,
+            email: &b.email,
+            address: &b.address,
+            ow_cost: b.ow_cost,
+            campaign_cost: b.campaign_cost,
+            transaction_cost: b.transaction_cost,
+            max_sales_count: sales_count(b.max_sales_count)?,
+        };
+        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let id = storage::distributors::insert(&mut *tx, &new).await.map_err(taken)?;
+        tx.commit().await.map_err(StorageError::from)?;
+        tracing::info!(distributor.id = id, "distributor created");
+        let (body, tag) = read_default(&state, who, id).await?;
+        Ok(CreateDistributorResponse::Created(Json(body), format!("/api/v1/organization/distributors/{id}"), tag))
+    }
+
+    /// Update a distributor
+    ///
+    /// Super admins may change any distributor and every field. A distributor
+    /// manager may change its own distributor's name, email and address
+    /// only: the costs and `max_sales_count` are platform settings (403).
+    /// Sales executives and below get 403; another distributor is 404.
+    /// Send the `ETag` you read as `If-Match` to avoid overwriting someone
+    /// else's change (412 when it is stale).
+    #[oai(path = "/distributors/:id", method = "patch", operation_id = "update_distributor")]
+    async fn update_distributor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The distributor's id.
+        id: Path<i64>,
+        #[oai(name = "If-Match")] if_match: IfMatch,
+        body: Json<DistributorPatch>,
+    ) -> ApiResult<UpdateDistributorResponse> {
+        let who = auth.principal();
+        let id = id.0;
+        who.require_in(Role::DistributorManager, Some(id))?;
+        let b = &body.0;
+        if !who.is_super_admin() && b.touches_platform_settings() {
+            return Err(ApiError::forbidden(
+                "the costs and max_sales_count are platform settings; only a super admin may change them",
+            ));
+        }
+        validators::distributor::distributor(&DistributorInput {
+            name: b.name.as_deref(),
+            email: b.email.as_deref(),
+            address: b.address.as_deref(),
+            ow_cost: b.ow_cost,
+            campaign_cost: b.campaign_cost,
+            transaction_cost: b.transaction_cost,
+            max_sales_count: b.max_sales_count,
+        })
+        .map_err(from_issues)?;
+        let expected = if_match.expected_version(DISTRIBUTOR.model, id)?;
+        let changes = DistributorUpdate {
+            name: b.name.as_deref(),
+            email: b.email.as_deref(),
+            address: b.address.as_deref(),
+            ow_cost: b.ow_cost,
+            campaign_cost: b.campaign_cost,
+            transaction_cost: b.transaction_cost,
+            max_sales_count: b.max_sales_count.map(sales_count).transpose()?,
+        };
+        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        // Only super admins can see (and so change) a deleted distributor.
+        storage::distributors::update(&mut *tx, id, &changes, expected, who.is_super_admin()).await.map_err(taken)?;
+        tx.commit().await.map_err(StorageError::from)?;
+        let (body, tag) = read_default(&state, who, id).await?;
+        Ok(UpdateDistributorResponse::Ok(Json(body), tag))
+    }
+
+    /// Delete a distributor
+    ///
+    /// Super admins only (403 for a manager of it, 404 for anyone else).
+    /// A soft delete: the distributor and everything that points at it stay,
+    /// but it is hidden from lists and from everyone but super admins.
+    /// Deleting it again changes nothing. `If-Match` is honoured (412 when
+    /// stale).
+    #[oai(path = "/distributors/:id", method = "delete", operation_id = "delete_distributor")]
+    async fn delete_distributor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The distributor's id.
+        id: Path<i64>,
+        #[oai(name = "If-Match")] if_match: IfMatch,
+    ) -> ApiResult<DeleteDistributorResponse> {
+        let who = auth.principal();
+        let id = id.0;
+        who.require_in(Role::SuperAdmin, Some(id))?;
+        let expected = if_match.expected_version(DISTRIBUTOR.model, id)?;
+        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        storage::distributors::soft_delete(&mut *tx, id, expected).await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        tracing::info!(distributor.id = id, "distributor deleted");
+        Ok(DeleteDistributorResponse::NoContent)
+    }
+}

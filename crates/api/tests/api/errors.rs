@@ -13,9 +13,9 @@ async fn routing_errors_are_problems(pool: PgPool) {
     let wrong = app.request(Method::DELETE, "/api/v1/auth/login", None, &[], None).await;
     wrong.expect(405);
     assert_eq!(wrong.header("allow"), Some("POST"));
-    let me = app.request(Method::PATCH, "/api/v1/organization/accounts/1", None, &[], None).await;
+    let me = app.request(Method::PUT, "/api/v1/organization/accounts/1", None, &[], None).await;
     me.expect(405);
-    assert_eq!(me.header("allow"), Some("GET"));
+    assert_eq!(me.header("allow"), Some("DELETE, GET, PATCH"));
 }
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]

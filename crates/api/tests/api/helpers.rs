@@ -177,11 +177,18 @@ pub fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Two distributors with one account of each role, the usual fixture.
+/// Two distributors with one account of each role, the usual fixture. Each
+/// distributor also runs one active campaign, open from 30 days ago to 30
+/// days from now, whose members are its shopper and admin buyer (shoppers can
+/// log in only while such a campaign is open).
 pub struct World {
     pub acme: i64,
     #[allow(dead_code, reason = "kept for tests that need the second distributor")]
     pub globex: i64,
+    /// Acme's open campaign ("Acme Store").
+    pub acme_campaign: i64,
+    /// Globex's open campaign ("Globex Store").
+    pub globex_campaign: i64,
 }
 
 impl World {
@@ -189,13 +196,43 @@ impl World {
         let acme = app.distributor("Acme").await;
         let globex = app.distributor("Globex").await;
         app.account("root", Role::SuperAdmin, None).await;
+        let mut campaigns = Vec::new();
         for (prefix, d) in [("acme", acme), ("globex", globex)] {
             app.account(&format!("{prefix}_manager"), Role::DistributorManager, Some(d)).await;
             app.account(&format!("{prefix}_sales"), Role::SalesExecutive, Some(d)).await;
-            app.account(&format!("{prefix}_buyer"), Role::AdminBuyer, Some(d)).await;
-            app.account(&format!("{prefix}_shopper"), Role::Shopper, Some(d)).await;
+            let buyer = app.account(&format!("{prefix}_buyer"), Role::AdminBuyer, Some(d)).await;
+            let shopper = app.account(&format!("{prefix}_shopper"), Role::Shopper, Some(d)).await;
+            let name = format!("{}{} Store", prefix[..1].to_uppercase(), &prefix[1..]);
+            campaigns.push(app.open_campaign(d, &name, &[buyer, shopper]).await);
         }
-        World { acme, globex }
+        World { acme, globex, acme_campaign: campaigns[0], globex_campaign: campaigns[1] }
+    }
+}
+
+impl TestApp {
+    /// An active campaign of distributor `d`, open from 30 days ago to 30 days
+    /// from now (UTC), with `members`.
+    pub async fn open_campaign(&self, d: i64, name: &str, members: &[i64]) -> i64 {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO campaigns (distributor_id, name, company_name, status, start_date, end_date, message) \
+             VALUES ($1, $2, 'Client Co', 'active', (now() AT TIME ZONE 'UTC')::date - 30, \
+                     (now() AT TIME ZONE 'UTC')::date + 30, 'Welcome') RETURNING id",
+        )
+        .bind(d)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+        .expect("campaign");
+        for m in members {
+            sqlx::query("INSERT INTO campaign_members (campaign_id, account_id, distributor_id) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(m)
+                .bind(d)
+                .execute(&self.pool)
+                .await
+                .expect("member");
+        }
+        id
     }
 }
 

@@ -317,7 +317,7 @@ mod tests {
         let e = err(r#"[{"model":"Order","field":"id","op":"eq","value":1}]"#, &ACCOUNT, Role::Shopper);
         assert_eq!(
             e.message,
-            "filter[0]: unknown model `Order`; models usable in a filter of Account: Account, Distributor"
+            "filter[0]: unknown model `Order`; models usable in a filter of Account: Account, Distributor, Campaign"
         );
         let e = err(r#"[{"model":7,"field":"id","op":"eq","value":1}]"#, &ACCOUNT, Role::Shopper);
         assert_eq!(e.message, "filter[0]: `model` must be a string; found the number 7");

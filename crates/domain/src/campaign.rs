@@ -1,0 +1,373 @@
+//! Campaign rules: the status lifecycle, what may change in each status, and
+//! what activation requires. Pure functions over plain values; the API asks,
+//! storage records.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A campaign's status, in lifecycle order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// Being set up: everything may change; the store is closed.
+    Draft,
+    /// Open to its shoppers (between its start and end dates).
+    Active,
+    /// No more orders; orders are being fulfilled.
+    Closed,
+    /// Done.
+    Complete,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 4] = [Status::Draft, Status::Active, Status::Closed, Status::Complete];
+
+    /// The wire and database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Active => "active",
+            Status::Closed => "closed",
+            Status::Complete => "complete",
+        }
+    }
+
+    /// The only status this one may move to; `None` for `complete`.
+    pub fn next(self) -> Option<Status> {
+        match self {
+            Status::Draft => Some(Status::Active),
+            Status::Active => Some(Status::Closed),
+            Status::Closed => Some(Status::Complete),
+            Status::Complete => None,
+        }
+    }
+
+    /// Whether `field` of a campaign in this status may change. In draft
+    /// everything may; afterwards only [`EDITABLE_AFTER_DRAFT`].
+    pub fn may_edit(self, field: &str) -> bool {
+        self == Status::Draft || EDITABLE_AFTER_DRAFT.contains(&field)
+    }
+
+    /// Whether the campaign's delivery locations may be added, changed or
+    /// removed: while draft or active, not once it has closed.
+    pub fn allows_location_changes(self) -> bool {
+        matches!(self, Status::Draft | Status::Active)
+    }
+
+    /// Only a draft may be deleted.
+    pub fn may_delete(self) -> bool {
+        self == Status::Draft
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text was not one of the status names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown campaign status `{0}`; expected one of draft, active, closed, complete")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for Status {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+/// The fields that may still change once a campaign has left draft.
+pub const EDITABLE_AFTER_DRAFT: [&str; 4] = ["message", "email_shopper", "pick_pack_partner_message", "distributor_po"];
+
+/// A refused status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionError {
+    pub from: Status,
+    pub to: Status,
+}
+
+impl TransitionError {
+    /// The one status `from` may move to, if any.
+    pub fn allowed(&self) -> Option<Status> {
+        self.from.next()
+    }
+}
+
+impl fmt::Display for TransitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let TransitionError { from, to } = *self;
+        match from.next() {
+            Some(next) => write!(
+                f,
+                "a {from} campaign cannot become {to}: the only allowed next status is {next} \
+                 (draft → active → closed → complete)"
+            ),
+            None => write!(f, "a {from} campaign cannot become {to}: {from} is the last status"),
+        }
+    }
+}
+
+impl std::error::Error for TransitionError {}
+
+/// The lifecycle: draft → active → closed → complete, one step at a time,
+/// never back and never in place.
+pub fn transition(from: Status, to: Status) -> Result<(), TransitionError> {
+    if from.next() == Some(to) { Ok(()) } else { Err(TransitionError { from, to }) }
+}
+
+/// What a checkout field collects from the shopper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutFieldKind {
+    Text,
+    /// One of the field's `options`.
+    Select,
+    Number,
+    /// One of the campaign's delivery locations.
+    Location,
+    /// One of the campaign's departments.
+    Department,
+}
+
+impl CheckoutFieldKind {
+    pub const ALL: [CheckoutFieldKind; 5] = [
+        CheckoutFieldKind::Text,
+        CheckoutFieldKind::Select,
+        CheckoutFieldKind::Number,
+        CheckoutFieldKind::Location,
+        CheckoutFieldKind::Department,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckoutFieldKind::Text => "text",
+            CheckoutFieldKind::Select => "select",
+            CheckoutFieldKind::Number => "number",
+            CheckoutFieldKind::Location => "location",
+            CheckoutFieldKind::Department => "department",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CheckoutFieldKind> {
+        CheckoutFieldKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Only `select` fields carry their own options.
+    pub fn takes_options(self) -> bool {
+        self == CheckoutFieldKind::Select
+    }
+}
+
+/// One custom checkout field definition, as stored (JSON) and as sent. The
+/// kind is kept as text so an unknown one can be reported, not rejected
+/// unread; the validators check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutField {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// Everything about a campaign a client sets (all but its id, distributor,
+/// status, author and timestamps).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub name: String,
+    pub company_name: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub storefront_pricing: bool,
+    pub company_allowance: Decimal,
+    pub personal_pay: bool,
+    pub items_count_limit: Option<i64>,
+    pub price_limit: Option<Decimal>,
+    pub email_shopper: bool,
+    pub checkout_fields: Vec<CheckoutField>,
+    pub departments: Vec<String>,
+    pub message: String,
+    pub bfl_cost: Decimal,
+    pub distributor_po: Option<String>,
+    pub pick_pack_partner_id: Option<i64>,
+    pub pick_pack_partner_message: String,
+}
+
+impl Settings {
+    /// A new draft's settings: the name, and the schema's defaults for the rest.
+    pub fn named(name: impl Into<String>) -> Settings {
+        Settings {
+            name: name.into(),
+            company_name: String::new(),
+            start_date: None,
+            end_date: None,
+            storefront_pricing: true,
+            company_allowance: Decimal::ZERO,
+            personal_pay: false,
+            items_count_limit: None,
+            price_limit: None,
+            email_shopper: false,
+            checkout_fields: Vec::new(),
+            departments: Vec::new(),
+            message: String::new(),
+            bfl_cost: Decimal::ZERO,
+            distributor_po: None,
+            pick_pack_partner_id: None,
+            pick_pack_partner_message: String::new(),
+        }
+    }
+}
+
+/// A delivery location of a campaign: everything a client sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationFields {
+    pub nickname: String,
+    pub company_name: String,
+    pub street_and_number: String,
+    pub suite_unit: String,
+    pub city: String,
+    pub zip_code: String,
+    pub region: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub delivery_contact: String,
+}
+
+/// A requirement of activation that the campaign does not meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unmet {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// What activation requires of the campaign's own fields: a name, a company
+/// name, start and end dates with start ≤ end, and a welcome message. (The
+/// checkout field definitions must also be valid; the validators check
+/// those.) Empty when the campaign may be activated.
+pub fn activation_unmet(s: &Settings) -> Vec<Unmet> {
+    let mut unmet = Vec::new();
+    let blank = |t: &str| t.trim().is_empty();
+    if blank(&s.name) {
+        unmet.push(Unmet { field: "name", code: "required", message: "an active campaign needs a name" });
+    }
+    if blank(&s.company_name) {
+        unmet.push(Unmet {
+            field: "company_name",
+            code: "required",
+            message: "an active campaign needs the client company's name",
+        });
+    }
+    if s.start_date.is_none() {
+        unmet.push(Unmet { field: "start_date", code: "required", message: "an active campaign needs a start date" });
+    }
+    if s.end_date.is_none() {
+        unmet.push(Unmet { field: "end_date", code: "required", message: "an active campaign needs an end date" });
+    }
+    if let (Some(start), Some(end)) = (s.start_date, s.end_date)
+        && start > end
+    {
+        unmet.push(Unmet { field: "end_date", code: "before_start", message: "must not be before start_date" });
+    }
+    if blank(&s.message) {
+        unmet.push(Unmet {
+            field: "message",
+            code: "required",
+            message: "an active campaign needs a storefront message",
+        });
+    }
+    unmet
+}
+
+/// Whether a campaign's store is open on `day`: active, with `day` between
+/// its start and end dates (inclusive). A shopper may log in only while one
+/// of their campaigns is open today (UTC); storage runs the same rule as SQL.
+pub fn is_open_on(status: Status, start: Option<NaiveDate>, end: Option<NaiveDate>, day: NaiveDate) -> bool {
+    status == Status::Active && start.is_some_and(|s| s <= day) && end.is_some_and(|e| day <= e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_lifecycle_moves_one_step_forward_only() {
+        use Status::*;
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let ok = matches!((from, to), (Draft, Active) | (Active, Closed) | (Closed, Complete));
+                assert_eq!(transition(from, to).is_ok(), ok, "{from} → {to}");
+            }
+        }
+        let e = transition(Draft, Closed).unwrap_err();
+        assert_eq!(e.allowed(), Some(Active));
+        assert!(e.to_string().contains("only allowed next status is active"), "{e}");
+        let e = transition(Complete, Draft).unwrap_err();
+        assert_eq!(e.allowed(), None);
+        assert!(e.to_string().contains("last status"), "{e}");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(s.as_str().parse::<Status>(), Ok(s));
+        }
+        assert!("open".parse::<Status>().is_err());
+        for k in CheckoutFieldKind::ALL {
+            assert_eq!(CheckoutFieldKind::parse(k.as_str()), Some(k));
+        }
+    }
+
+    #[test]
+    fn after_draft_only_a_few_fields_change() {
+        assert!(Status::Draft.may_edit("name"));
+        for s in [Status::Active, Status::Closed, Status::Complete] {
+            assert!(!s.may_edit("name"));
+            assert!(!s.may_edit("checkout_fields"));
+            for f in EDITABLE_AFTER_DRAFT {
+                assert!(s.may_edit(f), "{s} {f}");
+            }
+        }
+        assert!(Status::Active.allows_location_changes());
+        assert!(!Status::Closed.allows_location_changes());
+        assert!(Status::Draft.may_delete() && !Status::Active.may_delete());
+    }
+
+    #[test]
+    fn activation_lists_everything_missing() {
+        let unmet = activation_unmet(&Settings::named(" "));
+        let fields: Vec<_> = unmet.iter().map(|u| u.field).collect();
+        assert_eq!(fields, ["name", "company_name", "start_date", "end_date", "message"]);
+
+        let mut s = Settings::named("Spring");
+        s.company_name = "Initech".into();
+        s.message = "Welcome".into();
+        s.start_date = Some(day("2026-05-02"));
+        s.end_date = Some(day("2026-05-01"));
+        let unmet = activation_unmet(&s);
+        assert_eq!(unmet.len(), 1);
+        assert_eq!((unmet[0].field, unmet[0].code), ("end_date", "before_start"));
+        s.end_date = Some(day("2026-05-02"));
+        assert!(activation_unmet(&s).is_empty());
+    }
+
+    #[test]
+    fn open_means_active_and_within_the_dates() {
+        let (start, end) = (Some(day("2026-05-01")), Some(day("2026-05-31")));
+        assert!(is_open_on(Status::Active, start, end, day("2026-05-01")));
+        assert!(is_open_on(Status::Active, start, end, day("2026-05-31")));
+        assert!(!is_open_on(Status::Active, start, end, day("2026-06-01")));
+        assert!(!is_open_on(Status::Draft, start, end, day("2026-05-10")));
+        assert!(!is_open_on(Status::Active, None, end, day("2026-05-10")));
+    }
+}
