@@ -23,6 +23,12 @@ impl IfMatch {
     pub fn expected_version(&self, model: &str, id: i64) -> Result<Option<i64>, ApiError> {
         let Some(raw) = self.as_deref() else { return Ok(None) };
         let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(ApiError::BadRequest(poem_openapi::payload::Json(
+                crate::error::Problem::new(400, "If-Match is empty; send the ETag from your last read")
+                    .with_errors(vec![crate::error::FieldError::new("If-Match", "empty", "send an ETag")]),
+            )));
+        }
         if raw == "*" {
             return Ok(None);
         }

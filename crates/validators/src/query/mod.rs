@@ -90,7 +90,13 @@ pub fn parse_selection(
     role: Role,
 ) -> Result<Selection, QueryError> {
     let (text, from) = match (x_fields, fields) {
-        (Some(text), _) => (text, param::X_FIELDS),
+        (Some(text), Some(ignored)) => {
+            // The header wins, but a malformed parameter is still an error:
+            // every parameter a client sends must be valid.
+            parse_mask(ignored).map_err(|e| e.for_param(param::FIELDS))?;
+            (text, param::X_FIELDS)
+        }
+        (Some(text), None) => (text, param::X_FIELDS),
         (None, Some(text)) => (text, param::FIELDS),
         (None, None) => return select(None, resource, role),
     };
@@ -109,6 +115,8 @@ mod tests {
     fn the_header_wins_over_the_query_parameter() {
         let s = parse_selection(Some("id"), Some("username"), &ACCOUNT, Role::Shopper).unwrap();
         assert!(s.has_field("id") && !s.has_field("username"));
+        let e = parse_selection(Some("id"), Some(""), &ACCOUNT, Role::Shopper).unwrap_err();
+        assert_eq!(e.param, param::FIELDS);
         let s = parse_selection(None, Some("username"), &ACCOUNT, Role::Shopper).unwrap();
         assert!(s.has_field("username") && !s.has_field("id"));
         let s = parse_selection(None, None, &ACCOUNT, Role::Shopper).unwrap();
