@@ -21,6 +21,7 @@ pub mod precondition;
 pub mod resource;
 pub mod state;
 pub mod tags;
+pub mod write;
 
 pub use state::{ApiConfig, AppState};
 

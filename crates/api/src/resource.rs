@@ -227,6 +227,18 @@ pub async fn read_one<R: Described>(
     Ok(ReadResponse::Ok(Json(Masked::new(item.body)), tag))
 }
 
+/// Lists a page of an already checked query (a list narrowed by the API).
+pub async fn list_query<R: Described>(
+    state: &crate::state::AppState,
+    who: &domain::Principal,
+    query: &domain::query::ListQuery,
+    request: &poem::Request,
+) -> Result<ListResponse<R>, crate::error::ApiError> {
+    let page = storage::read::list(&state.pool, who, query, &state.cursors).await?;
+    let link = page.next.as_ref().map(|next| crate::params::next_link(request, next));
+    Ok(ListResponse::Ok(MaskedList::new(page.items), link, page.total))
+}
+
 /// Lists a page of `R` for `who` from the list parameters.
 pub async fn list_page<R: Described>(
     state: &crate::state::AppState,
@@ -235,7 +247,5 @@ pub async fn list_page<R: Described>(
     request: &poem::Request,
 ) -> Result<ListResponse<R>, crate::error::ApiError> {
     let query = args.parse(R::RESOURCE, who.role)?;
-    let page = storage::read::list(&state.pool, who, &query, &state.cursors).await?;
-    let link = page.next.as_ref().map(|next| crate::params::next_link(request, next));
-    Ok(ListResponse::Ok(MaskedList::new(page.items), link, page.total))
+    list_query(state, who, &query, request).await
 }

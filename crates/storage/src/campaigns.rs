@@ -14,13 +14,7 @@ use rust_decimal::Decimal;
 use sqlx::types::Json;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
-/// A transaction on the pool, for callers that run several of these
-/// functions as one write (`pool.begin()`).
-pub type Transaction = sqlx::Transaction<'static, sqlx::Postgres>;
-
-/// What a transaction dereferences to (`&mut *tx`): every function here
-/// accepts it.
-pub type Connection = sqlx::PgConnection;
+pub use crate::{Connection, Transaction};
 
 /// How a lookup locks the row for the rest of the transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,5 +27,12 @@ pub use error::StorageError;
 pub use read::CursorKey;
 pub use sqlx::PgPool;
 
+/// A transaction on the pool, for callers above storage that run several
+/// storage functions as one write (`pool.begin()`), without naming sqlx.
+pub type Transaction = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// What a transaction dereferences to (`&mut *tx`): storage functions accept it.
+pub type Connection = sqlx::PgConnection;
+
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

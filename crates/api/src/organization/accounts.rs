@@ -17,9 +17,10 @@ use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
 use crate::precondition::IfMatch;
-use crate::resource::{self, AccountDoc, ListResponse, Masked, ReadResponse, etag};
+use crate::resource::{self, AccountDoc, ListResponse, Masked, ReadResponse};
 use crate::state::AppState;
 use crate::tags::ApiTags;
+use crate::write::{Created, Deleted, Written, read_back};
 use domain::Principal;
 use domain::Role;
 use domain::principal::Denied;
@@ -30,7 +31,7 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{Enum, Object, OpenApi};
 use storage::StorageError;
 use storage::accounts::{AccountUpdate, NewAccount, Subject};
 use validators::FieldIssue;
@@ -159,27 +160,6 @@ impl Example for AccountPatch {
     }
 }
 
-#[derive(ApiResponse)]
-pub enum CreateAccountResponse {
-    /// Created: the account (default fields), its URL in `Location` and its `ETag`.
-    #[oai(status = 201)]
-    Created(Json<Masked<AccountDoc>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
-}
-
-#[derive(ApiResponse)]
-pub enum UpdateAccountResponse {
-    /// Updated: the account (default fields) and its new `ETag`.
-    #[oai(status = 200)]
-    Ok(Json<Masked<AccountDoc>>, #[oai(header = "ETag")] String),
-}
-
-#[derive(ApiResponse)]
-pub enum DeleteAccountResponse {
-    /// Deleted, with its sessions.
-    #[oai(status = 204)]
-    NoContent,
-}
-
 /// Whether `who` manages `target` (an account it sees that is not its own):
 /// super admins manage everyone, managers the lower roles of their own
 /// distributor.
@@ -261,10 +241,9 @@ async fn deny_families(state: &AppState, families: Vec<String>) -> ApiResult<()>
 }
 
 /// Reads the account with the default fields for `who`, with its ETag.
-async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Masked<AccountDoc>, String)> {
+async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Json<Masked<AccountDoc>>, String)> {
     let defaults = validators::query::select(None, &ACCOUNT, who.role)?;
-    let item = storage::read::get(&state.pool, who, &defaults, id).await?.ok_or_else(ApiError::not_found)?;
-    Ok((Masked::new(item.body), etag(ACCOUNT.model, id, item.version)))
+    read_back(state, who, &defaults, id).await
 }
 
 #[OpenApi(prefix_path = "/api/v1/organization", tag = "ApiTags::Organization")]
@@ -330,7 +309,7 @@ impl AccountsApi {
         auth: Auth,
         #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
         body: Json<AccountCreate>,
-    ) -> ApiResult<CreateAccountResponse> {
+    ) -> ApiResult<Created<AccountDoc>> {
         let who = auth.principal();
         who.require(Role::DistributorManager)?;
         let b = &body.0;
@@ -392,7 +371,7 @@ impl AccountsApi {
         tx.commit().await.map_err(StorageError::from)?;
         tracing::info!(account.id = id, role = %role, "account created");
         let (body, tag) = read_default(&state, who, id).await?;
-        Ok(CreateAccountResponse::Created(Json(body), format!("/api/v1/organization/accounts/{id}"), tag))
+        Ok(Created::Created(body, format!("/api/v1/organization/accounts/{id}"), tag))
     }
 
     /// Update an account
@@ -415,7 +394,7 @@ impl AccountsApi {
         id: Path<i64>,
         #[oai(name = "If-Match")] if_match: IfMatch,
         body: Json<AccountPatch>,
-    ) -> ApiResult<UpdateAccountResponse> {
+    ) -> ApiResult<Written<AccountDoc>> {
         let who = auth.principal();
         let id = id.0;
         let b = &body.0;
@@ -464,7 +443,7 @@ impl AccountsApi {
         tx.commit().await.map_err(StorageError::from)?;
         deny_families(&state, revoked).await?;
         let (body, tag) = read_default(&state, who, id).await?;
-        Ok(UpdateAccountResponse::Ok(Json(body), tag))
+        Ok(Written::Ok(body, tag))
     }
 
     /// Delete an account
@@ -482,7 +461,7 @@ impl AccountsApi {
         /// The account's id.
         id: Path<i64>,
         #[oai(name = "If-Match")] if_match: IfMatch,
-    ) -> ApiResult<DeleteAccountResponse> {
+    ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
         let expected = if_match.expected_version(ACCOUNT.model, id)?;
@@ -496,7 +475,7 @@ impl AccountsApi {
         tx.commit().await.map_err(StorageError::from)?;
         deny_families(&state, revoked).await?;
         tracing::info!(account.id = id, "account deleted");
-        Ok(DeleteAccountResponse::NoContent)
+        Ok(Deleted::NoContent)
     }
 }
 

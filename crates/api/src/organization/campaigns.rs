@@ -10,12 +10,12 @@ use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
 use crate::precondition::IfMatch;
-use crate::resource::{self, CampaignDoc, Described, ListResponse, Masked, MaskedList, ReadResponse};
+use crate::resource::{self, CampaignDoc, ListResponse, ReadResponse};
 use crate::state::AppState;
 use crate::tags::ApiTags;
+use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
 use chrono::NaiveDate;
 use domain::campaign::{CheckoutField, EDITABLE_AFTER_DRAFT, Settings, Status};
-use domain::query::{ListQuery, Selection};
 use domain::resource::CAMPAIGN;
 use domain::{Principal, Role};
 use poem::Request;
@@ -23,61 +23,12 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{Enum, Object, OpenApi};
 use rust_decimal::Decimal;
 use storage::StorageError;
-use storage::campaigns::{Campaign, Lock, Transaction};
+use storage::campaigns::{Campaign, Lock};
 
 pub struct CampaignsApi;
-
-// ---- responses shared by the campaign, member and location operations ------
-
-/// A created resource.
-#[derive(ApiResponse)]
-pub enum Created<R: Described> {
-    /// Created: the new resource shaped by the mask, where to read it, and its ETag.
-    #[oai(status = 201)]
-    Created(Json<Masked<R>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
-}
-
-/// A changed resource.
-#[derive(ApiResponse)]
-pub enum Written<R: Described> {
-    /// The resource as it is now, shaped by the mask, with its new ETag.
-    #[oai(status = 200)]
-    Ok(Json<Masked<R>>, #[oai(header = "ETag")] String),
-}
-
-/// A removed resource.
-#[derive(ApiResponse)]
-pub enum Deleted {
-    /// Deleted.
-    #[oai(status = 204)]
-    NoContent,
-}
-
-/// Reads `id` back for `who` after a write: the masked body and its ETag.
-pub(crate) async fn read_back<R: Described>(
-    state: &AppState,
-    who: &Principal,
-    selection: &Selection,
-    id: i64,
-) -> ApiResult<(Json<Masked<R>>, String)> {
-    let item = storage::read::get(&state.pool, who, selection, id).await?.ok_or_else(ApiError::not_found)?;
-    Ok((Json(Masked::new(item.body)), resource::etag(R::RESOURCE.model, id, item.version)))
-}
-
-/// Lists a page of an already checked query (a list narrowed by the API).
-pub(crate) async fn list_query<R: Described>(
-    state: &AppState,
-    who: &Principal,
-    query: &ListQuery,
-    request: &Request,
-) -> ApiResult<ListResponse<R>> {
-    let page = storage::read::list(&state.pool, who, query, &state.cursors).await?;
-    let link = page.next.as_ref().map(|next| crate::params::next_link(request, next));
-    Ok(ListResponse::Ok(MaskedList::new(page.items), link, page.total))
-}
 
 /// A campaign loaded for a write by staff: 404 when the caller cannot read
 /// it (absent, another distributor's, not a member: `found` is `None`), 403
@@ -86,25 +37,6 @@ pub(crate) fn staff_only(who: &Principal, found: Option<Campaign>) -> ApiResult<
     let campaign = found.ok_or_else(ApiError::not_found)?;
     who.require_in(Role::SalesExecutive, Some(campaign.distributor_id))?;
     Ok(campaign)
-}
-
-/// `If-Match` checked against the row already locked in this transaction, so
-/// a stale write is refused (412) before any other rule is looked at. The
-/// write checks the version again in its own statement.
-pub(crate) fn check_version(expected: Option<i64>, current: i64) -> ApiResult<()> {
-    match expected {
-        Some(v) if v != current => Err(ApiError::precondition_failed()),
-        _ => Ok(()),
-    }
-}
-
-pub(crate) async fn begin(state: &AppState) -> ApiResult<Transaction> {
-    Ok(state.pool.begin().await.map_err(StorageError::from)?)
-}
-
-pub(crate) async fn commit(tx: Transaction) -> ApiResult<()> {
-    tx.commit().await.map_err(StorageError::from)?;
-    Ok(())
 }
 
 /// A taken name is a 409 that says so; other storage errors as usual.

@@ -13,9 +13,10 @@ use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
 use crate::precondition::IfMatch;
-use crate::resource::{self, DistributorDoc, ListResponse, Masked, MaskedList, ReadResponse, etag};
+use crate::resource::{self, DistributorDoc, ListResponse, Masked, ReadResponse};
 use crate::state::AppState;
 use crate::tags::ApiTags;
+use crate::write::{Created, Deleted, Written, read_back};
 use domain::query::{Condition, Filter, Op, Operand, Scalar};
 use domain::resource::DISTRIBUTOR;
 use domain::{Principal, Role};
@@ -24,7 +25,7 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use rust_decimal::Decimal;
 use storage::StorageError;
 use storage::distributors::{DistributorUpdate, NewDistributor};
@@ -120,27 +121,6 @@ impl DistributorPatch {
     }
 }
 
-#[derive(ApiResponse)]
-pub enum CreateDistributorResponse {
-    /// Created: the distributor (default fields), its URL in `Location` and its `ETag`.
-    #[oai(status = 201)]
-    Created(Json<Masked<DistributorDoc>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
-}
-
-#[derive(ApiResponse)]
-pub enum UpdateDistributorResponse {
-    /// Updated: the distributor (default fields) and its new `ETag`.
-    #[oai(status = 200)]
-    Ok(Json<Masked<DistributorDoc>>, #[oai(header = "ETag")] String),
-}
-
-#[derive(ApiResponse)]
-pub enum DeleteDistributorResponse {
-    /// Deleted (soft): hidden from now on; a super admin can still read it.
-    #[oai(status = 204)]
-    NoContent,
-}
-
 /// Whether `filter` has a condition on the distributor's own `is_deleted`.
 fn mentions_is_deleted(filter: &Filter, is_deleted: &domain::resource::Field) -> bool {
     match filter {
@@ -167,10 +147,9 @@ fn hide_deleted(filter: Option<Filter>, who: &Principal) -> ApiResult<Option<Fil
 }
 
 /// Reads the distributor with the default fields for `who`, with its ETag.
-async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Masked<DistributorDoc>, String)> {
+async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Json<Masked<DistributorDoc>>, String)> {
     let defaults = validators::query::select(None, &DISTRIBUTOR, who.role)?;
-    let item = storage::read::get(&state.pool, who, &defaults, id).await?.ok_or_else(ApiError::not_found)?;
-    Ok((Masked::new(item.body), etag(DISTRIBUTOR.model, id, item.version)))
+    read_back(state, who, &defaults, id).await
 }
 
 /// A clearer 409 for a taken name.
@@ -216,9 +195,7 @@ impl DistributorsApi {
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&DISTRIBUTOR, who.role)?;
         query.filter = hide_deleted(query.filter.take(), who)?;
-        let page = storage::read::list(&state.pool, who, &query, &state.cursors).await?;
-        let link = page.next.as_ref().map(|next| crate::params::next_link(request, next));
-        Ok(ListResponse::Ok(MaskedList::new(page.items), link, page.total))
+        resource::list_query(&state, who, &query, request).await
     }
 
     /// Read a distributor
@@ -262,7 +239,7 @@ impl DistributorsApi {
         auth: Auth,
         #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
         body: Json<DistributorCreate>,
-    ) -> ApiResult<CreateDistributorResponse> {
+    ) -> ApiResult<Created<DistributorDoc>> {
         let who = auth.principal();
         who.require(Role::SuperAdmin)?;
         let b = &body.0;
@@ -290,7 +267,7 @@ impl DistributorsApi {
         tx.commit().await.map_err(StorageError::from)?;
         tracing::info!(distributor.id = id, "distributor created");
         let (body, tag) = read_default(&state, who, id).await?;
-        Ok(CreateDistributorResponse::Created(Json(body), format!("/api/v1/organization/distributors/{id}"), tag))
+        Ok(Created::Created(body, format!("/api/v1/organization/distributors/{id}"), tag))
     }
 
     /// Update a distributor
@@ -310,7 +287,7 @@ impl DistributorsApi {
         id: Path<i64>,
         #[oai(name = "If-Match")] if_match: IfMatch,
         body: Json<DistributorPatch>,
-    ) -> ApiResult<UpdateDistributorResponse> {
+    ) -> ApiResult<Written<DistributorDoc>> {
         let who = auth.principal();
         let id = id.0;
         who.require_in(Role::DistributorManager, Some(id))?;
@@ -345,7 +322,7 @@ impl DistributorsApi {
         storage::distributors::update(&mut *tx, id, &changes, expected, who.is_super_admin()).await.map_err(taken)?;
         tx.commit().await.map_err(StorageError::from)?;
         let (body, tag) = read_default(&state, who, id).await?;
-        Ok(UpdateDistributorResponse::Ok(Json(body), tag))
+        Ok(Written::Ok(body, tag))
     }
 
     /// Delete a distributor
@@ -363,7 +340,7 @@ impl DistributorsApi {
         /// The distributor's id.
         id: Path<i64>,
         #[oai(name = "If-Match")] if_match: IfMatch,
-    ) -> ApiResult<DeleteDistributorResponse> {
+    ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
         who.require_in(Role::SuperAdmin, Some(id))?;
@@ -372,6 +349,6 @@ impl DistributorsApi {
         storage::distributors::soft_delete(&mut *tx, id, expected).await?;
         tx.commit().await.map_err(StorageError::from)?;
         tracing::info!(distributor.id = id, "distributor deleted");
-        Ok(DeleteDistributorResponse::NoContent)
+        Ok(Deleted::NoContent)
     }
 }

@@ -2,7 +2,7 @@
 //! read the campaign can read its locations (shoppers pick one at checkout);
 //! writes are for staff while the campaign is draft or active.
 
-use super::campaigns::{Created, Deleted, Written, begin, check_version, commit, list_query, read_back, staff_only};
+use super::campaigns::staff_only;
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, from_issues};
 use crate::idempotency::IdempotencyKey;
@@ -10,9 +10,11 @@ use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
 use crate::precondition::IfMatch;
+use crate::resource::list_query;
 use crate::resource::{self, ListResponse, LocationDoc, ReadResponse};
 use crate::state::AppState;
 use crate::tags::ApiTags;
+use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
 use domain::campaign::{LocationFields, Status};
 use domain::query::{Condition, Filter, Op, Operand, Scalar};
 use domain::resource::LOCATION;

@@ -2,16 +2,18 @@
 //! assigned to a campaign. Listing reuses the account list with one more
 //! condition, so the whole query language applies.
 
-use super::campaigns::{Created, Deleted, begin, commit, list_query, read_back, staff_only};
+use super::campaigns::staff_only;
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::idempotency::IdempotencyKey;
 use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
+use crate::resource::list_query;
 use crate::resource::{AccountDoc, ListResponse};
 use crate::state::AppState;
 use crate::tags::ApiTags;
+use crate::write::{Created, Deleted, begin, commit, read_back};
 use domain::Role;
 use domain::query::{Condition, Filter, Op, Operand, Scalar};
 use domain::resource::{ACCOUNT, CAMPAIGN};

@@ -1,0 +1,66 @@
+//! The shared pieces of write operations: their responses, reading the
+//! written row back for the response, transactions and the `If-Match` check.
+
+use crate::error::{ApiError, ApiResult};
+use crate::resource::{self, Described, Masked};
+use crate::state::AppState;
+use domain::Principal;
+use domain::query::Selection;
+use poem_openapi::ApiResponse;
+use poem_openapi::payload::Json;
+use storage::StorageError;
+use storage::Transaction;
+
+/// A created resource.
+#[derive(ApiResponse)]
+pub enum Created<R: Described> {
+    /// Created: the new resource shaped by the mask, where to read it, and its ETag.
+    #[oai(status = 201)]
+    Created(Json<Masked<R>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
+}
+
+/// A changed resource.
+#[derive(ApiResponse)]
+pub enum Written<R: Described> {
+    /// The resource as it is now, shaped by the mask, with its new ETag.
+    #[oai(status = 200)]
+    Ok(Json<Masked<R>>, #[oai(header = "ETag")] String),
+}
+
+/// A removed resource.
+#[derive(ApiResponse)]
+pub enum Deleted {
+    /// Deleted.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// Reads `id` back for `who` after a write: the masked body and its ETag.
+pub async fn read_back<R: Described>(
+    state: &AppState,
+    who: &Principal,
+    selection: &Selection,
+    id: i64,
+) -> ApiResult<(Json<Masked<R>>, String)> {
+    let item = storage::read::get(&state.pool, who, selection, id).await?.ok_or_else(ApiError::not_found)?;
+    Ok((Json(Masked::new(item.body)), resource::etag(R::RESOURCE.model, id, item.version)))
+}
+
+/// `If-Match` checked against the row already locked in this transaction, so
+/// a stale write is refused (412) before any other rule is looked at. The
+/// write checks the version again in its own statement.
+pub fn check_version(expected: Option<i64>, current: i64) -> ApiResult<()> {
+    match expected {
+        Some(v) if v != current => Err(ApiError::precondition_failed()),
+        _ => Ok(()),
+    }
+}
+
+pub async fn begin(state: &AppState) -> ApiResult<Transaction> {
+    Ok(state.pool.begin().await.map_err(StorageError::from)?)
+}
+
+pub async fn commit(tx: Transaction) -> ApiResult<()> {
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(())
+}
