@@ -128,8 +128,11 @@ impl Example for AccountCreate {
 /// Changes to an account: absent fields stay as they are. An account may
 /// change its own `email`, `first_name` and `last_name`; the other fields
 /// are for whoever manages it.
+///
+/// `null` on a field that cannot be empty leaves it unchanged, like leaving
+/// it out; on a nullable field (dates, limits, references) it clears it.
 #[derive(Debug, Object)]
-#[oai(example, deny_unknown_fields)]
+#[oai(example, deny_unknown_fields, nullable_all)]
 pub struct AccountPatch {
     /// Unique email address (case-insensitive).
     pub email: Option<String>,

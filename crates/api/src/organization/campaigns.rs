@@ -188,7 +188,11 @@ impl CampaignCreate {
 /// nullable one). In draft everything may change; once active, closed or
 /// complete only `message`, `email_shopper`, `pick_pack_partner_message` and
 /// `distributor_po` (others are a 409).
+///
+/// `null` on a field that cannot be empty leaves it unchanged, like leaving
+/// it out; on a nullable field (dates, limits, references) it clears it.
 #[derive(Debug, Object)]
+#[oai(nullable_all)]
 pub struct CampaignPatch {
     /// 1 to 200 characters, unique within the distributor (case-insensitive).
     pub name: Option<String>,

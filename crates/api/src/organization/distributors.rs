@@ -78,8 +78,11 @@ impl Example for DistributorCreate {
 
 /// Changes to a distributor: absent fields stay as they are. The costs and
 /// `max_sales_count` are platform settings only a super admin may change.
+///
+/// `null` on a field that cannot be empty leaves it unchanged, like leaving
+/// it out; on a nullable field (dates, limits, references) it clears it.
 #[derive(Debug, Object)]
-#[oai(example, deny_unknown_fields)]
+#[oai(example, deny_unknown_fields, nullable_all)]
 pub struct DistributorPatch {
     /// Unique name (case-insensitive), 1 to 200 characters.
     pub name: Option<String>,

@@ -80,7 +80,11 @@ impl LocationCreate {
 }
 
 /// Changes to a location: only the fields sent change.
+///
+/// `null` on a field that cannot be empty leaves it unchanged, like leaving
+/// it out; on a nullable field (dates, limits, references) it clears it.
 #[derive(Debug, Object)]
+#[oai(nullable_all)]
 pub struct LocationPatch {
     /// 1 to 200 characters.
     pub nickname: Option<String>,
