@@ -1,72 +1,132 @@
 //! Deterministic development data.
 //!
-//! `minimal` is what `make run` loads into an empty database: a super admin
-//! (`admin` / `admin`, development only) and one demo distributor with a
-//! manager, so the API can be tried at once. Larger scales come with the
-//! benchmark seeder.
+//! [`demo`] is what `promostore seed` and `make run` (on an empty database)
+//! load: the super admin (`admin` / `admin`, development only) and two
+//! distributors, *Acme Promo* (manager `manager` / `manager-demo`) and
+//! *Globex Merch*, each with staff of every role and one campaign in every
+//! status, with members and delivery locations. [`logins`] lists the demo
+//! logins. [`minimal`] is the super admin and Acme Promo's manager only.
+//!
+//! Every run writes in one transaction and creates only what is missing
+//! (by name: distributors, usernames, campaign names, location nicknames), so seeding twice creates nothing the second
+//! time. The data is fixed text except the campaign dates, which are offsets
+//! from the day of the run, so the active campaign is open (and its shoppers
+//! can log in) whenever the data is loaded.
 
-use anyhow::Context;
+mod apply;
+mod lookup;
+pub mod plan;
+
+use chrono::NaiveDate;
 use domain::Role;
 use sqlx::PgPool;
-use storage::accounts::{self, NewAccount};
 
-/// The demo login `make run` prints.
-pub const DEMO_ADMIN: (&str, &str) = ("admin", "admin");
-/// The demo distributor and its manager.
+/// The super admin login `make run` prints.
+pub const DEMO_ADMIN: (&str, &str) = ("admin", plan::SUPER_ADMIN_PASSWORD);
+/// The first demo distributor and its manager.
 pub const DEMO_DISTRIBUTOR: &str = "Acme Promo";
-pub const DEMO_MANAGER: (&str, &str) = ("manager", "manager-demo");
+pub const DEMO_MANAGER: (&str, &str) = ("manager", plan::MANAGER_PASSWORD);
 
 /// What a seed run created.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Seeded {
-    pub accounts: usize,
     pub distributors: usize,
+    pub accounts: usize,
+    pub campaigns: usize,
+    pub members: usize,
+    pub locations: usize,
 }
 
-/// Seeds the minimal demo data in one transaction. Idempotent: rows that
-/// exist (by name) are left alone.
-pub async fn minimal(pool: &PgPool) -> anyhow::Result<Seeded> {
-    let mut tx = pool.begin().await.context("begin")?;
-    let mut seeded = Seeded::default();
-    let distributor = match storage::distributors::id_by_name(&mut *tx, DEMO_DISTRIBUTOR).await? {
-        Some(id) => id,
-        None => {
-            seeded.distributors += 1;
-            storage::distributors::create(
-                &mut *tx,
-                DEMO_DISTRIBUTOR,
-                "hello@acme-promo.example",
-                "1 Market St, Springfield",
-            )
-            .await?
-        }
-    };
-    let people = [
-        (DEMO_ADMIN, "admin@promostore.example", "Ada", "Admin", Role::SuperAdmin, None),
-        (DEMO_MANAGER, "manager@acme-promo.example", "Max", "Manager", Role::DistributorManager, Some(distributor)),
-    ];
-    for ((username, password), email, first, last, role, distributor_id) in people {
-        if accounts::id_by_username(&mut *tx, username).await?.is_some() {
-            continue;
-        }
-        let password_hash = domain::password::hash(password).map_err(anyhow::Error::msg)?;
-        accounts::create(
-            &mut *tx,
-            &NewAccount {
-                username,
-                email,
-                first_name: first,
-                last_name: last,
-                password_hash: &password_hash,
-                role,
-                distributor_id,
-                reports_enabled: true,
-            },
-        )
-        .await
-        .with_context(|| format!("create account {username}"))?;
-        seeded.accounts += 1;
+impl Seeded {
+    /// Whether the run created nothing (the data was all there).
+    pub fn is_empty(&self) -> bool {
+        *self == Seeded::default()
     }
-    tx.commit().await.context("commit")?;
-    Ok(seeded)
+}
+
+impl std::fmt::Display for Seeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Seeded { distributors, accounts, campaigns, members, locations } = self;
+        write!(
+            f,
+            "{distributors} distributors, {accounts} accounts, {campaigns} campaigns, \
+             {members} campaign members and {locations} locations"
+        )
+    }
+}
+
+/// Seeds the super admin and Acme Promo with its manager.
+pub async fn minimal(pool: &PgPool) -> anyhow::Result<Seeded> {
+    apply::apply(pool, &plan::minimal()).await
+}
+
+/// Seeds the demo data, dated from today (UTC, the day the shopper login rule uses).
+pub async fn demo(pool: &PgPool) -> anyhow::Result<Seeded> {
+    demo_on(pool, chrono::Utc::now().date_naive()).await
+}
+
+/// Seeds the demo data with the campaign dates placed around `today`.
+pub async fn demo_on(pool: &PgPool, today: NaiveDate) -> anyhow::Result<Seeded> {
+    apply::apply(pool, &plan::demo(today)).await
+}
+
+/// The demo logins of one role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logins {
+    pub role: Role,
+    pub password: &'static str,
+    pub usernames: Vec<&'static str>,
+    /// What limits these logins, if anything.
+    pub note: Option<String>,
+}
+
+/// The demo logins, most powerful role first. Shoppers are listed only when
+/// they can log in (a member of the active campaign); the others are noted.
+pub fn logins() -> Vec<Logins> {
+    // Membership does not depend on the day.
+    let plan = plan::demo(NaiveDate::default());
+    let in_active: Vec<&str> = plan
+        .distributors
+        .iter()
+        .flat_map(|d| &d.campaigns)
+        .filter(|c| c.status == domain::campaign::Status::Active)
+        .flat_map(|c| c.members.iter().copied())
+        .collect();
+    Role::ALL
+        .into_iter()
+        .rev()
+        .map(|role| {
+            let of_role = plan.people().map(|(p, _)| p).filter(|p| p.role == role);
+            let (usernames, note) = if role == Role::Shopper {
+                let (open, shut): (Vec<_>, Vec<_>) = of_role.partition(|p| in_active.contains(&p.username));
+                let shut: Vec<&str> = shut.iter().map(|p| p.username).collect();
+                let note = (!shut.is_empty())
+                    .then(|| format!("{} are in no open campaign: their login is refused", shut.join(", ")));
+                (open.iter().map(|p| p.username).collect(), note)
+            } else {
+                (of_role.map(|p| p.username).collect(), None)
+            };
+            Logins { role, password: plan::demo_password(role), usernames, note }
+        })
+        .collect()
+}
+
+/// [`logins`] as an indented plain-text table for a terminal.
+pub fn logins_table(indent: &str) -> String {
+    let rows = logins();
+    let width = rows.iter().map(|r| r.role.as_str().len()).max().unwrap_or(0);
+    let pw_width = rows.iter().map(|r| r.password.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in &rows {
+        out.push_str(&format!(
+            "{indent}{:width$}  {:pw_width$}  {}\n",
+            r.role.as_str(),
+            r.password,
+            r.usernames.join(", ")
+        ));
+        if let Some(note) = &r.note {
+            out.push_str(&format!("{indent}{:width$}  ({note})\n", ""));
+        }
+    }
+    out
 }

@@ -105,8 +105,9 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
             bail!("--seed-if-empty loads demo logins and is refused when PROMOSTORE_ENV=production");
         }
         if storage::accounts::count(&pool).await? == 0 {
-            seeders::minimal(&pool).await.context("seeding demo data failed")?;
-            tracing::info!("seeded demo data");
+            let started = std::time::Instant::now();
+            let seeded = seeders::demo(&pool).await.context("seeding demo data failed")?;
+            tracing::info!(elapsed_ms = started.elapsed().as_millis(), "seeded demo data: {seeded}");
         }
         demo = true;
     }
@@ -128,8 +129,7 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     tracing::info!(address = %base, "listening");
     eprintln!("\n  promostore is serving on {base}\n  API docs:  {base}/docs\n  OpenAPI:   {base}/openapi.json");
     if demo {
-        let (user, password) = seeders::DEMO_ADMIN;
-        eprintln!("  demo login (development only): {user} / {password}\n");
+        eprintln!("  demo logins (development only; role, password, usernames):\n{}", seeders::logins_table("    "));
     }
     poem::Server::new(acceptor)
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(serve.shutdown_timeout)))
@@ -182,8 +182,15 @@ pub async fn migrate(common: &Common, action: MigrateAction) -> anyhow::Result<(
 pub async fn seed(common: &Common) -> anyhow::Result<()> {
     let pool = pool(common).await?;
     storage::db::migrate(&pool).await?;
-    let seeded = seeders::minimal(&pool).await?;
-    println!("seeded {} distributors and {} accounts", seeded.distributors, seeded.accounts);
+    let started = std::time::Instant::now();
+    let seeded = seeders::demo(&pool).await?;
+    let took = started.elapsed().as_millis();
+    if seeded.is_empty() {
+        println!("the demo data is already there: nothing seeded ({took} ms)");
+    } else {
+        println!("seeded {seeded} ({took} ms)");
+    }
+    print!("demo logins (development only; role, password, usernames):\n{}", seeders::logins_table("  "));
     Ok(())
 }
 

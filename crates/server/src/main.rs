@@ -29,7 +29,7 @@ enum Command {
         #[command(subcommand)]
         action: Option<commands::MigrateAction>,
     },
-    /// Load the demo data (a super admin and a demo distributor).
+    /// Load the demo data (two distributors with staff, campaigns, members and locations); idempotent.
     Seed,
     /// Manage accounts from the command line.
     Account {

@@ -12,6 +12,7 @@ mod distributors;
 mod errors;
 mod helpers;
 mod locations_members;
+mod matrix;
 mod query;
 mod statements;
 mod tokens;
