@@ -58,7 +58,7 @@ fi
 log "starting the server on 127.0.0.1:$PORT"
 PROMOSTORE_ENV=production JWT_SECRET="bench-secret-bench-secret-bench-secret-0123" RUST_LOG=warn \
     BIND="127.0.0.1:$PORT" LOGIN_MAX_FAILURES=1000000 CACHE_PREFIX="bench-$$:" \
-    "$BIN" serve >target/bench-server.log 2>&1 &
+    "$BIN" serve --migrate >target/bench-server.log 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
@@ -71,25 +71,16 @@ enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[
 LIST_FILTER="$(enc '[{"field":"role","op":"in","value":["shopper","admin_buyer"]},{"model":"Distributor","field":"name","op":"ilike","value":"Bench%"},{"field":"last_login_at","op":"is_not_null"}]')"
 LIST_MASK="$(enc '{id,username,email,role,last_login_at,distributor{id,name}}')"
 READ_MASK="$(enc '{id,username,email,distributor{name}}')"
-
-# name | wrk arguments
-SCENARIOS=(
-    "read_by_id_masked|-H Authorization:\ Bearer\ $TOKEN $BASE/api/v1/organization/accounts/$ID?fields=$READ_MASK"
-    "account_list_filter_mask_keyset|-H Authorization:\ Bearer\ $TOKEN $BASE/api/v1/organization/accounts?page_size=50&sort=-last_login_at&filter=$LIST_FILTER&fields=$LIST_MASK"
-    "account_list_default_page|-H Authorization:\ Bearer\ $TOKEN $BASE/api/v1/organization/accounts"
-    "me|-H Authorization:\ Bearer\ $TOKEN $BASE/api/v1/auth/me"
-    "login_argon2|-s bench/login.lua $BASE/api/v1/auth/login"
-    "health|$BASE/health"
-)
+CAMPAIGN_MASK="$(enc '{id,name,status,locations{city},accounts{username}}')"
 
 RESULTS=()
 printf '%-34s %12s %10s %10s %8s\n' scenario "requests/s" p50 p99 errors
-for entry in "${SCENARIOS[@]}"; do
-    name="${entry%%|*}"
-    eval "args=(${entry#*|})"
-    # warm-up, then the measured run
-    wrk -t 2 -c "$CONNECTIONS" -d 2s "${args[@]}" >/dev/null 2>&1 || true
-    out="$(wrk -t 2 -c "$CONNECTIONS" -d "${DURATION}s" --latency "${args[@]}")"
+# scenario NAME WRK-ARGS...: a 2 s warm-up, then the measured run.
+scenario() {
+    local name="$1" out rps p50 p99 non2xx sock errors
+    shift
+    wrk -t 2 -c "$CONNECTIONS" -d 2s "$@" >/dev/null 2>&1 || true
+    out="$(wrk -t 2 -c "$CONNECTIONS" -d "${DURATION}s" --latency "$@")"
     rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
     p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
     p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
@@ -98,7 +89,16 @@ for entry in "${SCENARIOS[@]}"; do
     errors=$(( ${non2xx:-0} + ${sock:-0} ))
     printf '%-34s %12s %10s %10s %8s\n' "$name" "$rps" "$p50" "$p99" "$errors"
     RESULTS+=("{\"scenario\":\"$name\",\"requests_per_second\":$rps,\"p50\":\"$p50\",\"p99\":\"$p99\",\"errors\":$errors}")
-done
+}
+AUTH=(-H "Authorization: Bearer $TOKEN")
+scenario read_by_id_masked "${AUTH[@]}" "$BASE/api/v1/organization/accounts/$ID?fields=$READ_MASK"
+scenario account_list_filter_mask_keyset "${AUTH[@]}" \
+    "$BASE/api/v1/organization/accounts?page_size=50&sort=-last_login_at&filter=$LIST_FILTER&fields=$LIST_MASK"
+scenario account_list_default_page "${AUTH[@]}" "$BASE/api/v1/organization/accounts"
+scenario campaign_list_nested "${AUTH[@]}" "$BASE/api/v1/organization/campaigns?fields=$CAMPAIGN_MASK"
+scenario me "${AUTH[@]}" "$BASE/api/v1/auth/me"
+scenario login_argon2 -s bench/login.lua "$BASE/api/v1/auth/login"
+scenario health "$BASE/health"
 RSS_KB="$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")"
 echo "server peak RSS: $((RSS_KB / 1024)) MiB; $CONNECTIONS connections, ${DURATION}s per scenario, $ACCOUNTS accounts in $DISTRIBUTORS distributors"
 

