@@ -16,7 +16,7 @@ ifneq ($(wildcard .sqlx),)
 export SQLX_OFFLINE ?= true
 endif
 
-.PHONY: help run test test-services test-rust fuzz lint fmt services stop openapi build
+.PHONY: help run test test-services test-rust fuzz lint fmt services stop openapi build bench
 
 help: ## List the targets
 	@echo "usage: make <target>"
@@ -53,6 +53,9 @@ lint: ## rustfmt check and clippy with warnings as errors
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
+
+bench: ## Load-test a release build on seeded data (see bench/README.md)
+	@bench/run.sh
 
 build: ## Release build of the promostore binary
 	$(CARGO) build --release -p server --bin promostore
