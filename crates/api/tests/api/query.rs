@@ -368,3 +368,40 @@ async fn hostile_strings_are_only_ever_values(pool: PgPool) {
         app.get(&format!("{LIST}?sort={}", enc(name)), &token).await.expect(400);
     }
 }
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn any_and_not_any_filter_list_fields(pool: PgPool) {
+    let (app, token) = setup(pool.clone()).await;
+    sqlx::query(
+        "INSERT INTO campaigns (distributor_id, name, departments) \
+         SELECT (SELECT id FROM distributors WHERE name = 'Acme'), n, d FROM (VALUES \
+           ('Both', ARRAY['Sales', 'IT']), ('Sales only', ARRAY['Sales']), ('None', ARRAY[]::text[])) v(n, d)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let names = |filter: Value| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let url =
+                format!("/api/v1/organization/campaigns?sort=name&fields=name&filter={}", enc(&filter.to_string()));
+            let r = app.get(&url, token).await;
+            r.expect(200);
+            r.body.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(json!([{"field": "departments", "op": "any", "value": "Sales"}])).await, ["Both", "Sales only"]);
+    assert_eq!(names(json!([{"field": "departments", "op": "any", "value": "IT"}])).await, ["Both"]);
+    let not_it = names(json!([{"field": "departments", "op": "not_any", "value": "IT"}])).await;
+    assert!(not_it.contains(&"None".to_owned()) && not_it.contains(&"Sales only".to_owned()));
+    assert!(!not_it.contains(&"Both".to_owned()));
+    // Only list fields take any/not_any.
+    let r = app
+        .get(
+            &format!("/api/v1/organization/campaigns?filter={}", enc(r#"[{"field":"name","op":"any","value":"x"}]"#)),
+            &token,
+        )
+        .await;
+    r.expect(400);
+}

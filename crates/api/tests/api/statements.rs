@@ -77,3 +77,32 @@ async fn statements_per_request_do_not_grow_with_the_page(pool: PgPool) {
     let (one, _) = statements_for(&app, &format!("/api/v1/organization/accounts/2?fields={mask}"), &token).await;
     assert_eq!(one, 4);
 }
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn campaign_relations_load_in_batches(pool: PgPool) {
+    let app = TestApp::new(pool.clone()).await;
+    World::build(&app).await;
+    // 120 campaigns of Acme, each with 2 locations and Acme's buyer and shopper as members.
+    sqlx::query(
+        "WITH d AS (SELECT id FROM distributors WHERE name = 'Acme'), \
+         c AS (INSERT INTO campaigns (distributor_id, name) SELECT d.id, 'Bulk ' || g FROM d, generate_series(1, 120) g RETURNING id, distributor_id), \
+         l AS (INSERT INTO locations (campaign_id, distributor_id, nickname) SELECT c.id, c.distributor_id, 'Site ' || k FROM c, generate_series(1, 2) k) \
+         INSERT INTO campaign_members (campaign_id, account_id, distributor_id) \
+         SELECT c.id, a.id, c.distributor_id FROM c JOIN accounts a ON a.distributor_id = c.distributor_id AND a.role IN ('shopper', 'admin_buyer')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (token, _) = app.login("acme_sales").await;
+    let mask = enc("{id,name,status,locations{city},accounts{username,distributor{name}}}");
+    statements_for(&app, "/api/v1/organization/campaigns?page_size=1", &token).await;
+    let mut counts = Vec::new();
+    for size in [1, 10, 100] {
+        let url = format!("/api/v1/organization/campaigns?page_size={size}&fields={mask}");
+        let (statements, rows) = statements_for(&app, &url, &token).await;
+        assert_eq!(rows, size);
+        counts.push(statements);
+    }
+    // Main query + locations + members + the members' distributor.
+    assert_eq!(counts, [4, 4, 4], "statements for page sizes 1, 10, 100");
+}
