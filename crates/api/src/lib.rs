@@ -20,6 +20,7 @@ pub mod params;
 pub mod precondition;
 pub mod resource;
 pub mod state;
+pub mod strict;
 pub mod tags;
 pub mod write;
 

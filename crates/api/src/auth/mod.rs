@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::params::{FieldsQuery, XFields};
 use crate::resource::{AccountDoc, Masked, ReadResponse};
 use crate::state::AppState;
+use crate::strict::Text;
 use crate::tags::ApiTags;
 use chrono::Utc;
 use domain::Principal;
@@ -29,9 +30,9 @@ pub struct AuthApi;
 pub struct LoginRequest {
     /// Username or email address (case-insensitive).
     #[oai(validator(max_length = 254))]
-    pub username: String,
+    pub username: Text,
     #[oai(validator(max_length = 1024))]
-    pub password: String,
+    pub password: Text,
 }
 
 impl poem_openapi::types::Example for LoginRequest {
@@ -71,16 +72,16 @@ pub struct TokenPair {
 pub struct RefreshRequest {
     /// The refresh token from login or the previous refresh.
     #[oai(validator(max_length = 512))]
-    pub refresh_token: String,
+    pub refresh_token: Text,
 }
 
 #[derive(Debug, Object)]
 pub struct PasswordChange {
     #[oai(validator(max_length = 1024))]
-    pub current_password: String,
+    pub current_password: Text,
     /// At least 8 characters, not the username.
     #[oai(validator(max_length = 1024))]
-    pub new_password: String,
+    pub new_password: Text,
 }
 
 #[derive(ApiResponse)]
@@ -143,7 +144,7 @@ impl AuthApi {
         let limiter = limits::LoginLimiter::new(&state, &body.username, &client_address(&state, request));
         limiter.check().await?;
         let account = storage::accounts::find_for_login(&state.pool, &body.username).await?;
-        let ok = password::verify(body.password.clone(), account.as_ref().map(|a| a.password_hash.clone())).await;
+        let ok = password::verify(body.password.to_string(), account.as_ref().map(|a| a.password_hash.clone())).await;
         let Some(account) = account.filter(|_| ok) else {
             limiter.failed().await;
             return Err(ApiError::unauthorized("invalid username or password"));
@@ -229,7 +230,7 @@ impl AuthApi {
         let who = auth.principal();
         let account =
             storage::accounts::credentials(&state.pool, who.account_id).await?.ok_or_else(ApiError::not_found)?;
-        if !password::verify(body.current_password.clone(), Some(account.password_hash.clone())).await {
+        if !password::verify(body.current_password.to_string(), Some(account.password_hash.clone())).await {
             return Err(ApiError::unprocessable(vec![FieldError::new(
                 "current_password",
                 "mismatch",
@@ -237,7 +238,7 @@ impl AuthApi {
             )]));
         }
         validators::account::new_password(&body.new_password, &account.username).map_err(crate::error::from_issues)?;
-        let hash = password::hash(body.new_password.clone()).await.map_err(|e| ApiError::internal(&e))?;
+        let hash = password::hash(body.new_password.to_string()).await.map_err(|e| ApiError::internal(&e))?;
         let mut tx = state.pool.begin().await.map_err(storage::StorageError::from)?;
         storage::accounts::set_password(&mut *tx, who.account_id, &hash).await?;
         let revoked = sessions::revoke_account(&mut *tx, who.account_id, Some(&auth.0.claims.fam)).await?;

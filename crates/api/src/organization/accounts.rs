@@ -19,6 +19,7 @@ use crate::params::{
 use crate::precondition::IfMatch;
 use crate::resource::{self, AccountDoc, ListResponse, Masked, ReadResponse};
 use crate::state::AppState;
+use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{Created, Deleted, Written, read_back};
 use domain::Principal;
@@ -79,15 +80,15 @@ impl From<AccountRole> for Role {
 #[oai(example, deny_unknown_fields)]
 pub struct AccountCreate {
     /// Unique login name (case-insensitive): 1 to 150 of `A-Z a-z 0-9 . _ @ + -`.
-    pub username: String,
+    pub username: Text,
     /// Unique email address (case-insensitive).
-    pub email: String,
+    pub email: Text,
     /// Given name, at most 150 characters.
     #[oai(default)]
-    pub first_name: String,
+    pub first_name: Text,
     /// Family name, at most 150 characters.
     #[oai(default)]
-    pub last_name: String,
+    pub last_name: Text,
     /// The account's role. A distributor manager may create sales
     /// executives, admin buyers and shoppers.
     pub role: AccountRole,
@@ -96,7 +97,7 @@ pub struct AccountCreate {
     /// accounts always go into its own distributor, so it may leave it out.
     pub distributor_id: Option<i64>,
     /// At least 8 characters, not the username. Stored only as an argon2id hash.
-    pub password: String,
+    pub password: Text,
     /// Inactive accounts cannot log in.
     #[oai(default = "active_by_default")]
     pub active: bool,
@@ -135,11 +136,11 @@ impl Example for AccountCreate {
 #[oai(example, deny_unknown_fields, nullable_all)]
 pub struct AccountPatch {
     /// Unique email address (case-insensitive).
-    pub email: Option<String>,
+    pub email: Option<Text>,
     /// Given name, at most 150 characters.
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Family name, at most 150 characters.
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// The new role. Managers may choose sales_executive, admin_buyer or
     /// shopper; an account cannot move to or from super_admin (create one).
     /// Changing it ends the account's sessions.
@@ -343,7 +344,7 @@ impl AccountsApi {
         // Hash before the transaction: the distributor stays locked only for
         // the few statements below, not for argon2's deliberate slowness.
         let password_hash =
-            crate::auth::password::hash(b.password.clone()).await.map_err(|e| ApiError::internal(&e))?;
+            crate::auth::password::hash(b.password.to_string()).await.map_err(|e| ApiError::internal(&e))?;
 
         let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
         if let Some(d) = distributor_id {

@@ -12,6 +12,7 @@ use crate::params::{
 use crate::precondition::IfMatch;
 use crate::resource::{self, CampaignDoc, ListResponse, ReadResponse};
 use crate::state::AppState;
+use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
 use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
 use chrono::NaiveDate;
@@ -55,21 +56,31 @@ fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
 #[derive(Debug, Clone, Object)]
 pub struct CheckoutFieldInput {
     /// Shown to the shopper; 1 to 64 characters, unique within the campaign (case-insensitive).
-    pub name: String,
+    pub name: Text,
     /// One of `text`, `select` (one of `options`), `number`, `location` (one of the campaign's
     /// locations) or `department` (one of the campaign's departments).
-    pub kind: String,
+    pub kind: Text,
     /// Whether the shopper must fill it in (default false).
     #[oai(default)]
     pub required: bool,
     /// The choices of a `select` field: non-empty, no repeats. Other kinds take none.
     #[oai(default)]
-    pub options: Vec<String>,
+    pub options: Vec<Text>,
+}
+
+/// Request texts as plain strings.
+fn texts(items: Vec<Text>) -> Vec<String> {
+    items.into_iter().map(Into::into).collect()
 }
 
 impl From<CheckoutFieldInput> for CheckoutField {
     fn from(f: CheckoutFieldInput) -> CheckoutField {
-        CheckoutField { name: f.name.trim().to_owned(), kind: f.kind, required: f.required, options: f.options }
+        CheckoutField {
+            name: f.name.trim().to_owned(),
+            kind: f.kind.into(),
+            required: f.required,
+            options: texts(f.options),
+        }
     }
 }
 
@@ -86,9 +97,9 @@ pub struct CampaignCreate {
     /// is always their own).
     pub distributor_id: Option<i64>,
     /// 1 to 200 characters, unique within the distributor (case-insensitive).
-    pub name: String,
+    pub name: Text,
     /// The client company (required to activate).
-    pub company_name: Option<String>,
+    pub company_name: Option<Text>,
     /// First day the store is open (required to activate).
     pub start_date: Option<NaiveDate>,
     /// Last day the store is open, not before `start_date` (required to activate).
@@ -96,29 +107,29 @@ pub struct CampaignCreate {
     /// Whether shoppers see prices (default true).
     pub storefront_pricing: Option<bool>,
     /// What the client company pays per shopper: a decimal string, at most 2 places (default "0").
-    pub company_allowance: Option<Decimal>,
+    pub company_allowance: Option<Money>,
     /// Excess over the allowance becomes a payroll deduction; otherwise such a checkout is refused (default false).
     pub personal_pay: Option<bool>,
     /// Most items per basket (at least 1); omit for no limit.
     pub items_count_limit: Option<i64>,
     /// Most a basket may cost (decimal string, at most 2 places); omit for no limit.
-    pub price_limit: Option<Decimal>,
+    pub price_limit: Option<Money>,
     /// Whether shoppers get order emails (default false).
     pub email_shopper: Option<bool>,
     /// Custom checkout fields, at most 50.
     pub checkout_fields: Option<Vec<CheckoutFieldInput>>,
     /// Department names shoppers pick from: non-empty, no repeats (case-insensitive).
-    pub departments: Option<Vec<String>>,
+    pub departments: Option<Vec<Text>>,
     /// The storefront's welcome message (required to activate).
-    pub message: Option<String>,
+    pub message: Option<Text>,
     /// Per-item cost added to every item's total (decimal string, default "0").
-    pub bfl_cost: Option<Decimal>,
+    pub bfl_cost: Option<Money>,
     /// The distributor's purchase-order reference.
-    pub distributor_po: Option<String>,
+    pub distributor_po: Option<Text>,
     /// The pick/pack vendor's id.
     pub pick_pack_partner_id: Option<i64>,
     /// Instructions for the pick/pack partner.
-    pub pick_pack_partner_message: Option<String>,
+    pub pick_pack_partner_message: Option<Text>,
 }
 
 impl poem_openapi::types::Example for CampaignCreate {
@@ -130,7 +141,7 @@ impl poem_openapi::types::Example for CampaignCreate {
             start_date: NaiveDate::from_ymd_opt(2027, 3, 1),
             end_date: NaiveDate::from_ymd_opt(2027, 3, 31),
             storefront_pricing: Some(true),
-            company_allowance: Some(Decimal::new(5000, 2)),
+            company_allowance: Some(Money(Decimal::new(5000, 2))),
             personal_pay: Some(true),
             items_count_limit: Some(5),
             price_limit: None,
@@ -164,22 +175,22 @@ impl CampaignCreate {
         let d = Settings::named(self.name.trim());
         Settings {
             name: d.name,
-            company_name: self.company_name.unwrap_or(d.company_name),
+            company_name: self.company_name.map_or(d.company_name, Into::into),
             start_date: self.start_date,
             end_date: self.end_date,
-            storefront_pricing: self.storefront_pricing.unwrap_or(d.storefront_pricing),
-            company_allowance: self.company_allowance.unwrap_or(d.company_allowance),
-            personal_pay: self.personal_pay.unwrap_or(d.personal_pay),
+            storefront_pricing: self.storefront_pricing.map_or(d.storefront_pricing, Into::into),
+            company_allowance: self.company_allowance.map_or(d.company_allowance, Into::into),
+            personal_pay: self.personal_pay.map_or(d.personal_pay, Into::into),
             items_count_limit: self.items_count_limit,
-            price_limit: self.price_limit,
-            email_shopper: self.email_shopper.unwrap_or(d.email_shopper),
+            price_limit: self.price_limit.map(Into::into),
+            email_shopper: self.email_shopper.map_or(d.email_shopper, Into::into),
             checkout_fields: self.checkout_fields.map(checkout_fields).unwrap_or_default(),
-            departments: self.departments.unwrap_or_default(),
-            message: self.message.unwrap_or_default(),
-            bfl_cost: self.bfl_cost.unwrap_or(d.bfl_cost),
-            distributor_po: self.distributor_po,
+            departments: self.departments.map(texts).unwrap_or_default(),
+            message: self.message.map(Into::into).unwrap_or_default(),
+            bfl_cost: self.bfl_cost.map_or(d.bfl_cost, Into::into),
+            distributor_po: self.distributor_po.map(Into::into),
             pick_pack_partner_id: self.pick_pack_partner_id,
-            pick_pack_partner_message: self.pick_pack_partner_message.unwrap_or_default(),
+            pick_pack_partner_message: self.pick_pack_partner_message.map(Into::into).unwrap_or_default(),
         }
     }
 }
@@ -195,29 +206,29 @@ impl CampaignCreate {
 #[oai(nullable_all)]
 pub struct CampaignPatch {
     /// 1 to 200 characters, unique within the distributor (case-insensitive).
-    pub name: Option<String>,
-    pub company_name: Option<String>,
+    pub name: Option<Text>,
+    pub company_name: Option<Text>,
     pub start_date: MaybeUndefined<NaiveDate>,
     pub end_date: MaybeUndefined<NaiveDate>,
     pub storefront_pricing: Option<bool>,
     /// Decimal string, at most 2 places.
-    pub company_allowance: Option<Decimal>,
+    pub company_allowance: Option<Money>,
     pub personal_pay: Option<bool>,
     /// At least 1; null for no limit.
     pub items_count_limit: MaybeUndefined<i64>,
     /// Decimal string, at most 2 places; null for no limit.
-    pub price_limit: MaybeUndefined<Decimal>,
+    pub price_limit: MaybeUndefined<Money>,
     pub email_shopper: Option<bool>,
     /// Replaces the whole list (at most 50).
     pub checkout_fields: Option<Vec<CheckoutFieldInput>>,
     /// Replaces the whole list.
-    pub departments: Option<Vec<String>>,
-    pub message: Option<String>,
+    pub departments: Option<Vec<Text>>,
+    pub message: Option<Text>,
     /// Decimal string, at most 2 places.
-    pub bfl_cost: Option<Decimal>,
-    pub distributor_po: MaybeUndefined<String>,
+    pub bfl_cost: Option<Money>,
+    pub distributor_po: MaybeUndefined<Text>,
     pub pick_pack_partner_id: MaybeUndefined<i64>,
-    pub pick_pack_partner_message: Option<String>,
+    pub pick_pack_partner_message: Option<Text>,
 }
 
 /// `Some(new value)` for a nullable field that was sent, `None` when absent.
@@ -229,6 +240,11 @@ fn sent<T>(m: MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
+/// `value`, typed like `_field` (lets `.into()` infer its target in `set!`).
+fn same_type<T>(_field: &T, value: T) -> T {
+    value
+}
+
 impl CampaignPatch {
     /// The settings after the patch, and the names of the fields whose value
     /// actually changes (sending a field's current value changes nothing).
@@ -238,6 +254,7 @@ impl CampaignPatch {
         macro_rules! set {
             ($field:ident, $value:expr) => {
                 if let Some(v) = $value {
+                    let v = same_type(&next.$field, v.into());
                     if next.$field != v {
                         next.$field = v;
                         changed.push(stringify!($field));
@@ -253,13 +270,13 @@ impl CampaignPatch {
         set!(company_allowance, self.company_allowance);
         set!(personal_pay, self.personal_pay);
         set!(items_count_limit, sent(self.items_count_limit));
-        set!(price_limit, sent(self.price_limit));
+        set!(price_limit, sent(self.price_limit).map(|v| v.map(Into::into)));
         set!(email_shopper, self.email_shopper);
         set!(checkout_fields, self.checkout_fields.map(checkout_fields));
-        set!(departments, self.departments);
+        set!(departments, self.departments.map(texts));
         set!(message, self.message);
         set!(bfl_cost, self.bfl_cost);
-        set!(distributor_po, sent(self.distributor_po));
+        set!(distributor_po, sent(self.distributor_po).map(|v| v.map(Into::into)));
         set!(pick_pack_partner_id, sent(self.pick_pack_partner_id));
         set!(pick_pack_partner_message, self.pick_pack_partner_message);
         (next, changed)
@@ -298,7 +315,7 @@ pub struct StatusChange {
 #[derive(Debug, Object)]
 pub struct DuplicateRequest {
     /// 1 to 200 characters, unique within the distributor (case-insensitive).
-    pub name: String,
+    pub name: Text,
 }
 
 // ---- operations -------------------------------------------------------------

@@ -15,6 +15,7 @@ use crate::params::{
 use crate::precondition::IfMatch;
 use crate::resource::{self, DistributorDoc, ListResponse, Masked, ReadResponse};
 use crate::state::AppState;
+use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
 use crate::write::{Created, Deleted, Written, read_back};
 use domain::query::{Condition, Filter, Op, Operand, Scalar};
@@ -38,21 +39,21 @@ pub struct DistributorsApi;
 #[oai(example, deny_unknown_fields)]
 pub struct DistributorCreate {
     /// Unique name (case-insensitive), 1 to 200 characters.
-    pub name: String,
+    pub name: Text,
     /// Contact email address.
-    pub email: String,
+    pub email: Text,
     /// Postal address, at most 1000 characters.
     #[oai(default)]
-    pub address: String,
+    pub address: Text,
     /// Platform cost per item, ≥ 0, at most two decimal places.
     #[oai(default)]
-    pub ow_cost: Decimal,
+    pub ow_cost: Money,
     /// Platform cost per campaign, ≥ 0, at most two decimal places.
     #[oai(default)]
-    pub campaign_cost: Decimal,
+    pub campaign_cost: Money,
     /// Platform cost per order, ≥ 0, at most two decimal places.
     #[oai(default)]
-    pub transaction_cost: Decimal,
+    pub transaction_cost: Money,
     /// The most sales executives the distributor may have, 0 to 10000.
     #[oai(default = "default_max_sales_count")]
     pub max_sales_count: i64,
@@ -68,9 +69,9 @@ impl Example for DistributorCreate {
             name: "Acme Promo".into(),
             email: "hello@acme-promo.example".into(),
             address: "1 Main St, Springfield".into(),
-            ow_cost: Decimal::new(150, 2),
-            campaign_cost: Decimal::new(25000, 2),
-            transaction_cost: Decimal::new(50, 2),
+            ow_cost: Money(Decimal::new(150, 2)),
+            campaign_cost: Money(Decimal::new(25000, 2)),
+            transaction_cost: Money(Decimal::new(50, 2)),
             max_sales_count: 5,
         }
     }
@@ -85,17 +86,17 @@ impl Example for DistributorCreate {
 #[oai(example, deny_unknown_fields, nullable_all)]
 pub struct DistributorPatch {
     /// Unique name (case-insensitive), 1 to 200 characters.
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Contact email address.
-    pub email: Option<String>,
+    pub email: Option<Text>,
     /// Postal address, at most 1000 characters.
-    pub address: Option<String>,
+    pub address: Option<Text>,
     /// Platform cost per item. Super admins only.
-    pub ow_cost: Option<Decimal>,
+    pub ow_cost: Option<Money>,
     /// Platform cost per campaign. Super admins only.
-    pub campaign_cost: Option<Decimal>,
+    pub campaign_cost: Option<Money>,
     /// Platform cost per order. Super admins only.
-    pub transaction_cost: Option<Decimal>,
+    pub transaction_cost: Option<Money>,
     /// The most sales executives the distributor may have, 0 to 10000. Super admins only.
     pub max_sales_count: Option<i64>,
 }
@@ -250,9 +251,9 @@ impl DistributorsApi {
             name: Some(&b.name),
             email: Some(&b.email),
             address: Some(&b.address),
-            ow_cost: Some(b.ow_cost),
-            campaign_cost: Some(b.campaign_cost),
-            transaction_cost: Some(b.transaction_cost),
+            ow_cost: Some(b.ow_cost.0),
+            campaign_cost: Some(b.campaign_cost.0),
+            transaction_cost: Some(b.transaction_cost.0),
             max_sales_count: Some(b.max_sales_count),
         })
         .map_err(from_issues)?;
@@ -260,9 +261,9 @@ impl DistributorsApi {
             name: &b.name,
             email: &b.email,
             address: &b.address,
-            ow_cost: b.ow_cost,
-            campaign_cost: b.campaign_cost,
-            transaction_cost: b.transaction_cost,
+            ow_cost: b.ow_cost.0,
+            campaign_cost: b.campaign_cost.0,
+            transaction_cost: b.transaction_cost.0,
             max_sales_count: sales_count(b.max_sales_count)?,
         };
         let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
@@ -304,9 +305,9 @@ impl DistributorsApi {
             name: b.name.as_deref(),
             email: b.email.as_deref(),
             address: b.address.as_deref(),
-            ow_cost: b.ow_cost,
-            campaign_cost: b.campaign_cost,
-            transaction_cost: b.transaction_cost,
+            ow_cost: b.ow_cost.map(Into::into),
+            campaign_cost: b.campaign_cost.map(Into::into),
+            transaction_cost: b.transaction_cost.map(Into::into),
             max_sales_count: b.max_sales_count,
         })
         .map_err(from_issues)?;
@@ -315,9 +316,9 @@ impl DistributorsApi {
             name: b.name.as_deref(),
             email: b.email.as_deref(),
             address: b.address.as_deref(),
-            ow_cost: b.ow_cost,
-            campaign_cost: b.campaign_cost,
-            transaction_cost: b.transaction_cost,
+            ow_cost: b.ow_cost.map(Into::into),
+            campaign_cost: b.campaign_cost.map(Into::into),
+            transaction_cost: b.transaction_cost.map(Into::into),
             max_sales_count: b.max_sales_count.map(sales_count).transpose()?,
         };
         let mut tx = state.pool.begin().await.map_err(StorageError::from)?;

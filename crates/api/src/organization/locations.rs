@@ -13,6 +13,7 @@ use crate::precondition::IfMatch;
 use crate::resource::list_query;
 use crate::resource::{self, ListResponse, LocationDoc, ReadResponse};
 use crate::state::AppState;
+use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
 use domain::campaign::{LocationFields, Status};
@@ -32,19 +33,19 @@ pub struct LocationsApi;
 #[oai(example)]
 pub struct LocationCreate {
     /// A short name shoppers pick from (1 to 200 characters).
-    pub nickname: String,
+    pub nickname: Text,
     /// Company at the address.
-    pub company_name: Option<String>,
-    pub street_and_number: Option<String>,
-    pub suite_unit: Option<String>,
-    pub city: Option<String>,
-    pub zip_code: Option<String>,
+    pub company_name: Option<Text>,
+    pub street_and_number: Option<Text>,
+    pub suite_unit: Option<Text>,
+    pub city: Option<Text>,
+    pub zip_code: Option<Text>,
     /// State, province or region.
-    pub region: Option<String>,
+    pub region: Option<Text>,
     /// ISO 3166-1 alpha-2 code in upper case (default `US`).
-    pub country: Option<String>,
+    pub country: Option<Text>,
     /// Who receives deliveries.
-    pub delivery_contact: Option<String>,
+    pub delivery_contact: Option<Text>,
 }
 
 impl poem_openapi::types::Example for LocationCreate {
@@ -67,14 +68,14 @@ impl LocationCreate {
     fn fields(self) -> LocationFields {
         LocationFields {
             nickname: self.nickname.trim().to_owned(),
-            company_name: self.company_name.unwrap_or_default(),
-            street_and_number: self.street_and_number.unwrap_or_default(),
-            suite_unit: self.suite_unit.unwrap_or_default(),
-            city: self.city.unwrap_or_default(),
-            zip_code: self.zip_code.unwrap_or_default(),
-            region: self.region.unwrap_or_default(),
-            country: self.country.unwrap_or_else(|| "US".into()),
-            delivery_contact: self.delivery_contact.unwrap_or_default(),
+            company_name: self.company_name.map(Into::into).unwrap_or_default(),
+            street_and_number: self.street_and_number.map(Into::into).unwrap_or_default(),
+            suite_unit: self.suite_unit.map(Into::into).unwrap_or_default(),
+            city: self.city.map(Into::into).unwrap_or_default(),
+            zip_code: self.zip_code.map(Into::into).unwrap_or_default(),
+            region: self.region.map(Into::into).unwrap_or_default(),
+            country: self.country.map_or_else(|| "US".into(), Into::into),
+            delivery_contact: self.delivery_contact.map(Into::into).unwrap_or_default(),
         }
     }
 }
@@ -87,16 +88,16 @@ impl LocationCreate {
 #[oai(nullable_all)]
 pub struct LocationPatch {
     /// 1 to 200 characters.
-    pub nickname: Option<String>,
-    pub company_name: Option<String>,
-    pub street_and_number: Option<String>,
-    pub suite_unit: Option<String>,
-    pub city: Option<String>,
-    pub zip_code: Option<String>,
-    pub region: Option<String>,
+    pub nickname: Option<Text>,
+    pub company_name: Option<Text>,
+    pub street_and_number: Option<Text>,
+    pub suite_unit: Option<Text>,
+    pub city: Option<Text>,
+    pub zip_code: Option<Text>,
+    pub region: Option<Text>,
     /// ISO 3166-1 alpha-2 code in upper case.
-    pub country: Option<String>,
-    pub delivery_contact: Option<String>,
+    pub country: Option<Text>,
+    pub delivery_contact: Option<Text>,
 }
 
 impl LocationPatch {
@@ -105,14 +106,14 @@ impl LocationPatch {
         let c = current.clone();
         LocationFields {
             nickname: self.nickname.map_or(c.nickname, |n| n.trim().to_owned()),
-            company_name: self.company_name.unwrap_or(c.company_name),
-            street_and_number: self.street_and_number.unwrap_or(c.street_and_number),
-            suite_unit: self.suite_unit.unwrap_or(c.suite_unit),
-            city: self.city.unwrap_or(c.city),
-            zip_code: self.zip_code.unwrap_or(c.zip_code),
-            region: self.region.unwrap_or(c.region),
-            country: self.country.unwrap_or(c.country),
-            delivery_contact: self.delivery_contact.unwrap_or(c.delivery_contact),
+            company_name: self.company_name.map_or(c.company_name, Into::into),
+            street_and_number: self.street_and_number.map_or(c.street_and_number, Into::into),
+            suite_unit: self.suite_unit.map_or(c.suite_unit, Into::into),
+            city: self.city.map_or(c.city, Into::into),
+            zip_code: self.zip_code.map_or(c.zip_code, Into::into),
+            region: self.region.map_or(c.region, Into::into),
+            country: self.country.map_or(c.country, Into::into),
+            delivery_contact: self.delivery_contact.map_or(c.delivery_contact, Into::into),
         }
     }
 }

@@ -23,8 +23,7 @@ async fn malformed_bodies_are_400_and_change_nothing(pool: PgPool) {
     let app = TestApp::new(pool).await;
     World::build(&app).await;
     let login = "/api/v1/auth/login";
-    // poem-openapi reads a JSON number where a string is expected as its text,
-    // so `{"username": 5}` is not among the malformed bodies.
+    // Types are strict: a number or a boolean where the schema says string is malformed.
     for body in [
         "{\"username\":",
         "[]",
@@ -129,4 +128,30 @@ async fn nul_characters_in_text_are_400_not_500(pool: PgPool) {
 async fn a_body_without_content_type_is_415(pool: PgPool) {
     let app = TestApp::new(pool).await;
     app.request(Method::POST, "/api/v1/auth/login", None, &[], None).await.expect(415);
+}
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn money_is_a_decimal_string_never_a_float(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    World::build(&app).await;
+    let (root, _) = app.login("root").await;
+    let created = |cost: serde_json::Value| {
+        let app = &app;
+        let root = root.clone();
+        async move {
+            app.post(
+                "/api/v1/organization/distributors",
+                Some(&root),
+                json!({"name": format!("Co {cost}"), "email": "co@example.com", "address": "1 Road", "ow_cost": cost}),
+            )
+            .await
+        }
+    };
+    created(json!(0.1)).await.expect(400);
+    created(json!(1)).await.expect(400);
+    created(json!("abc")).await.expect(400);
+    let ok = created(json!("0.10")).await;
+    ok.expect(201);
+    assert_eq!(ok.body["ow_cost"], "0.10");
+    assert_eq!(app.count("distributors").await, 3, "only the valid one was created");
 }
