@@ -200,6 +200,11 @@ args=(
     # Logging out would revoke the fuzzer's own token and turn every later case
     # into a 401; logout is covered by the Rust tests.
     --exclude-operation-id logout
+    # Replaying a duplicate (the second copy is a 409: the name is taken) trips
+    # hypothesis's flakiness detection inside schemathesis 4.32 (FlakyFailure with
+    # a KeyError in its own code, not a server response). Duplicate is covered
+    # by the Rust tests and the access matrix.
+    --exclude-operation-id duplicate_campaign
     # positive_data_acceptance wants every schema-valid request to succeed. It
     # cannot hold here: masks, filters and cursors have a grammar JSON Schema
     # cannot express, page_number and cursor exclude each other, and business

@@ -83,7 +83,7 @@ impl Example for DistributorCreate {
 /// `null` on a field that cannot be empty leaves it unchanged, like leaving
 /// it out; on a nullable field (dates, limits, references) it clears it.
 #[derive(Debug, Object)]
-#[oai(example, deny_unknown_fields, nullable_all)]
+#[oai(deny_unknown_fields, nullable_all)]
 pub struct DistributorPatch {
     /// Unique name (case-insensitive), 1 to 200 characters.
     pub name: Option<Text>,
@@ -99,20 +99,6 @@ pub struct DistributorPatch {
     pub transaction_cost: Option<Money>,
     /// The most sales executives the distributor may have, 0 to 10000. Super admins only.
     pub max_sales_count: Option<i64>,
-}
-
-impl Example for DistributorPatch {
-    fn example() -> Self {
-        DistributorPatch {
-            name: None,
-            email: Some("orders@acme-promo.example".into()),
-            address: Some("2 Main St, Springfield".into()),
-            ow_cost: None,
-            campaign_cost: None,
-            transaction_cost: None,
-            max_sales_count: None,
-        }
-    }
 }
 
 impl DistributorPatch {
