@@ -218,13 +218,11 @@ pub async fn read_one<R: Described>(
     id: i64,
     if_none_match: Option<&str>,
 ) -> Result<ReadResponse<R>, crate::error::ApiError> {
-    let item =
-        storage::read::get(&state.pool, who, selection, id).await?.ok_or_else(crate::error::ApiError::not_found)?;
-    let tag = etag(R::RESOURCE.model, id, item.version);
+    let (body, tag) = crate::write::read_back::<R>(state, who, selection, id).await?;
     if if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == tag || t.trim() == "*")) {
         return Ok(ReadResponse::NotModified(tag));
     }
-    Ok(ReadResponse::Ok(Json(Masked::new(item.body)), tag))
+    Ok(ReadResponse::Ok(body, tag))
 }
 
 /// Lists a page of an already checked query (a list narrowed by the API).

@@ -105,6 +105,16 @@ pub enum Done {
     NoContent,
 }
 
+/// Denies the access tokens of revoked sessions (refresh families) for as long
+/// as such a token can live; their refresh tokens are already revoked in the
+/// database. The one way every revocation reaches the cache.
+pub async fn deny_sessions(state: &AppState, families: impl IntoIterator<Item = String>) -> ApiResult<()> {
+    for family in families {
+        state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
+    }
+    Ok(())
+}
+
 /// The client address for rate limiting.
 fn client_address(state: &AppState, request: &Request) -> String {
     if state.config.trust_forwarded_for
@@ -200,7 +210,7 @@ impl AuthApi {
                 })))
             }
             Rotation::Reused { family, account_id } => {
-                state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
+                deny_sessions(&state, [family]).await?;
                 tracing::warn!(account.id = account_id, "refresh token reuse: session revoked");
                 Err(ApiError::unauthorized("this refresh token was already used; the session has been revoked"))
             }
@@ -217,7 +227,7 @@ impl AuthApi {
         let left = u64::try_from(claims.exp - Utc::now().timestamp()).unwrap_or(1);
         state.cache.set_flag(&jti_key(&claims.jti), std::time::Duration::from_secs(left)).await?;
         sessions::revoke_family(&state.pool, &claims.fam).await?;
-        state.cache.set_flag(&family_key(&claims.fam), state.config.access_ttl).await?;
+        deny_sessions(&state, [claims.fam.clone()]).await?;
         Ok(Done::NoContent)
     }
 
@@ -243,9 +253,7 @@ impl AuthApi {
         storage::accounts::set_password(&mut *tx, who.account_id, &hash).await?;
         let revoked = sessions::revoke_account(&mut *tx, who.account_id, Some(&auth.0.claims.fam)).await?;
         tx.commit().await.map_err(storage::StorageError::from)?;
-        for family in revoked {
-            state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
-        }
+        deny_sessions(&state, revoked).await?;
         Ok(Done::NoContent)
     }
 

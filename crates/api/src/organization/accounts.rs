@@ -10,7 +10,6 @@
 //! all of its sessions at once, because access tokens carry the role.
 
 use crate::auth::scheme::Auth;
-use crate::auth::tokens::family_key;
 use crate::error::{ApiError, ApiResult, from_issues};
 use crate::idempotency::IdempotencyKey;
 use crate::params::{
@@ -235,15 +234,6 @@ fn room_for_sales_executive(n: i64, max_sales_count: i32) -> ApiResult<()> {
     Ok(())
 }
 
-/// Denies every access token of the revoked refresh families for as long as
-/// such a token can live.
-async fn deny_families(state: &AppState, families: Vec<String>) -> ApiResult<()> {
-    for family in families {
-        state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
-    }
-    Ok(())
-}
-
 /// Reads the account with the default fields for `who`, with its ETag.
 async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Json<Masked<AccountDoc>>, String)> {
     let defaults = validators::query::select(None, &ACCOUNT, who.role)?;
@@ -445,7 +435,7 @@ impl AccountsApi {
             Vec::new()
         };
         tx.commit().await.map_err(StorageError::from)?;
-        deny_families(&state, revoked).await?;
+        crate::auth::deny_sessions(&state, revoked).await?;
         let (body, tag) = read_default(&state, who, id).await?;
         Ok(Written::Ok(body, tag))
     }
@@ -477,7 +467,7 @@ impl AccountsApi {
         let revoked = storage::sessions::revoke_account(&mut *tx, id, None).await?;
         storage::accounts::delete_versioned(&mut *tx, id, expected).await?;
         tx.commit().await.map_err(StorageError::from)?;
-        deny_families(&state, revoked).await?;
+        crate::auth::deny_sessions(&state, revoked).await?;
         tracing::info!(account.id = id, "account deleted");
         Ok(Deleted::NoContent)
     }
