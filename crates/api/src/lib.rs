@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod idempotency;
 pub mod middleware;
@@ -37,7 +38,15 @@ type Apis = (
     organization::campaigns::CampaignsApi,
     organization::members::MembersApi,
     organization::locations::LocationsApi,
+    catalog::vendors::VendorsApi,
+    catalog::attributes::AttributesApi,
+    catalog::product_types::ProductTypesApi,
+    catalog::products::ProductsApi,
+    catalog::variants::VariantsApi,
+    catalog::campaign_items::CampaignItemsApi,
+    catalog::imports::ImportsApi,
     minor::MinorApi,
+    minor::files::FilesApi,
 );
 
 /// The OpenAPI service (also used by `promostore openapi` to print the spec).
@@ -51,7 +60,15 @@ pub fn openapi() -> OpenApiService<Apis, ()> {
             organization::campaigns::CampaignsApi,
             organization::members::MembersApi,
             organization::locations::LocationsApi,
+            catalog::vendors::VendorsApi,
+            catalog::attributes::AttributesApi,
+            catalog::product_types::ProductTypesApi,
+            catalog::products::ProductsApi,
+            catalog::variants::VariantsApi,
+            catalog::campaign_items::CampaignItemsApi,
+            catalog::imports::ImportsApi,
             minor::MinorApi,
+            minor::files::FilesApi,
         ),
         "promostore",
         env!("CARGO_PKG_VERSION"),

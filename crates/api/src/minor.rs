@@ -1,4 +1,6 @@
-//! Tag Minor: reference data.
+//! Tag Minor: reference data and files.
+
+pub mod files;
 
 use crate::auth::scheme::Auth;
 use crate::error::ApiResult;

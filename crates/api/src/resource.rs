@@ -6,7 +6,10 @@
 //! `domain::resource` keeps the spec, the mask checker and the SQL compiler
 //! in agreement by construction.
 
-use domain::resource::{ACCOUNT, CAMPAIGN, DISTRIBUTOR, FieldType, LOCATION, RelationKind, Resource};
+use domain::resource::{
+    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, LOCATION, PRODUCT,
+    PRODUCT_TYPE, RelationKind, Resource, VARIANT, VENDOR,
+};
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::{Json, Payload};
@@ -31,7 +34,20 @@ macro_rules! described {
     )*};
 }
 
-described!(AccountDoc => ACCOUNT, DistributorDoc => DISTRIBUTOR, CampaignDoc => CAMPAIGN, LocationDoc => LOCATION);
+described!(
+    AccountDoc => ACCOUNT,
+    DistributorDoc => DISTRIBUTOR,
+    CampaignDoc => CAMPAIGN,
+    LocationDoc => LOCATION,
+    VendorDoc => VENDOR,
+    AttributeDoc => ATTRIBUTE,
+    AttributeValueDoc => ATTRIBUTE_VALUE,
+    ProductTypeDoc => PRODUCT_TYPE,
+    ProductDoc => PRODUCT,
+    VariantDoc => VARIANT,
+    CampaignItemDoc => CAMPAIGN_ITEM,
+    FileDoc => FILE,
+);
 
 fn field_schema(ty: FieldType, doc: &'static str, nullable: bool) -> MetaSchemaRef {
     let mut s = match ty {

@@ -6,6 +6,7 @@
 //! - [`role`]: the fixed, ordered roles and their levels.
 //! - [`campaign`]: the campaign lifecycle, what may change when, and what
 //!   activation requires.
+//! - [`catalog`]: campaign item pricing, skus, the size order.
 //! - [`principal`]: who is asking, and the scope rules that follow from it.
 //! - [`resource`]: the resource descriptors (fields, types, who may read them,
 //!   relations) that drive X-Fields masks, filters, sorting and the OpenAPI schemas.
@@ -14,6 +15,7 @@
 //! - [`password`]: argon2id hashes.
 
 pub mod campaign;
+pub mod catalog;
 pub mod money;
 pub mod password;
 pub mod principal;

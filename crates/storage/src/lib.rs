@@ -8,19 +8,34 @@
 //! - [`read`]: the compiler from a checked list request (mask, filter, sort,
 //!   page) to SQL, with batched relation loading.
 //! - one module per aggregate for writes: [`accounts`], [`distributors`],
-//!   [`sessions`], and the [`idempotency`] key store.
+//!   [`sessions`], [`campaigns`], [`locations`], the catalog ([`vendors`],
+//!   [`attributes`], [`product_types`], [`products`], [`variants`],
+//!   [`campaign_items`], [`imports`]), [`files`], and the [`idempotency`] key store.
+//! - [`derived`]: the one place derived catalog columns (skus, item prices,
+//!   frozen copies) are recomputed.
+//! - [`bulk`]: COPY-based bulk loading for the seeders.
 
 pub mod accounts;
+pub mod attributes;
+pub mod bulk;
 pub mod cache;
+pub mod campaign_items;
 pub mod campaigns;
 pub mod db;
+pub mod derived;
 pub mod distributors;
 pub mod error;
+pub mod files;
 pub mod idempotency;
+pub mod imports;
 pub mod locations;
+pub mod product_types;
+pub mod products;
 pub mod read;
 pub mod schema;
 pub mod sessions;
+pub mod variants;
+pub mod vendors;
 
 pub use cache::Cache;
 pub use error::StorageError;

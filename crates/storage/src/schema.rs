@@ -6,7 +6,10 @@
 //! query, relation loading and relation filters all apply the very same
 //! predicate and nothing of another distributor can leak through any of them.
 
-use domain::resource::{ACCOUNT, CAMPAIGN, DISTRIBUTOR, LOCATION, Resource};
+use domain::resource::{
+    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, LOCATION, PRODUCT, PRODUCT_TYPE,
+    Resource, VARIANT, VENDOR,
+};
 use domain::{Principal, Role};
 use sqlx::{Postgres, QueryBuilder};
 
@@ -17,8 +20,9 @@ pub enum Join {
     Reference { fk: &'static str },
     /// The target's `fk` column holds this row's id.
     Children { fk: &'static str },
-    /// A link table holds (`parent_fk`, `target_fk`) pairs.
-    Through { table: &'static str, parent_fk: &'static str, target_fk: &'static str },
+    /// A link table holds (`parent_fk`, `target_fk`) pairs; `position`, when
+    /// set, is the link column that orders the targets of one parent.
+    Through { table: &'static str, parent_fk: &'static str, target_fk: &'static str, position: Option<&'static str> },
 }
 
 /// A resource's table.
@@ -82,14 +86,35 @@ pub fn table(resource: &Resource) -> &'static Table {
     TABLES.iter().copied().find(|t| t.resource == resource).unwrap_or(&ACCOUNTS)
 }
 
-static TABLES: &[&Table] = &[&ACCOUNTS, &DISTRIBUTORS, &CAMPAIGNS, &LOCATIONS];
+static TABLES: &[&Table] = &[
+    &ACCOUNTS,
+    &DISTRIBUTORS,
+    &CAMPAIGNS,
+    &LOCATIONS,
+    &VENDORS,
+    &ATTRIBUTES,
+    &ATTRIBUTE_VALUES,
+    &PRODUCT_TYPES,
+    &PRODUCTS,
+    &VARIANTS,
+    &CAMPAIGN_ITEMS,
+    &FILES,
+];
 
 pub static ACCOUNTS: Table = Table {
     resource: &ACCOUNT,
     name: "accounts",
     joins: &[
         ("distributor", Join::Reference { fk: "distributor_id" }),
-        ("campaigns", Join::Through { table: "campaign_members", parent_fk: "account_id", target_fk: "campaign_id" }),
+        (
+            "campaigns",
+            Join::Through {
+                table: "campaign_members",
+                parent_fk: "account_id",
+                target_fk: "campaign_id",
+                position: None,
+            },
+        ),
     ],
     tenant: Some("distributor_id"),
     owner: Some("id"),
@@ -156,7 +181,15 @@ pub static CAMPAIGNS: Table = Table {
     joins: &[
         ("distributor", Join::Reference { fk: "distributor_id" }),
         ("locations", Join::Children { fk: "campaign_id" }),
-        ("accounts", Join::Through { table: "campaign_members", parent_fk: "campaign_id", target_fk: "account_id" }),
+        (
+            "accounts",
+            Join::Through {
+                table: "campaign_members",
+                parent_fk: "campaign_id",
+                target_fk: "account_id",
+                position: None,
+            },
+        ),
     ],
     tenant: Some("distributor_id"),
     owner: None,
@@ -178,6 +211,139 @@ pub static LOCATIONS: Table = Table {
             push_membership(who, &format!("{a}.campaign_id"), qb);
         }
     },
+};
+
+/// Staff of the row's distributor and super admins; nobody else.
+fn staff_scope(who: &Principal, a: &str, qb: &mut QueryBuilder<Postgres>) {
+    if !push_staff(who, a, qb) {
+        qb.push("FALSE");
+    }
+}
+
+pub static VENDORS: Table = Table {
+    resource: &VENDOR,
+    name: "vendors",
+    joins: &[],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: staff_scope,
+};
+
+pub static ATTRIBUTES: Table = Table {
+    resource: &ATTRIBUTE,
+    name: "attributes",
+    joins: &[("values", Join::Children { fk: "attribute_id" })],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: staff_scope,
+};
+
+pub static ATTRIBUTE_VALUES: Table = Table {
+    resource: &ATTRIBUTE_VALUE,
+    name: "attribute_values",
+    joins: &[("attribute", Join::Reference { fk: "attribute_id" })],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: staff_scope,
+};
+
+pub static PRODUCT_TYPES: Table = Table {
+    resource: &PRODUCT_TYPE,
+    name: "product_types",
+    joins: &[
+        (
+            "attributes",
+            Join::Through {
+                table: "product_type_attributes",
+                parent_fk: "product_type_id",
+                target_fk: "attribute_id",
+                position: Some("position"),
+            },
+        ),
+        (
+            "vendors",
+            Join::Through {
+                table: "product_type_vendors",
+                parent_fk: "product_type_id",
+                target_fk: "vendor_id",
+                position: None,
+            },
+        ),
+    ],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: staff_scope,
+};
+
+pub static PRODUCTS: Table = Table {
+    resource: &PRODUCT,
+    name: "products",
+    joins: &[
+        ("product_type", Join::Reference { fk: "product_type_id" }),
+        ("variants", Join::Children { fk: "product_id" }),
+        (
+            "images",
+            Join::Through {
+                table: "product_images",
+                parent_fk: "product_id",
+                target_fk: "resource_id",
+                position: Some("position"),
+            },
+        ),
+    ],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: staff_scope,
+};
+
+pub static VARIANTS: Table = Table {
+    resource: &VARIANT,
+    name: "product_variants",
+    joins: &[
+        ("product", Join::Reference { fk: "product_id" }),
+        ("supplier", Join::Reference { fk: "supplier_id" }),
+        (
+            "attribute_values",
+            Join::Through {
+                table: "product_variant_values",
+                parent_fk: "variant_id",
+                target_fk: "attribute_value_id",
+                position: Some("position"),
+            },
+        ),
+    ],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: staff_scope,
+};
+
+/// Campaign items follow their campaign: staff of its distributor, and its
+/// members (shoppers while it is active).
+pub static CAMPAIGN_ITEMS: Table = Table {
+    resource: &CAMPAIGN_ITEM,
+    name: "campaign_items",
+    joins: &[
+        ("campaign", Join::Reference { fk: "campaign_id" }),
+        ("variant", Join::Reference { fk: "product_variant_id" }),
+    ],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: |who, a, qb| {
+        if !push_staff(who, a, qb) {
+            push_membership(who, &format!("{a}.campaign_id"), qb);
+        }
+    },
+};
+
+/// Uploaded files' metadata is for staff; their content is served by the
+/// Minor API to every account of the distributor.
+pub static FILES: Table = Table {
+    resource: &FILE,
+    name: "resources",
+    joins: &[],
+    tenant: Some("distributor_id"),
+    owner: None,
+    scope: staff_scope,
 };
 
 #[cfg(test)]

@@ -15,10 +15,17 @@
 //!   delivery locations.
 
 pub mod account;
+pub mod attribute;
 pub mod campaign;
+pub mod campaign_item;
 pub mod distributor;
+pub mod import;
 pub mod issue;
 pub mod location;
+pub mod product;
+pub mod product_type;
 pub mod query;
+pub mod variant;
+pub mod vendor;
 
 pub use issue::FieldIssue;

@@ -62,7 +62,6 @@ fn full(name: &str) -> Value {
         "message": "Welcome!",
         "bfl_cost": "1.25",
         "distributor_po": "PO-7",
-        "pick_pack_partner_id": 12,
         "pick_pack_partner_message": "Pack by department"
     })
 }
@@ -89,7 +88,10 @@ async fn staff_create_read_edit_and_delete_a_draft(pool: PgPool) {
     let sales_id = id_of(&pool, "acme_sales").await;
     let (sales, _) = app.login("acme_sales").await;
 
-    let r = app.post(LIST, Some(&sales), full("Initech spring")).await;
+    let packer = app.vendor(w.acme, "Packers", &["pick_pack"]).await;
+    let mut body = full("Initech spring");
+    body["pick_pack_partner_id"] = json!(packer);
+    let r = app.post(LIST, Some(&sales), body).await;
     r.expect(201);
     let id = r.body["id"].as_i64().unwrap();
     assert_eq!(r.header("location"), Some(url(id).as_str()));
@@ -111,7 +113,7 @@ async fn staff_create_read_edit_and_delete_a_draft(pool: PgPool) {
     );
     assert_eq!(b["departments"], json!(["Sales", "Engineering"]));
     assert_eq!((b["items_count_limit"].as_i64(), b["storefront_pricing"].as_bool()), (Some(5), Some(false)));
-    assert_eq!((b["distributor_po"].as_str(), b["pick_pack_partner_id"].as_i64()), (Some("PO-7"), Some(12)));
+    assert_eq!((b["distributor_po"].as_str(), b["pick_pack_partner_id"].as_i64()), (Some("PO-7"), Some(packer)));
 
     let read = app.get(&url(id), &sales).await;
     read.expect(200);

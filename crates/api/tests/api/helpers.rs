@@ -210,6 +210,23 @@ impl World {
 }
 
 impl TestApp {
+    /// A vendor of distributor `d` with the named roles (`supplier`,
+    /// `decorator`, `pick_pack`), inserted directly.
+    pub async fn vendor(&self, d: i64, name: &str, roles: &[&str]) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO vendors (distributor_id, name, email, address, is_supplier, is_decorator, is_pick_pack) \
+             VALUES ($1, $2, lower($2) || '@vendor.example', '1 Vendor Way', $3, $4, $5) RETURNING id",
+        )
+        .bind(d)
+        .bind(name)
+        .bind(roles.contains(&"supplier"))
+        .bind(roles.contains(&"decorator"))
+        .bind(roles.contains(&"pick_pack"))
+        .fetch_one(&self.pool)
+        .await
+        .expect("vendor")
+    }
+
     /// An active campaign of distributor `d`, open from 30 days ago to 30 days
     /// from now (UTC), with `members`.
     pub async fn open_campaign(&self, d: i64, name: &str, members: &[i64]) -> i64 {

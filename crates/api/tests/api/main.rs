@@ -7,12 +7,17 @@
 mod access;
 mod accounts_write;
 mod auth;
+mod campaign_items;
 mod campaigns;
+mod catalog_setup;
 mod distributors;
 mod errors;
+mod files;
 mod helpers;
+mod imports;
 mod locations_members;
 mod matrix;
+mod products_variants;
 mod query;
 mod statements;
 mod tokens;

@@ -52,7 +52,7 @@ pub(crate) fn push_filter(
                     Join::Children { fk } => {
                         qb.push(format_args!("{} {r} WHERE {r}.{fk} = {alias}.id", target.name));
                     }
-                    Join::Through { table: link, parent_fk, target_fk } => {
+                    Join::Through { table: link, parent_fk, target_fk, .. } => {
                         let j = aliases.next();
                         qb.push(format_args!(
                             "{link} {j} JOIN {} {r} ON {r}.id = {j}.{target_fk} WHERE {j}.{parent_fk} = {alias}.id",

@@ -103,7 +103,7 @@ async fn load_children(
         Join::Children { fk } => {
             qb.push(format_args!(" FROM {} r WHERE r.{fk} = p.k", target.name));
         }
-        Join::Through { table: link, parent_fk, target_fk } => {
+        Join::Through { table: link, parent_fk, target_fk, .. } => {
             qb.push(format_args!(
                 " FROM {link} j JOIN {} r ON r.id = j.{target_fk} WHERE j.{parent_fk} = p.k",
                 target.name
@@ -113,8 +113,14 @@ async fn load_children(
     }
     qb.push(" AND ");
     target.push_scope(who, "r", &mut qb);
-    let order = default_sort(relation.target());
-    super::order::push_order_by(target, who, &order, "r", &mut qb);
+    if let Join::Through { position: Some(position), .. } = join {
+        // An ordered link (a type's attributes, a product's images): the
+        // link's position, then the id for ties that cannot happen.
+        qb.push(format_args!(" ORDER BY j.{position}, r.id"));
+    } else {
+        let order = default_sort(relation.target());
+        super::order::push_order_by(target, who, &order, "r", &mut qb);
+    }
     qb.push(" LIMIT ").push_bind(limits::MAX_EMBEDDED_CHILDREN).push(") c");
     let rows = qb.build().fetch_all(pool).await?;
     let mut parents = Vec::with_capacity(rows.len());

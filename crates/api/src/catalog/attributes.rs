@@ -1,0 +1,8 @@
+//! Attributes and their ordered values.
+
+use poem_openapi::OpenApi;
+
+pub struct AttributesApi;
+
+#[OpenApi(prefix_path = "/api/v1/catalog")]
+impl AttributesApi {}

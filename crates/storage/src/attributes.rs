@@ -1,0 +1,1 @@
+//! Attribute and attribute-value writes (values keep dense positions).

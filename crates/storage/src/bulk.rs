@@ -1,0 +1,1 @@
+//! Bulk loading with COPY (seeders at scale).

@@ -1,0 +1,1 @@
+//! Campaign-item writes.

@@ -1,0 +1,1 @@
+//! CSV catalog import: set-based upsert of products and variants.

@@ -1,0 +1,1 @@
+//! Product-type writes (ordered attributes, vendors).

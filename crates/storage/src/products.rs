@@ -1,0 +1,1 @@
+//! Product writes (soft delete).

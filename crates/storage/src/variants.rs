@@ -1,0 +1,1 @@
+//! Variant writes (values, bulk cartesian creation).

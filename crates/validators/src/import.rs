@@ -1,0 +1,1 @@
+//! CSV import rows: per-row, per-column errors.

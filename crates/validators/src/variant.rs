@@ -1,0 +1,1 @@
+//! Variant fields and value combinations.
