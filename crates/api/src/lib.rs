@@ -83,6 +83,7 @@ pub fn app(state: AppState) -> impl Endpoint {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let max_body_bytes = state.config.max_body_bytes;
+    let max_upload_bytes = state.config.max_upload_bytes;
     let routes =
         std::sync::Arc::new(middleware::Routes::from_spec(&serde_json::from_str(&api.spec()).unwrap_or_default()));
     Route::new()
@@ -91,5 +92,5 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/", api)
         .with(idempotency::Idempotency)
         .data(state)
-        .with(middleware::Observe { max_body_bytes, routes })
+        .with(middleware::Observe { max_body_bytes, max_upload_bytes, routes })
 }

@@ -13,9 +13,16 @@ use tracing::Instrument;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
-/// The middleware; `max_body_bytes` bounds request bodies.
+/// The paths whose POST bodies are streamed uploads: bounded by
+/// `max_upload_bytes` instead, and passed on unread so the handler can stream
+/// them (and stop at its own limit when there is no Content-Length).
+pub const UPLOAD_PATHS: &[&str] = &["/api/v1/minor/resources", "/api/v1/catalog/imports"];
+
+/// The middleware; `max_body_bytes` bounds request bodies, `max_upload_bytes`
+/// those of [`UPLOAD_PATHS`].
 pub struct Observe {
     pub max_body_bytes: usize,
+    pub max_upload_bytes: usize,
     /// The methods of each path, for the `Allow` header of a 405.
     pub routes: Arc<Routes>,
 }
@@ -24,13 +31,19 @@ impl<E: Endpoint> Middleware<E> for Observe {
     type Output = ObserveEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        ObserveEndpoint { inner, max_body_bytes: self.max_body_bytes, routes: self.routes.clone() }
+        ObserveEndpoint {
+            inner,
+            max_body_bytes: self.max_body_bytes,
+            max_upload_bytes: self.max_upload_bytes,
+            routes: self.routes.clone(),
+        }
     }
 }
 
 pub struct ObserveEndpoint<E> {
     inner: E,
     max_body_bytes: usize,
+    max_upload_bytes: usize,
     routes: Arc<Routes>,
 }
 
@@ -96,7 +109,8 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             duration_ms = tracing::field::Empty,
         );
         let start = Instant::now();
-        let limit = self.max_body_bytes;
+        let upload = req.method() == poem::http::Method::POST && UPLOAD_PATHS.contains(&req.uri().path());
+        let limit = if upload { self.max_upload_bytes } else { self.max_body_bytes };
         let work = async {
             let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
             if declared.is_some_and(|n| n > limit) {
@@ -105,7 +119,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                     &format!("the request body is larger than {limit} bytes"),
                 );
             }
-            if declared.is_none() {
+            if declared.is_none() && !upload {
                 // A body without Content-Length (chunked): read at most one
                 // byte past the limit, so an oversized one is a 413 too.
                 let mut buf = Vec::new();

@@ -16,8 +16,16 @@ pub struct ApiConfig {
     /// Failed logins allowed per username or client address in one window.
     pub login_max_failures: i64,
     pub login_window: Duration,
-    /// Request bodies above this are refused with 413.
+    /// Request bodies above this are refused with 413 (uploads excepted).
     pub max_body_bytes: usize,
+    /// Bodies of the streamed uploads (`POST /api/v1/minor/resources`,
+    /// `POST /api/v1/catalog/imports`) above this are refused with 413. They
+    /// are never buffered whole: the handlers read them as streams.
+    pub max_upload_bytes: usize,
+    /// The most data rows one CSV import may have.
+    pub max_import_rows: usize,
+    /// Where uploaded files are kept (one file per distributor and hash).
+    pub files_dir: std::path::PathBuf,
     /// Honour `X-Forwarded-For` for the client address (behind a trusted proxy only).
     pub trust_forwarded_for: bool,
 }
@@ -31,6 +39,9 @@ impl Default for ApiConfig {
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 50 * 1024 * 1024,
+            max_import_rows: 200_000,
+            files_dir: std::path::PathBuf::from(".data/files"),
             trust_forwarded_for: false,
         }
     }

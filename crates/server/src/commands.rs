@@ -120,6 +120,9 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         login_max_failures: serve.login_max_failures,
         login_window: Duration::from_secs(serve.login_window),
         max_body_bytes: serve.max_body_bytes,
+        max_upload_bytes: serve.max_upload_bytes,
+        max_import_rows: serve.max_import_rows,
+        files_dir: serve.files_dir.clone(),
         trust_forwarded_for: serve.trust_forwarded_for,
     };
     let state = api::AppState::new(pool.clone(), cache, config, Some(metrics));

@@ -98,6 +98,15 @@ pub struct Serve {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
+    /// Largest accepted upload (a file, a CSV import), in bytes; uploads are streamed, never held whole.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 52_428_800)]
+    pub max_upload_bytes: usize,
+    /// Most data rows in one CSV import.
+    #[arg(long, env = "MAX_IMPORT_ROWS", default_value_t = 200_000)]
+    pub max_import_rows: usize,
+    /// Directory for uploaded files (created when missing).
+    #[arg(long, env = "FILES_DIR", default_value = ".data/files")]
+    pub files_dir: std::path::PathBuf,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
