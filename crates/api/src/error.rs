@@ -31,6 +31,11 @@ pub struct Problem {
     /// Field-level errors of a 422 (and of some 400s).
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<FieldError>>,
+    /// The rows and columns at fault in an uploaded file (a 422 of the CSV
+    /// import, the same entries a dry run reports; its 400 for text that is
+    /// not UTF-8).
+    #[oai(skip_serializing_if_is_none)]
+    pub row_errors: Option<Vec<RowError>>,
 }
 
 impl poem_openapi::types::Example for Problem {
@@ -46,8 +51,24 @@ impl poem_openapi::types::Example for Problem {
                 code: "too_short".into(),
                 message: "must be at least 8 characters".into(),
             }]),
+            row_errors: None,
         }
     }
+}
+
+/// One problem in an uploaded file, located by row and column.
+#[derive(Debug, Clone, Object, PartialEq, Eq)]
+pub struct RowError {
+    /// The row as a spreadsheet numbers it: the header is row 1, the first data row 2. A quoted value spanning
+    /// several lines is still one row; blank lines are skipped and not numbered.
+    pub row: u64,
+    /// The column's header as written in the file; null when the problem concerns the whole row.
+    #[oai(nullable)]
+    pub column: Option<String>,
+    /// A stable machine-readable code (`not_found`, `required`, `invalid`, `unknown_column`...).
+    pub code: String,
+    /// A human-readable explanation.
+    pub message: String,
 }
 
 /// One invalid field.
@@ -109,6 +130,7 @@ impl Problem {
             detail: detail.into(),
             request_id: current_request_id(),
             errors: None,
+            row_errors: None,
         }
     }
 

@@ -55,7 +55,11 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let key = req.header("Idempotency-Key").map(str::to_owned);
-        let (Some(key), true) = (key, req.method() == Method::POST) else {
+        // File uploads and the CSV import are streamed, never buffered (this
+        // layer reads the whole body), and are idempotent anyway (uploads by
+        // content hash, the import by being an upsert).
+        let streamed = crate::middleware::UPLOAD_PATHS.contains(&req.uri().path());
+        let (Some(key), true) = (key, req.method() == Method::POST && !streamed) else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {

@@ -342,3 +342,18 @@ pub async fn distributor_is_live(db: impl PgExecutor<'_>, id: i64) -> Result<boo
         .await?;
     Ok(deleted == Some(false))
 }
+
+/// Whether vendor `vendor_id` is an active pick/pack vendor of
+/// `distributor_id`, locked (`FOR SHARE`) so it stays so until the campaign
+/// written against it commits. Absent and another distributor's are `false`.
+#[tracing::instrument(skip_all, fields(distributor.id = distributor_id, vendor.id = vendor_id))]
+pub async fn is_pick_pack_partner(db: impl PgExecutor<'_>, distributor_id: i64, vendor_id: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM vendors WHERE id = $1 AND distributor_id = $2 AND is_pick_pack AND is_active FOR SHARE",
+    )
+    .bind(vendor_id)
+    .bind(distributor_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}

@@ -1,1 +1,201 @@
-//! Product-type writes (ordered attributes, vendors).
+//! Product-type writes and the lookups writes need (reads go through
+//! [`crate::read`]).
+//!
+//! A type's attributes are an ordered list (`product_type_attributes.position`
+//! orders a variant's values and so its sku); its vendors are a set. Both are
+//! replaced whole. The API checks that every id is of the type's distributor
+//! ([`attributes_of`], [`vendors_of`]), locking those rows `FOR SHARE` so they
+//! cannot be deleted before the links are written.
+
+use crate::campaigns::{Lock, outcome};
+use crate::error::Result;
+use sqlx::PgExecutor;
+
+/// A product type as writes see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductType {
+    pub id: i64,
+    pub distributor_id: i64,
+    pub version: i64,
+    pub name: String,
+    /// In sku order.
+    pub attribute_ids: Vec<i64>,
+    /// In id order.
+    pub vendor_ids: Vec<i64>,
+}
+
+/// Inserts a product type of `distributor_id` with its attributes (in order)
+/// and vendors; a taken name is a `Conflict` on `product_types_name_key`.
+#[tracing::instrument(skip_all, fields(distributor.id = distributor_id))]
+pub async fn create(
+    conn: &mut crate::Connection,
+    distributor_id: i64,
+    name: &str,
+    attribute_ids: &[i64],
+    vendor_ids: &[i64],
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar("INSERT INTO product_types (distributor_id, name) VALUES ($1, $2) RETURNING id")
+        .bind(distributor_id)
+        .bind(name.trim())
+        .fetch_one(&mut *conn)
+        .await?;
+    insert_attributes(&mut *conn, id, distributor_id, attribute_ids).await?;
+    insert_vendors(&mut *conn, id, distributor_id, vendor_ids).await?;
+    Ok(id)
+}
+
+async fn insert_attributes(conn: &mut crate::Connection, id: i64, distributor_id: i64, ids: &[i64]) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO product_type_attributes (product_type_id, attribute_id, distributor_id, position) \
+         SELECT $1, a.id, $2, a.ord - 1 FROM unnest($3::int8[]) WITH ORDINALITY AS a(id, ord)",
+    )
+    .bind(id)
+    .bind(distributor_id)
+    .bind(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_vendors(conn: &mut crate::Connection, id: i64, distributor_id: i64, ids: &[i64]) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO product_type_vendors (product_type_id, vendor_id, distributor_id) \
+         SELECT $1, v, $2 FROM unnest($3::int8[]) AS v",
+    )
+    .bind(id)
+    .bind(distributor_id)
+    .bind(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Product type `id` of any distributor with its attribute and vendor ids,
+/// locked as asked; the caller checks that the distributor is the caller's.
+/// `None` when absent.
+#[tracing::instrument(skip_all, fields(product_type.id = id))]
+pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<ProductType>> {
+    macro_rules! select {
+        ($lock:literal) => {
+            concat!(
+                "SELECT t.id, t.distributor_id, t.version::int8 AS version, t.name, \
+                   array(SELECT attribute_id FROM product_type_attributes \
+                         WHERE product_type_id = t.id ORDER BY position) AS attribute_ids, \
+                   array(SELECT vendor_id FROM product_type_vendors \
+                         WHERE product_type_id = t.id ORDER BY vendor_id) AS vendor_ids \
+                 FROM product_types t WHERE t.id = $1",
+                $lock
+            )
+        };
+    }
+    let sql = match lock {
+        Lock::None => select!(""),
+        Lock::Share => select!(" FOR SHARE OF t"),
+        Lock::Update => select!(" FOR UPDATE OF t"),
+    };
+    Ok(sqlx::query_as::<_, ProductType>(sql).bind(id).fetch_optional(db).await?)
+}
+
+/// Those of `ids` that are attributes of `distributor_id`, locked `FOR
+/// SHARE` (they cannot be deleted until the transaction ends).
+#[tracing::instrument(skip_all, fields(distributor.id = distributor_id))]
+pub async fn attributes_of(db: impl PgExecutor<'_>, distributor_id: i64, ids: &[i64]) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM attributes WHERE distributor_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE")
+        .bind(distributor_id)
+        .bind(ids)
+        .fetch_all(db)
+        .await?)
+}
+
+/// Those of `ids` that are vendors of `distributor_id`, locked `FOR SHARE`.
+#[tracing::instrument(skip_all, fields(distributor.id = distributor_id))]
+pub async fn vendors_of(db: impl PgExecutor<'_>, distributor_id: i64, ids: &[i64]) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM vendors WHERE distributor_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE")
+        .bind(distributor_id)
+        .bind(ids)
+        .fetch_all(db)
+        .await?)
+}
+
+/// Whether any product of type `id` has a variant (then its attributes are
+/// fixed: every variant holds one value of each).
+#[tracing::instrument(skip_all, fields(product_type.id = id))]
+pub async fn has_variants(db: impl PgExecutor<'_>, id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM product_variants v JOIN products p ON p.id = v.product_id \
+         WHERE p.product_type_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// How many products (deleted ones too) are of type `id`.
+#[tracing::instrument(skip_all, fields(product_type.id = id))]
+pub async fn product_count(db: impl PgExecutor<'_>, id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM products WHERE product_type_id = $1").bind(id).fetch_one(db).await?)
+}
+
+/// The changes of an update: `None` leaves a part as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Changes<'a> {
+    pub name: Option<&'a str>,
+    pub attribute_ids: Option<&'a [i64]>,
+    pub vendor_ids: Option<&'a [i64]>,
+}
+
+/// Applies `changes` to product type `id` (of `distributor_id`) if its
+/// version is `expected_version` (any when `None`): the row is written (and
+/// its version bumped) even when only its links change, so its ETag follows
+/// them. `NotFound`, `Stale`, or `Conflict` on `product_types_name_key`.
+#[tracing::instrument(skip_all, fields(product_type.id = id))]
+pub async fn update(
+    conn: &mut crate::Connection,
+    id: i64,
+    distributor_id: i64,
+    expected_version: Option<i64>,
+    changes: Changes<'_>,
+) -> Result<()> {
+    outcome(
+        sqlx::query_as::<_, (bool, bool)>(
+            "WITH written AS (UPDATE product_types SET name = coalesce($3, name), modified_at = now() \
+             WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
+             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM product_types WHERE id = $1)",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .bind(changes.name.map(str::trim))
+        .fetch_one(&mut *conn)
+        .await?,
+    )?;
+    if let Some(ids) = changes.attribute_ids {
+        sqlx::query("DELETE FROM product_type_attributes WHERE product_type_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        insert_attributes(&mut *conn, id, distributor_id, ids).await?;
+    }
+    if let Some(ids) = changes.vendor_ids {
+        sqlx::query("DELETE FROM product_type_vendors WHERE product_type_id = $1").bind(id).execute(&mut *conn).await?;
+        insert_vendors(&mut *conn, id, distributor_id, ids).await?;
+    }
+    Ok(())
+}
+
+/// Deletes product type `id` (its links go with it) if its version is
+/// `expected_version` (any when `None`). A product of the type makes the
+/// database refuse (`Invalid`); check [`product_count`] first.
+#[tracing::instrument(skip_all, fields(product_type.id = id))]
+pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
+    outcome(
+        sqlx::query_as::<_, (bool, bool)>(
+            "WITH written AS (DELETE FROM product_types WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) \
+             RETURNING 1) \
+             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM product_types WHERE id = $1)",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .fetch_one(db)
+        .await?,
+    )
+}

@@ -1,1 +1,90 @@
-//! Vendor fields.
+//! Vendor fields a client sends.
+//!
+//! Every field is checked at once so a form can show every mistake after one
+//! round trip; whether a role flag may be cleared depends on what uses the
+//! vendor, which only the database knows, so that rule lives in the API.
+
+use crate::account::{email_issue, text_issue};
+use crate::distributor::MAX_ADDRESS_CHARS;
+use crate::issue::FieldIssue;
+use domain::catalog::VendorRoles;
+
+/// The longest vendor name (the database CHECK agrees).
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// The role flags, by their field names, for messages.
+pub const ROLE_FIELDS: [&str; 3] = ["is_supplier", "is_decorator", "is_pick_pack"];
+
+/// A vendor's fields as they will be stored (after a patch is applied).
+#[derive(Debug, Clone, Copy)]
+pub struct VendorInput<'a> {
+    pub name: &'a str,
+    /// Empty when the vendor has no email yet.
+    pub email: &'a str,
+    pub address: &'a str,
+    pub roles: VendorRoles,
+}
+
+/// Every rule a vendor must meet: a name of 1 to 200 characters, an email
+/// that is empty or valid, an address of at most 1000 characters, and at
+/// least one role (one issue per flag, so each checkbox can show it).
+pub fn vendor(v: &VendorInput<'_>) -> Vec<FieldIssue> {
+    let mut issues = Vec::new();
+    if v.name.trim().is_empty() {
+        issues.push(FieldIssue::new("name", "required", "must not be blank"));
+    } else if let Some(issue) = text_issue("name", v.name.trim(), MAX_NAME_CHARS) {
+        issues.push(issue);
+    }
+    if !v.email.is_empty()
+        && let Some(issue) = email_issue("email", v.email)
+    {
+        issues.push(issue);
+    }
+    if let Some(issue) = text_issue("address", v.address, MAX_ADDRESS_CHARS) {
+        issues.push(issue);
+    }
+    if !v.roles.any() {
+        let message = format!("a vendor needs at least one role: set one of {} to true", ROLE_FIELDS.join(", "));
+        issues.extend(ROLE_FIELDS.iter().map(|f| FieldIssue::new(*f, "no_role", message.clone())));
+    }
+    issues.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input<'a>(name: &'a str, email: &'a str, roles: VendorRoles) -> VendorInput<'a> {
+        VendorInput { name, email, address: "1 Main St", roles }
+    }
+
+    const SUPPLIER: VendorRoles = VendorRoles { supplier: true, decorator: false, pick_pack: false };
+
+    #[test]
+    fn a_named_vendor_with_a_role_is_valid() {
+        assert_eq!(vendor(&input("Sanmar", "po@sanmar.example", SUPPLIER)), []);
+        assert_eq!(vendor(&input("Sanmar", "", SUPPLIER)), [], "the email may be left empty");
+    }
+
+    #[test]
+    fn a_vendor_without_a_role_names_every_flag() {
+        let issues = vendor(&input("Sanmar", "", VendorRoles::default()));
+        let fields: Vec<_> = issues.iter().map(|i| (i.field.as_str(), i.code.as_str())).collect();
+        assert_eq!(fields, [("is_decorator", "no_role"), ("is_pick_pack", "no_role"), ("is_supplier", "no_role")]);
+        assert!(issues[0].message.contains("is_supplier, is_decorator, is_pick_pack"));
+    }
+
+    #[test]
+    fn bad_fields_are_reported_together() {
+        let long = "n".repeat(MAX_NAME_CHARS + 1);
+        let fields: Vec<_> = vendor(&input(&long, "nope", SUPPLIER)).into_iter().map(|i| i.field).collect();
+        assert_eq!(fields, ["email", "name"]);
+        let blank: Vec<_> = vendor(&input("  ", "", SUPPLIER)).into_iter().map(|i| i.code).collect();
+        assert_eq!(blank, ["required"]);
+        let mut v = input("Sanmar", "", SUPPLIER);
+        let address = "a\0b".to_owned();
+        v.address = &address;
+        assert_eq!(vendor(&v).into_iter().map(|i| i.field).collect::<Vec<_>>(), ["address"]);
+    }
+}

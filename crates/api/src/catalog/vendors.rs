@@ -1,8 +1,392 @@
-//! Vendors: suppliers, decorators, pick/pack partners.
+//! Vendors: the suppliers variants are bought from, the decorators that print
+//! logos, and the pick/pack partners of campaigns. Staff-only, like the whole
+//! catalog: list and read through the query language, create, edit and
+//! delete. A vendor in use is never deleted (deactivate it instead), and a
+//! role it is used in cannot be taken away.
 
-use poem_openapi::OpenApi;
+use crate::auth::scheme::Auth;
+use crate::error::{ApiError, ApiResult, FieldError, from_issues};
+use crate::idempotency::IdempotencyKey;
+use crate::params::{
+    CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
+};
+use crate::precondition::IfMatch;
+use crate::resource::{self, ListResponse, ReadResponse, VendorDoc};
+use crate::state::AppState;
+use crate::strict::Text;
+use crate::tags::ApiTags;
+use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use domain::catalog::VendorRoles;
+use domain::resource::VENDOR;
+use domain::{Principal, Role};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use storage::StorageError;
+use storage::campaigns::Lock;
+use storage::derived::Affected;
+use storage::vendors::{Usage, VendorFields};
+use validators::vendor::VendorInput;
 
 pub struct VendorsApi;
 
-#[OpenApi(prefix_path = "/api/v1/catalog")]
-impl VendorsApi {}
+/// The distributor a catalog row is created for: the caller's own (staff
+/// may omit `distributor_id` or name their own), or the one a super admin
+/// names (required for them). A 422 otherwise; the caller then checks that
+/// the distributor exists and is not deleted.
+pub(crate) fn owning_distributor(who: &Principal, asked: Option<i64>, what: &str) -> Result<i64, FieldError> {
+    match (who.distributor_id, asked) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(asked)) if asked == own => Ok(own),
+        (Some(_), Some(_)) => Err(FieldError::new(
+            "distributor_id",
+            "not_allowed",
+            format!("{what} can only be created for your own distributor; omit distributor_id"),
+        )),
+        (None, Some(asked)) => Ok(asked),
+        (None, None) => Err(FieldError::new("distributor_id", "required", "super admins must name the distributor")),
+    }
+}
+
+/// 422 unless distributor `id` exists and is not deleted (a super admin's
+/// `distributor_id`); locks it `FOR SHARE` for the rest of the transaction.
+pub(crate) async fn require_live_distributor(conn: &mut storage::Connection, id: i64) -> ApiResult<()> {
+    if storage::campaigns::distributor_is_live(conn, id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(vec![FieldError::new("distributor_id", "not_found", "no such distributor")]))
+    }
+}
+
+/// A taken name is a 409 that says so; other storage errors as usual.
+fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
+    move |e| match e {
+        StorageError::Conflict { constraint } if constraint == "vendors_name_key" => {
+            ApiError::conflict(format!("this distributor already has a vendor named \"{}\"", name.trim()))
+        }
+        other => other.into(),
+    }
+}
+
+/// Every rule the fields must meet.
+fn issues(f: &VendorFields) -> Vec<validators::FieldIssue> {
+    validators::vendor::vendor(&VendorInput {
+        name: &f.name,
+        email: &f.email,
+        address: &f.address,
+        roles: VendorRoles { supplier: f.is_supplier, decorator: f.is_decorator, pick_pack: f.is_pick_pack },
+    })
+}
+
+/// The roles `next` takes away that `usage` still relies on, as a 409.
+fn require_roles_kept(current: &VendorFields, next: &VendorFields, usage: Usage) -> ApiResult<()> {
+    let mut refused = Vec::new();
+    if current.is_supplier && !next.is_supplier && usage.variants > 0 {
+        refused.push(format!("is_supplier (it supplies {} variant(s))", usage.variants));
+    }
+    if current.is_decorator && !next.is_decorator && usage.decorations > 0 {
+        refused.push(format!("is_decorator (it decorates {} campaign item(s))", usage.decorations));
+    }
+    if current.is_pick_pack && !next.is_pick_pack && usage.campaigns > 0 {
+        refused.push(format!("is_pick_pack (it is the pick/pack partner of {} campaign(s))", usage.campaigns));
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(format!(
+            "the vendor is still used in the roles you are clearing: {}; assign other vendors first",
+            refused.join(", ")
+        )))
+    }
+}
+
+/// A new vendor.
+#[derive(Debug, Object)]
+#[oai(example, skip_serializing_if_is_none)]
+pub struct VendorCreate {
+    /// The distributor the vendor works for. Super admins must give it; others may omit it (it is
+    /// always their own).
+    pub distributor_id: Option<i64>,
+    /// 1 to 200 characters, unique within the distributor (case-insensitive).
+    pub name: Text,
+    /// Where purchase orders go: empty or a valid address (default empty).
+    pub email: Option<Text>,
+    /// Postal address, at most 1000 characters (default empty).
+    pub address: Option<Text>,
+    /// Supplies products: may be a variant's supplier (default false).
+    pub is_supplier: Option<bool>,
+    /// Prints logos: may be a decoration's decorator (default false).
+    pub is_decorator: Option<bool>,
+    /// Picks and packs orders: may be a campaign's partner (default false).
+    pub is_pick_pack: Option<bool>,
+    /// Inactive vendors cannot be chosen for new variants, decorations or campaigns (default true).
+    pub is_active: Option<bool>,
+}
+
+impl poem_openapi::types::Example for VendorCreate {
+    fn example() -> Self {
+        VendorCreate {
+            distributor_id: None,
+            name: "SanMar".into(),
+            email: Some("orders@sanmar.example".into()),
+            address: Some("22833 SE Black Nugget Rd, Issaquah, WA 98029".into()),
+            is_supplier: Some(true),
+            is_decorator: Some(false),
+            is_pick_pack: Some(false),
+            is_active: Some(true),
+        }
+    }
+}
+
+impl VendorCreate {
+    fn fields(self) -> VendorFields {
+        VendorFields {
+            name: self.name.trim().to_owned(),
+            email: self.email.map(|e| e.trim().to_owned()).unwrap_or_default(),
+            address: self.address.map(Into::into).unwrap_or_default(),
+            is_supplier: self.is_supplier.unwrap_or(false),
+            is_decorator: self.is_decorator.unwrap_or(false),
+            is_pick_pack: self.is_pick_pack.unwrap_or(false),
+            is_active: self.is_active.unwrap_or(true),
+        }
+    }
+}
+
+/// Changes to a vendor: only the fields sent change; `null` leaves a field
+/// unchanged, like leaving it out.
+#[derive(Debug, Object)]
+#[oai(nullable_all, example, skip_serializing_if_is_none)]
+pub struct VendorPatch {
+    /// 1 to 200 characters, unique within the distributor (case-insensitive).
+    pub name: Option<Text>,
+    /// Empty or a valid address.
+    pub email: Option<Text>,
+    /// At most 1000 characters.
+    pub address: Option<Text>,
+    /// Clearing it is refused (409) while variants are bought from the vendor.
+    pub is_supplier: Option<bool>,
+    /// Clearing it is refused (409) while campaign items' decorations name the vendor.
+    pub is_decorator: Option<bool>,
+    /// Clearing it is refused (409) while a campaign has the vendor as its pick/pack partner.
+    pub is_pick_pack: Option<bool>,
+    /// Deactivate a vendor that is in use instead of deleting it.
+    pub is_active: Option<bool>,
+}
+
+impl poem_openapi::types::Example for VendorPatch {
+    fn example() -> Self {
+        VendorPatch {
+            name: None,
+            email: Some("po@sanmar.example".into()),
+            address: None,
+            is_supplier: None,
+            is_decorator: Some(true),
+            is_pick_pack: None,
+            is_active: None,
+        }
+    }
+}
+
+impl VendorPatch {
+    /// The fields after the patch.
+    fn apply(self, current: &VendorFields) -> VendorFields {
+        let c = current.clone();
+        VendorFields {
+            name: self.name.map_or(c.name, |n| n.trim().to_owned()),
+            email: self.email.map_or(c.email, |e| e.trim().to_owned()),
+            address: self.address.map_or(c.address, Into::into),
+            is_supplier: self.is_supplier.unwrap_or(c.is_supplier),
+            is_decorator: self.is_decorator.unwrap_or(c.is_decorator),
+            is_pick_pack: self.is_pick_pack.unwrap_or(c.is_pick_pack),
+            is_active: self.is_active.unwrap_or(c.is_active),
+        }
+    }
+}
+
+fn vendor_path(id: i64) -> String {
+    format!("/api/v1/catalog/vendors/{id}")
+}
+
+#[OpenApi(prefix_path = "/api/v1/catalog", tag = "ApiTags::Catalog")]
+impl VendorsApi {
+    /// List vendors
+    ///
+    /// Sales executives and above (admin buyers and shoppers get 403). Staff
+    /// see their distributor's vendors, super admins every vendor. The whole
+    /// query language applies, e.g. `filter=[{"field":"is_supplier","op":"==","value":true}]`.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/vendors", method = "get", operation_id = "list_vendors")]
+    async fn list_vendors(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        request: &Request,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
+        filter: FilterQuery,
+        sort: SortQuery,
+        page_size: PageSizeQuery,
+        page_number: PageNumberQuery,
+        cursor: CursorQuery,
+        count: CountQuery,
+    ) -> ApiResult<ListResponse<VendorDoc>> {
+        let who = auth.principal();
+        who.require(Role::SalesExecutive)?;
+        let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
+        resource::list_page(&state, who, &args, request).await
+    }
+
+    /// Create a vendor
+    ///
+    /// Sales executives, managers and super admins (others get 403). The
+    /// vendor belongs to the caller's distributor (super admins name it in
+    /// `distributor_id`). It needs at least one of `is_supplier`,
+    /// `is_decorator`, `is_pick_pack` (422 naming the three otherwise); other
+    /// invalid fields are a 422 listing each. A taken name is a 409.
+    #[oai(path = "/vendors", method = "post", operation_id = "create_vendor")]
+    async fn create_vendor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
+        body: Json<VendorCreate>,
+    ) -> ApiResult<Created<VendorDoc>> {
+        let who = auth.principal();
+        who.require(Role::SalesExecutive)?;
+        let selection = crate::params::selection(&x_fields, &fields, &VENDOR, who.role)?;
+        let body = body.0;
+        let owner = owning_distributor(who, body.distributor_id, "vendors");
+        let new = body.fields();
+        let mut errors: Vec<FieldError> = owner.as_ref().err().cloned().into_iter().collect();
+        errors.extend(issues(&new).into_iter().map(|i| FieldError::new(i.field, i.code, i.message)));
+        let distributor_id = match owner {
+            Ok(d) if errors.is_empty() => d,
+            _ => return Err(ApiError::unprocessable(errors)),
+        };
+
+        let mut tx = begin(&state).await?;
+        require_live_distributor(&mut tx, distributor_id).await?;
+        let id = storage::vendors::create(&mut *tx, distributor_id, &new).await.map_err(name_taken(&new.name))?;
+        commit(tx).await?;
+        let (body, tag) = read_back::<VendorDoc>(&state, who, &selection, id).await?;
+        Ok(Created::Created(body, vendor_path(id), tag))
+    }
+
+    /// Read a vendor
+    ///
+    /// Sales executives and above (admin buyers and shoppers get 403); 404
+    /// when absent or another distributor's. Returns an `ETag` for `If-Match`.
+    #[oai(path = "/vendors/:id", method = "get", operation_id = "read_vendor")]
+    async fn read_vendor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The vendor's id.
+        id: Path<i64>,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<ReadResponse<VendorDoc>> {
+        let who = auth.principal();
+        who.require(Role::SalesExecutive)?;
+        let selection = crate::params::selection(&x_fields, &fields, &VENDOR, who.role)?;
+        resource::read_one(&state, who, &selection, id.0, if_none_match.0.as_deref()).await
+    }
+
+    /// Edit a vendor
+    ///
+    /// Staff of the vendor's distributor and super admins (admin buyers and
+    /// shoppers get 403, other distributors 404). Honours `If-Match` (412
+    /// when stale). Clearing a role the vendor is still used in (supplier of
+    /// variants, decorator of campaign items, pick/pack partner of campaigns)
+    /// is a 409; leaving it with no role is a 422; a taken name is a 409.
+    /// Draft campaign items that copy the vendor's name, email and address
+    /// are updated with it.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/vendors/:id", method = "patch", operation_id = "update_vendor")]
+    async fn update_vendor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The vendor's id.
+        id: Path<i64>,
+        #[oai(name = "If-Match")] if_match: IfMatch,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
+        body: Json<VendorPatch>,
+    ) -> ApiResult<Written<VendorDoc>> {
+        let who = auth.principal();
+        let id = id.0;
+        who.require(Role::SalesExecutive)?;
+        let selection = crate::params::selection(&x_fields, &fields, &VENDOR, who.role)?;
+        let expected = if_match.expected_version(VENDOR.model, id)?;
+        let mut tx = begin(&state).await?;
+        let current = storage::vendors::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
+        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        check_version(expected, current.version)?;
+        let next = body.0.apply(&current.fields);
+        let problems = issues(&next);
+        if !problems.is_empty() {
+            return Err(from_issues(problems));
+        }
+        if next != current.fields {
+            let usage = storage::vendors::usage(&mut *tx, id).await?;
+            require_roles_kept(&current.fields, &next, usage)?;
+            storage::vendors::update(&mut *tx, id, expected, &next).await.map_err(name_taken(&next.name))?;
+            storage::derived::refresh(&mut tx, Affected::Vendor(id)).await?;
+        }
+        commit(tx).await?;
+        let (body, tag) = read_back::<VendorDoc>(&state, who, &selection, id).await?;
+        Ok(Written::Ok(body, tag))
+    }
+
+    /// Delete a vendor
+    ///
+    /// Staff of the vendor's distributor and super admins (admin buyers and
+    /// shoppers get 403, other distributors 404). Only a vendor nothing uses
+    /// may be deleted: one that supplies variants, is listed by product types,
+    /// decorates campaign items or picks and packs for a campaign is a 409
+    /// (deactivate it instead with `is_active=false`). Honours `If-Match`.
+    #[oai(path = "/vendors/:id", method = "delete", operation_id = "delete_vendor")]
+    async fn delete_vendor(
+        &self,
+        state: Data<&AppState>,
+        auth: Auth,
+        /// The vendor's id.
+        id: Path<i64>,
+        #[oai(name = "If-Match")] if_match: IfMatch,
+    ) -> ApiResult<Deleted> {
+        let who = auth.principal();
+        let id = id.0;
+        who.require(Role::SalesExecutive)?;
+        let expected = if_match.expected_version(VENDOR.model, id)?;
+        let mut tx = begin(&state).await?;
+        let current = storage::vendors::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
+        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        check_version(expected, current.version)?;
+        let usage = storage::vendors::usage(&mut *tx, id).await?;
+        if usage.any() {
+            let uses: Vec<String> = [
+                (usage.variants, "variant(s) it supplies"),
+                (usage.product_types, "product type(s) listing it"),
+                (usage.decorations, "campaign item(s) it decorates"),
+                (usage.campaigns, "campaign(s) it picks and packs for"),
+            ]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+            return Err(ApiError::conflict(format!(
+                "the vendor is in use ({}); deactivate it instead (is_active=false)",
+                uses.join(", ")
+            )));
+        }
+        storage::vendors::delete(&mut *tx, id, expected).await?;
+        commit(tx).await?;
+        Ok(Deleted::NoContent)
+    }
+}

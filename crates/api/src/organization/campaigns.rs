@@ -50,6 +50,25 @@ fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
     }
 }
 
+/// The issue with a pick/pack partner, if any: it must be a vendor of the
+/// campaign's distributor marked pick/pack and active (absent and another
+/// distributor's look the same). The vendor stays so until the write commits.
+async fn pick_pack_issue(
+    tx: &mut storage::Transaction,
+    distributor_id: i64,
+    partner: Option<i64>,
+) -> ApiResult<Vec<validators::FieldIssue>> {
+    let Some(vendor) = partner else { return Ok(Vec::new()) };
+    if storage::campaigns::is_pick_pack_partner(&mut **tx, distributor_id, vendor).await? {
+        return Ok(Vec::new());
+    }
+    Ok(vec![validators::FieldIssue::new(
+        "pick_pack_partner_id",
+        "not_found",
+        "no such pick/pack partner: it must be an active vendor of the campaign's distributor marked pick_pack",
+    )])
+}
+
 // ---- request bodies -------------------------------------------------------
 
 /// A custom field the shopper fills in at checkout.
@@ -126,7 +145,7 @@ pub struct CampaignCreate {
     pub bfl_cost: Option<Money>,
     /// The distributor's purchase-order reference.
     pub distributor_po: Option<Text>,
-    /// The pick/pack vendor's id.
+    /// The pick/pack partner: an active vendor of the distributor marked `pick_pack` (else 422).
     pub pick_pack_partner_id: Option<i64>,
     /// Instructions for the pick/pack partner.
     pub pick_pack_partner_message: Option<Text>,
@@ -377,7 +396,9 @@ impl CampaignsApi {
     /// Sales executives, managers and super admins. The campaign belongs to
     /// the caller's distributor (super admins name it in `distributor_id`),
     /// starts as a draft, and records the caller as `created_by`. A taken
-    /// name is a 409; invalid fields are a 422 listing each of them.
+    /// name is a 409; invalid fields are a 422 listing each of them (a
+    /// `pick_pack_partner_id` that is not an active pick/pack vendor of the
+    /// distributor is one).
     #[oai(path = "/campaigns", method = "post", operation_id = "create_campaign")]
     async fn create_campaign(
         &self,
@@ -425,6 +446,10 @@ impl CampaignsApi {
                 "no such distributor",
             )]));
         }
+        let issues = pick_pack_issue(&mut tx, distributor_id, settings.pick_pack_partner_id).await?;
+        if !issues.is_empty() {
+            return Err(from_issues(issues));
+        }
         let id = storage::campaigns::create(&mut *tx, distributor_id, who.account_id, &settings)
             .await
             .map_err(name_taken(&settings.name))?;
@@ -441,7 +466,9 @@ impl CampaignsApi {
     /// active, closed or complete only `message`, `email_shopper`,
     /// `pick_pack_partner_message` and `distributor_po` may (changing others
     /// is a 409 naming them). An active campaign keeps what activation
-    /// required (a non-empty message).
+    /// required (a non-empty message). A new `pick_pack_partner_id` must be
+    /// an active pick/pack vendor of the distributor (422). Changing
+    /// `bfl_cost` reprices the campaign's items in the same transaction.
     #[allow(clippy::too_many_arguments)]
     #[oai(path = "/campaigns/:id", method = "patch", operation_id = "update_campaign")]
     async fn update_campaign(
@@ -478,11 +505,19 @@ impl CampaignsApi {
             issues.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
             issues.dedup();
         }
+        if changed.contains(&"pick_pack_partner_id") {
+            issues.extend(pick_pack_issue(&mut tx, current.distributor_id, next.pick_pack_partner_id).await?);
+            issues.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+        }
         if !issues.is_empty() {
             return Err(from_issues(issues));
         }
         if !changed.is_empty() {
             storage::campaigns::update(&mut *tx, id, expected, &next).await.map_err(name_taken(&next.name))?;
+        }
+        if changed.contains(&"bfl_cost") {
+            // Every draft item's total and price include the campaign's bfl_cost.
+            storage::derived::refresh(&mut tx, storage::derived::Affected::Campaign(id)).await?;
         }
         commit(tx).await?;
         let (body, tag) = read_back::<CampaignDoc>(&state, who, &selection, id).await?;
@@ -493,7 +528,7 @@ impl CampaignsApi {
     ///
     /// Staff of the campaign's distributor and super admins (others who can
     /// read it get 403). Only a draft may be deleted (409 otherwise); its
-    /// members and locations go with it. Honours `If-Match`.
+    /// members, locations and items go with it. Honours `If-Match`.
     #[oai(path = "/campaigns/:id", method = "delete", operation_id = "delete_campaign")]
     async fn delete_campaign(
         &self,
@@ -527,8 +562,10 @@ impl CampaignsApi {
     /// one step at a time; any other change is a 409 naming the allowed next
     /// status. Activation needs a name, a company name, start and end dates
     /// (start ≤ end), a non-empty message and valid checkout field
-    /// definitions: a 422 lists everything missing or invalid. Honours
-    /// `If-Match`. Returns the campaign.
+    /// definitions: a 422 lists everything missing or invalid. Activation
+    /// freezes the campaign's items: their prices and copies of catalog
+    /// data stop following the catalog. Honours `If-Match`. Returns the
+    /// campaign.
     #[allow(clippy::too_many_arguments)]
     #[oai(path = "/campaigns/:id/status", method = "post", operation_id = "change_campaign_status")]
     async fn change_campaign_status(
@@ -558,8 +595,11 @@ impl CampaignsApi {
             }
         }
         storage::campaigns::set_status(&mut *tx, id, expected, to).await?;
+        // Activation freezes the items' prices and copies in the same
+        // transaction: shoppers never see a price that later moves.
+        let frozen = if to == Status::Active { storage::derived::freeze_campaign(&mut tx, id).await? } else { 0 };
         commit(tx).await?;
-        tracing::info!(campaign.id = id, from = %current.status, to = %to, "campaign status changed");
+        tracing::info!(campaign.id = id, from = %current.status, to = %to, items.frozen = frozen, "campaign status changed");
         let (body, tag) = read_back::<CampaignDoc>(&state, who, &selection, id).await?;
         Ok(Written::Ok(body, tag))
     }
@@ -567,9 +607,11 @@ impl CampaignsApi {
     /// Duplicate a campaign
     ///
     /// Staff of the campaign's distributor and super admins (others who can
-    /// read it get 403). Creates a draft named `name` with every setting and
-    /// every location of the original (not its members), created by the
-    /// caller. A taken name is a 409.
+    /// read it get 403). Creates a draft named `name` with every setting,
+    /// every location and every item of the original (not its members),
+    /// created by the caller. The items are copied unfrozen and without
+    /// bins, priced from today's catalog and costs; items whose product has
+    /// been deleted are left out. A taken name is a 409.
     #[oai(path = "/campaigns/:id/duplicate", method = "post", operation_id = "duplicate_campaign")]
     #[allow(clippy::too_many_arguments)]
     async fn duplicate_campaign(
@@ -594,6 +636,7 @@ impl CampaignsApi {
         }
         let copy =
             storage::campaigns::duplicate(&mut *tx, id.0, &name, who.account_id).await.map_err(name_taken(&name))?;
+        storage::campaign_items::copy_campaign(&mut tx, id.0, copy).await?;
         commit(tx).await?;
         let (body, tag) = read_back::<CampaignDoc>(&state, who, &selection, copy).await?;
         Ok(Created::Created(body, format!("/api/v1/organization/campaigns/{copy}"), tag))

@@ -310,6 +310,10 @@ impl DistributorsApi {
         let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
         // Only super admins can see (and so change) a deleted distributor.
         storage::distributors::update(&mut *tx, id, &changes, expected, who.is_super_admin()).await.map_err(taken)?;
+        if changes.ow_cost.is_some() {
+            // Draft campaign items without their own ow_cost are priced with the distributor's.
+            storage::derived::refresh(&mut tx, storage::derived::Affected::Distributor(id)).await?;
+        }
         tx.commit().await.map_err(StorageError::from)?;
         let (body, tag) = read_default(&state, who, id).await?;
         Ok(Written::Ok(body, tag))

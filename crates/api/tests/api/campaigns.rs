@@ -640,3 +640,62 @@ async fn shoppers_log_in_only_while_a_campaign_of_theirs_is_open(pool: PgPool) {
     app.account("bea", Role::AdminBuyer, Some(w.acme)).await;
     app.login_as("bea", PASSWORD).await.expect(200);
 }
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn the_pick_pack_partner_is_an_active_pick_pack_vendor_of_the_distributor(pool: PgPool) {
+    let app = TestApp::new(pool.clone()).await;
+    let w = World::build(&app).await;
+    let (sales, _) = app.login("acme_sales").await;
+    let (root, _) = app.login("root").await;
+    let packer = app.vendor(w.acme, "Packers", &["pick_pack"]).await;
+    let supplier = app.vendor(w.acme, "Supplier", &["supplier"]).await;
+    let retired = app.vendor(w.acme, "Old Packers", &["pick_pack"]).await;
+    sqlx::query("UPDATE vendors SET is_active = FALSE WHERE id = $1").bind(retired).execute(&pool).await.unwrap();
+    let foreign = app.vendor(w.globex, "Globex Packers", &["pick_pack"]).await;
+
+    // Not a pick/pack vendor, retired, another distributor's, absent: one 422 each, nothing written.
+    let before = app.count("campaigns").await;
+    for partner in [supplier, retired, foreign, 999_999] {
+        let r = app.post(LIST, Some(&sales), json!({"name": "Packed", "pick_pack_partner_id": partner})).await;
+        r.expect(422);
+        assert_eq!(fields_of(&r), ["pick_pack_partner_id"], "{}", r.text);
+        assert!(r.body["errors"][0]["message"].as_str().unwrap().starts_with("no such pick/pack partner"));
+    }
+    let r = app
+        .post(LIST, Some(&root), json!({"name": "Packed", "distributor_id": w.globex, "pick_pack_partner_id": packer}))
+        .await;
+    r.expect(422);
+    assert_eq!(fields_of(&r), ["pick_pack_partner_id"]);
+    assert_eq!(app.count("campaigns").await, before, "refused creates wrote nothing");
+
+    let id = create(&app, &sales, json!({"name": "Packed", "pick_pack_partner_id": packer})).await;
+    let r = app
+        .post(
+            LIST,
+            Some(&root),
+            json!({"name": "Globex packed", "distributor_id": w.globex, "pick_pack_partner_id": foreign}),
+        )
+        .await;
+    r.expect(201);
+    assert_eq!(r.body["pick_pack_partner_id"], foreign);
+
+    // Edits are checked the same way.
+    let before = row(&pool, id).await;
+    for partner in [supplier, retired, foreign, 999_999] {
+        let r = patch(&app, id, &sales, &[], json!({"pick_pack_partner_id": partner})).await;
+        r.expect(422);
+        assert_eq!(fields_of(&r), ["pick_pack_partner_id"], "{}", r.text);
+    }
+    assert_eq!(row(&pool, id).await, before, "refused edits changed nothing");
+    let r = patch(&app, id, &sales, &[], json!({"pick_pack_partner_id": null})).await;
+    r.expect(200);
+    assert!(r.body["pick_pack_partner_id"].is_null());
+    let r = patch(&app, id, &sales, &[], json!({"pick_pack_partner_id": packer})).await;
+    r.expect(200);
+    assert_eq!(r.body["pick_pack_partner_id"], packer);
+    // Keeping a partner that retired since is not a change, so it is not refused.
+    sqlx::query("UPDATE vendors SET is_active = FALSE WHERE id = $1").bind(packer).execute(&pool).await.unwrap();
+    let r = patch(&app, id, &sales, &[], json!({"pick_pack_partner_id": packer, "message": "Hi"})).await;
+    r.expect(200);
+    assert_eq!(r.body["message"], "Hi");
+}

@@ -34,7 +34,7 @@ fn install() {
     });
 }
 
-async fn statements_for(app: &TestApp, url: &str, token: &str) -> (usize, usize) {
+pub(crate) async fn statements_for(app: &TestApp, url: &str, token: &str) -> (usize, usize) {
     install();
     let counter = Arc::new(AtomicUsize::new(0));
     let r = COUNTER.scope(counter.clone(), app.get(url, token)).await;
