@@ -153,14 +153,16 @@ pub(crate) fn owner_distributor(who: &Principal, asked: Option<i64>, errors: &mu
     }
 }
 
-/// The product for a write by staff: 404 when absent or another
-/// distributor's, 403 for callers below sales executive.
+/// The product for a write by staff: 403 for callers below sales executive
+/// (before any lookup, so they cannot tell which ids exist), 404 when absent
+/// or another distributor's.
 pub(crate) async fn product_for_write(
     db: &mut storage::Connection,
     who: &Principal,
     id: i64,
     lock: Lock,
 ) -> ApiResult<Product> {
+    who.require(Role::SalesExecutive)?;
     let product = storage::products::load(db, id, lock).await?.ok_or_else(ApiError::not_found)?;
     who.require_in(Role::SalesExecutive, Some(product.distributor_id))?;
     Ok(product)

@@ -493,6 +493,7 @@ impl VariantsApi {
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &VARIANT, who.role)?;
         let expected = if_match.expected_version(VARIANT.model, id)?;
+        who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
         let current = storage::variants::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
         who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
@@ -555,6 +556,7 @@ impl VariantsApi {
         let who = auth.principal();
         let id = id.0;
         let expected = if_match.expected_version(VARIANT.model, id)?;
+        who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
         let current = storage::variants::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
         who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;

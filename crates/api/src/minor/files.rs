@@ -725,6 +725,7 @@ impl FilesApi {
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ReadResponse<FileDoc>> {
         let who = auth.principal();
+        who.require(Role::SalesExecutive)?;
         let found = storage::files::find(&state.pool, id.0, Lock::None).await?.ok_or_else(ApiError::not_found)?;
         who.require_in(Role::SalesExecutive, Some(found.distributor_id))?;
         let selection = crate::params::selection(&x_fields, &fields, &FILE, who.role)?;
@@ -790,6 +791,7 @@ impl FilesApi {
         let who = auth.principal();
         let id = id.0;
         let expected = if_match.expected_version(FILE.model, id)?;
+        who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
         let current = storage::files::find(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
         who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;

@@ -9,6 +9,7 @@ mod accounts_write;
 mod auth;
 mod campaign_items;
 mod campaigns;
+mod catalog_matrix;
 mod catalog_setup;
 mod distributors;
 mod errors;
