@@ -54,8 +54,8 @@ lint: ## rustfmt check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Load-test a release build on seeded data (see bench/README.md)
-	@bench/run.sh
+bench: ## Load-test a release build on seeded data (BENCH_ARGS="--scale large"; see bench/README.md)
+	@bench/run.sh $(BENCH_ARGS)
 
 build: ## Release build of the promostore binary
 	$(CARGO) build --release -p server --bin promostore

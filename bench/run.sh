@@ -1,113 +1,229 @@
 #!/usr/bin/env bash
-# Benchmarks promostore: release build, a seeded benchmark database (reused when
-# seeded with the same arguments), the server on 127.0.0.1, then wrk scenarios.
-# Prints one table (scenario, requests/s, p50, p99, errors, server peak RSS) and
-# writes the same as JSON under bench/results/.
+# Benchmarks promostore (see bench/README.md): a release build, a benchmark database seeded at a
+# scale (reused when seeded with the same arguments and the same seeder), the server on
+# 127.0.0.1, a warm-up, then named scenarios with oha, and pgbench running the read-by-id
+# scenario's SQL as the limit. Prints one table (scenario, requests/s, p50, p99, errors, server
+# peak RSS, ratio to the limit) and writes the same as JSON under bench/results/.
 #
-#   bench/run.sh [--accounts N] [--distributors N] [--duration SECONDS] [--connections N]
+#   bench/run.sh [--scale demo|small|medium|large|N] [--rng-seed N] [--duration SECONDS]
+#                [--warmup SECONDS] [--connections N] [--only NAME[,NAME...]]
 #
 # Traffic goes to 127.0.0.1 only; every scenario is bounded in time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ACCOUNTS=5000 DISTRIBUTORS=10 DURATION=15 CONNECTIONS=16 PORT=${BENCH_PORT:-18181}
+SCALE=large RNG_SEED=42 DURATION=15 WARMUP=3 CONNECTIONS=16 ONLY="" PORT=${BENCH_PORT:-18181}
+usage() {
+    echo "usage: bench/run.sh [--scale demo|small|medium|large|N] [--rng-seed N] [--duration S] [--warmup S]" >&2
+    echo "                    [--connections N] [--only scenario,...]" >&2
+    exit 2
+}
 while [[ $# -gt 0 ]]; do
+    [[ $# -ge 2 ]] || usage
     case "$1" in
-        --accounts) ACCOUNTS="$2"; shift 2 ;;
-        --distributors) DISTRIBUTORS="$2"; shift 2 ;;
-        --duration) DURATION="$2"; shift 2 ;;
-        --connections) CONNECTIONS="$2"; shift 2 ;;
-        *) echo "usage: bench/run.sh [--accounts N] [--distributors N] [--duration S] [--connections N]" >&2; exit 2 ;;
+        --scale) SCALE="$2" ;;
+        --rng-seed) RNG_SEED="$2" ;;
+        --duration) DURATION="$2" ;;
+        --warmup) WARMUP="$2" ;;
+        --connections) CONNECTIONS="$2" ;;
+        --only) ONLY="$2" ;;
+        *) usage ;;
     esac
+    shift 2
 done
 log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
 
-command -v wrk >/dev/null || { [[ $EUID -eq 0 ]] && apt-get install -y wrk >/dev/null 2>&1; } || { log "wrk is missing: apt-get install wrk"; exit 1; }
-command -v psql >/dev/null || { log "psql is missing (PostgreSQL client)"; exit 1; }
+# ---- tools -------------------------------------------------------------------------------------
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v oha >/dev/null; then
+    log "oha is missing: cargo install oha --locked (a few minutes, once)"
+    cargo install oha --locked >&2 || die "could not install oha"
+fi
+for tool in psql pgbench python3 curl; do
+    command -v "$tool" >/dev/null || die "$tool is missing (psql and pgbench: the PostgreSQL client package)"
+done
 
 eval "$(scripts/dev-services.sh run)"
 SERVER_URL="${DATABASE_URL%/*}"
-export DATABASE_URL="$SERVER_URL/promostore_bench"
+BENCH_DB=promostore_bench
+export DATABASE_URL="$SERVER_URL/$BENCH_DB"
+psql_bench() { psql -qtAX -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
 
 log "building the release binary"
 cargo build --release -q -p server --bin promostore
 BIN=target/release/promostore
 
-# Reuse the database when it was seeded with the same arguments.
-SEED_TAG="accounts=$ACCOUNTS distributors=$DISTRIBUTORS v1"
-current="$(psql -qtAX "$DATABASE_URL" -c "SELECT tag FROM bench_seed" 2>/dev/null || true)"
-if [[ "$current" != "$SEED_TAG" ]]; then
-    log "seeding $DATABASE_URL ($SEED_TAG)"
-    psql -qX "$SERVER_URL/postgres" -c "DROP DATABASE IF EXISTS promostore_bench" -c "CREATE DATABASE promostore_bench" >/dev/null
-    PROMOSTORE_ENV=development "$BIN" seed >/dev/null
-    psql -qX -v ON_ERROR_STOP=1 "$DATABASE_URL" >/dev/null <<SQL
-INSERT INTO distributors (name, email) SELECT 'Bench Distributor ' || g, 'd' || g || '@bench.example' FROM generate_series(1, $DISTRIBUTORS) g;
-INSERT INTO accounts (username, email, first_name, last_name, password_hash, role, distributor_id, last_login_at)
-SELECT 'bench_user_' || g, 'user' || g || '@bench.example', 'First' || g, 'Last' || g,
-       (SELECT password_hash FROM accounts WHERE username = 'admin'),
-       (ARRAY['shopper', 'shopper', 'shopper', 'admin_buyer', 'sales_executive'])[1 + g % 5],
-       (SELECT id FROM distributors WHERE name = 'Bench Distributor ' || (1 + g % $DISTRIBUTORS)),
-       CASE WHEN g % 3 = 0 THEN NULL ELSE now() - (g || ' minutes')::interval END
-FROM generate_series(1, $ACCOUNTS) g;
-ANALYZE;
-CREATE TABLE bench_seed (tag TEXT NOT NULL);
-INSERT INTO bench_seed VALUES ('$SEED_TAG');
-SQL
+# ---- the benchmark database ----------------------------------------------------------------------
+# Tagged with the arguments and a digest of what decides the rows (the seeder, the COPY layer, the
+# migrations), so a changed seeder or schema seeds again.
+SOURCES_SHA="$(cat migrations/*.sql crates/seeders/src/*.rs crates/storage/src/bulk.rs | sha256sum | cut -c1-16)"
+SEED_TAG="promostore bench: scale=$SCALE rng-seed=$RNG_SEED sources=$SOURCES_SHA"
+current="$(psql -qtAX "$SERVER_URL/postgres" \
+    -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$BENCH_DB'" 2>/dev/null || true)"
+if [[ "$current" == "$SEED_TAG" ]]; then
+    log "reusing $BENCH_DB ($SEED_TAG)"
+    SEED_REPORT="(reused)"
+else
+    log "seeding $BENCH_DB: --scale $SCALE --rng-seed $RNG_SEED"
+    psql -qX -v ON_ERROR_STOP=1 "$SERVER_URL/postgres" \
+        -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB" >/dev/null
+    SEED_REPORT="$(PROMOSTORE_ENV=development RUST_LOG=error "$BIN" seed --scale "$SCALE" --rng-seed "$RNG_SEED" |
+        sed -n '1,3p')"
+    echo "$SEED_REPORT" >&2
+    psql -qX -v ON_ERROR_STOP=1 "$SERVER_URL/postgres" -c "COMMENT ON DATABASE $BENCH_DB IS '$SEED_TAG'" >/dev/null
 fi
 
+# Who and what the scenarios read: the manager of the distributor with the most accounts (its
+# staff see only its rows), one of its shoppers, and its campaign with the most items.
+DISTRIBUTOR_ID="$(psql_bench -c "SELECT distributor_id FROM accounts WHERE distributor_id IS NOT NULL
+    GROUP BY distributor_id ORDER BY count(*) DESC, distributor_id LIMIT 1")"
+read -r MANAGER_ID MANAGER <<<"$(psql_bench -F' ' -c "SELECT id, username FROM accounts
+    WHERE distributor_id = $DISTRIBUTOR_ID AND role = 'distributor_manager' AND active ORDER BY id LIMIT 1")"
+ACCOUNT_ID="$(psql_bench -c "SELECT id FROM accounts WHERE distributor_id = $DISTRIBUTOR_ID
+    AND role = 'shopper' ORDER BY id OFFSET (SELECT count(*) / 2 FROM accounts WHERE distributor_id = $DISTRIBUTOR_ID
+    AND role = 'shopper') LIMIT 1")"
+CAMPAIGN_ID="$(psql_bench -c "SELECT campaign_id FROM campaign_items WHERE distributor_id = $DISTRIBUTOR_ID
+    GROUP BY campaign_id ORDER BY count(*) DESC, campaign_id LIMIT 1")"
+COUNTS="$(psql_bench -F' ' -c "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM products),
+    (SELECT count(*) FROM product_variants), (SELECT count(*) FROM campaign_items),
+    (SELECT count(*) FROM campaign_items WHERE campaign_id = '$CAMPAIGN_ID'::int8)")"
+log "caller $MANAGER (distributor $DISTRIBUTOR_ID); rows: accounts products variants items items-in-campaign = $COUNTS"
+
+# ---- the server --------------------------------------------------------------------------------------
 log "starting the server on 127.0.0.1:$PORT"
-PROMOSTORE_ENV=production JWT_SECRET="bench-secret-bench-secret-bench-secret-0123" RUST_LOG=warn \
+PROMOSTORE_ENV=production JWT_SECRET="bench-secret-bench-secret-bench-secret-0123" RUST_LOG=warn ACCESS_TOKEN_TTL=86400 \
     BIND="127.0.0.1:$PORT" LOGIN_MAX_FAILURES=1000000 CACHE_PREFIX="bench-$$:" \
     "$BIN" serve --migrate >target/bench-server.log 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
 BASE="http://127.0.0.1:$PORT"
-TOKEN="$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"admin","password":"admin"}' | python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')"
-ID="$(psql -qtAX "$DATABASE_URL" -c "SELECT id FROM accounts WHERE username = 'bench_user_42'")"
+for _ in $(seq 1 150); do curl -fs "$BASE/ready" >/dev/null && break; sleep 0.2; done
+curl -fs "$BASE/ready" >/dev/null || die "the server did not start: see target/bench-server.log"
+
+LOGIN_BODY="{\"username\":\"$MANAGER\",\"password\":\"manager-demo\"}"
+TOKEN="$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' -d "$LOGIN_BODY" |
+    python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')" || die "login as $MANAGER failed"
+AUTH="Authorization: Bearer $TOKEN"
 
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
-LIST_FILTER="$(enc '[{"field":"role","op":"in","value":["shopper","admin_buyer"]},{"model":"Distributor","field":"name","op":"ilike","value":"Bench%"},{"field":"last_login_at","op":"is_not_null"}]')"
-LIST_MASK="$(enc '{id,username,email,role,last_login_at,distributor{id,name}}')"
-READ_MASK="$(enc '{id,username,email,distributor{name}}')"
-CAMPAIGN_MASK="$(enc '{id,name,status,locations{city},accounts{username}}')"
+ACCOUNT_FILTER="$(enc '[{"field":"role","op":"in","value":["shopper","admin_buyer"]},{"field":"last_login_at","op":"is_not_null"},{"field":"active","op":"==","value":true}]')"
+ACCOUNT_MASK="$(enc '{id,username,email,role,last_login_at,distributor{id,name}}')"
+FIRST_PAGE="/api/v1/organization/accounts?page_size=50&sort=username&filter=$ACCOUNT_FILTER&fields=$ACCOUNT_MASK"
+# The keyset page: the second page, through the cursor the first page links to.
+NEXT_PAGE="$(curl -fs -D - -o /dev/null -H "$AUTH" "$BASE$FIRST_PAGE" |
+    python3 -c 'import sys, re
+for line in sys.stdin:
+    m = re.match(r"(?i)link:\s*<([^>]+)>", line)
+    if m: print(m.group(1)); break')" || true
+[[ -n "$NEXT_PAGE" ]] || { log "the account list gave no next page; benchmarking the first"; NEXT_PAGE="$FIRST_PAGE"; }
+[[ "$NEXT_PAGE" == http* ]] || NEXT_PAGE="$BASE$NEXT_PAGE"
+READ_MASK="$(enc '{id,username,email,role,distributor{name}}')"
+ITEM_FILTER="$(enc "[{\"field\":\"campaign_id\",\"op\":\"==\",\"value\":${CAMPAIGN_ID:-0}}]")"
 
-RESULTS=()
-printf '%-34s %12s %10s %10s %8s\n' scenario "requests/s" p50 p99 errors
-# scenario NAME WRK-ARGS...: a 2 s warm-up, then the measured run.
+# ---- scenarios ---------------------------------------------------------------------------------------
+RESULTS=() ROWS=()
+selected() { [[ -z "$ONLY" || ",$ONLY," == *",$1,"* ]]; }
+peak_rss_reset() { echo 5 >"/proc/$PID/clear_refs" 2>/dev/null || true; }
+peak_rss_mib() { awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$PID/status"; }
+
+# oha's JSON report -> one result line.
+scenario_py='
+import json, sys
+name, rss, what = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+r = json.load(sys.stdin)
+s = r["summary"]
+codes = r.get("statusCodeDistribution", {}) or {}
+ok = sum(n for c, n in codes.items() if str(c).startswith("2"))
+bad = sum(n for c, n in codes.items() if not str(c).startswith("2"))
+# Requests still in flight when the time is up are cut off, not failed.
+errors = {k: n for k, n in (r.get("errorDistribution") or {}).items() if k != "aborted due to deadline"}
+conn_errors = sum(errors.values())
+p = r.get("latencyPercentiles", {})
+print(json.dumps({"scenario": name, "what": what, "requests_per_second": round(s["requestsPerSec"], 1),
+    "p50_ms": round((p.get("p50") or 0) * 1000, 2), "p99_ms": round((p.get("p99") or 0) * 1000, 2),
+    "ok": ok, "errors": bad + conn_errors, "status_codes": codes, "error_kinds": errors, "peak_rss_mib": rss}))
+'
+# scenario NAME DESCRIPTION OHA-ARGS... URL: a warm-up, then the measured run.
+: >target/bench-rows.jsonl
 scenario() {
-    local name="$1" out rps p50 p99 non2xx sock errors
-    shift
-    wrk -t 2 -c "$CONNECTIONS" -d 2s "$@" >/dev/null 2>&1 || true
-    out="$(wrk -t 2 -c "$CONNECTIONS" -d "${DURATION}s" --latency "$@")"
-    rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-    p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
-    p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-    non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-    sock="$(awk -F'[ ,]+' '/Socket errors/ {print $4+$6+$8+$10}' <<<"$out")"
-    errors=$(( ${non2xx:-0} + ${sock:-0} ))
-    printf '%-34s %12s %10s %10s %8s\n' "$name" "$rps" "$p50" "$p99" "$errors"
-    RESULTS+=("{\"scenario\":\"$name\",\"requests_per_second\":$rps,\"p50\":\"$p50\",\"p99\":\"$p99\",\"errors\":$errors}")
+    local name="$1" what="$2" out
+    shift 2
+    selected "$name" || return 0
+    log "$name: $what"
+    oha --no-tui -z "${WARMUP}s" -c "$CONNECTIONS" --output-format quiet "$@" >/dev/null 2>&1 || true
+    peak_rss_reset
+    out="$(oha --no-tui -z "${DURATION}s" -c "$CONNECTIONS" --output-format json "$@")" || die "oha failed in $name"
+    command python3 -c "$scenario_py" "$name" "$(peak_rss_mib)" "$what" <<<"$out" >>target/bench-rows.jsonl
 }
-AUTH=(-H "Authorization: Bearer $TOKEN")
-scenario read_by_id_masked "${AUTH[@]}" "$BASE/api/v1/organization/accounts/$ID?fields=$READ_MASK"
-scenario account_list_filter_mask_keyset "${AUTH[@]}" \
-    "$BASE/api/v1/organization/accounts?page_size=50&sort=-last_login_at&filter=$LIST_FILTER&fields=$LIST_MASK"
-scenario account_list_default_page "${AUTH[@]}" "$BASE/api/v1/organization/accounts"
-scenario campaign_list_nested "${AUTH[@]}" "$BASE/api/v1/organization/campaigns?fields=$CAMPAIGN_MASK"
-scenario me "${AUTH[@]}" "$BASE/api/v1/auth/me"
-scenario login_argon2 -s bench/login.lua "$BASE/api/v1/auth/login"
-scenario health "$BASE/health"
-RSS_KB="$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")"
-echo "server peak RSS: $((RSS_KB / 1024)) MiB; $CONNECTIONS connections, ${DURATION}s per scenario, $ACCOUNTS accounts in $DISTRIBUTORS distributors"
 
-mkdir -p bench/results
+scenario login "POST /api/v1/auth/login as $MANAGER (argon2id)" \
+    -m POST -H 'content-type: application/json' -d "$LOGIN_BODY" "$BASE/api/v1/auth/login"
+scenario account_list_filter_mask_keyset "GET accounts: 3-condition filter, nested mask, the keyset page after the first" \
+    -H "$AUTH" "$NEXT_PAGE"
+scenario account_read_by_id_masked "GET accounts/$ACCOUNT_ID with a mask" \
+    -H "$AUTH" "$BASE/api/v1/organization/accounts/$ACCOUNT_ID?fields=$READ_MASK"
+scenario product_list_variants_mask "GET catalog/products, X-Fields {id,name,variants{sku,attribute_values{name}}}" \
+    -H "$AUTH" -H 'X-Fields: {id,name,variants{sku,attribute_values{name}}}' "$BASE/api/v1/catalog/products"
+scenario campaign_items_of_one_campaign "GET catalog/campaign-items filtered on campaign $CAMPAIGN_ID" \
+    -H "$AUTH" "$BASE/api/v1/catalog/campaign-items?filter=$ITEM_FILTER"
+
+# ---- the limit: pgbench runs the read-by-id scenario's SQL with as many connections --------------------
+if selected account_read_by_id_masked; then
+    log "pgbench: the SQL of account_read_by_id_masked (bench/read_by_id.sql), $CONNECTIONS connections"
+    rm -f target/pgbench_log.*
+    PGBENCH_VARS=(-D me="$MANAGER_ID" -D distributor="$DISTRIBUTOR_ID" -D distributors="{$DISTRIBUTOR_ID}" -D id="$ACCOUNT_ID")
+    # One thread per connection: with several connections per thread pgbench reads the clock
+    # lazily and logs many transactions as taking 0 µs.
+    pgbench -n -M prepared -c "$CONNECTIONS" -j "$CONNECTIONS" -T "$WARMUP" -f bench/read_by_id.sql \
+        "${PGBENCH_VARS[@]}" "$DATABASE_URL" >/dev/null 2>&1 || true
+    pg_out="$(cd target && pgbench -n -M prepared -c "$CONNECTIONS" -j "$CONNECTIONS" -T "$DURATION" -l --log-prefix=pgbench_log \
+        -f ../bench/read_by_id.sql "${PGBENCH_VARS[@]}" "$DATABASE_URL" 2>&1)" ||
+        die "pgbench failed: $pg_out"
+    command python3 - "$pg_out" >>target/bench-rows.jsonl <<'PY'
+import glob, json, re, sys
+out = sys.argv[1]
+tps = float(re.search(r"tps = ([0-9.]+)", out).group(1))
+failed = re.search(r"number of failed transactions: (\d+)", out)
+lat = sorted(int(line.split()[2]) for f in glob.glob("target/pgbench_log.*") for line in open(f))
+pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else 0
+print(json.dumps({"scenario": "pgbench: account_read_by_id_masked SQL", "what": "the same statements, no HTTP",
+    "requests_per_second": round(tps, 1), "p50_ms": round(pct(0.50), 2), "p99_ms": round(pct(0.99), 2),
+    "ok": len(lat), "errors": int(failed.group(1)) if failed else 0, "peak_rss_mib": None}))
+PY
+fi
+
+# ---- the table and the JSON -------------------------------------------------------------------------------
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
-{
-    printf '{"when":"%s","machine":"%s cores, %s","accounts":%s,"distributors":%s,"connections":%s,"duration_s":%s,"peak_rss_kib":%s,"scenarios":[' \
-        "$STAMP" "$(nproc)" "$(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)" "$ACCOUNTS" "$DISTRIBUTORS" "$CONNECTIONS" "$DURATION" "$RSS_KB"
-    (IFS=,; printf '%s' "${RESULTS[*]}")
-    printf ']}\n'
-} >"bench/results/$STAMP.json"
-log "wrote bench/results/$STAMP.json"
+mkdir -p bench/results
+command python3 - "$STAMP" "$SCALE" "$RNG_SEED" "$CONNECTIONS" "$DURATION" "$COUNTS" "$SEED_REPORT" \
+    "bench/results/$STAMP.json" <<'PY'
+import json, os, platform, sys
+stamp, scale, seed, conns, duration, counts, seed_report, path = sys.argv[1:]
+rows = [json.loads(l) for l in open("target/bench-rows.jsonl") if l.strip()]
+limit = next((r for r in rows if r["scenario"].startswith("pgbench")), None)
+for r in rows:
+    if limit and r["scenario"] == "account_read_by_id_masked" and limit["requests_per_second"]:
+        r["vs_limit"] = round(r["requests_per_second"] / limit["requests_per_second"], 3)
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+a, p, v, i, ic = [int(x) if x.isdigit() else x for x in (counts.split() + ["?"] * 5)[:5]]
+head = f"{'scenario':<40} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'peak RSS':>9} {'vs limit':>9}"
+print(head)
+print("-" * len(head))
+for r in rows:
+    rss = f"{r['peak_rss_mib']} MiB" if r.get("peak_rss_mib") is not None else "-"
+    ratio = f"{r['vs_limit']:.2f}x" if "vs_limit" in r else ""
+    print(f"{r['scenario']:<40} {r['requests_per_second']:>11,.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+          f"{r['errors']:>7} {rss:>9} {ratio:>9}")
+n = lambda x: f"{x:,}" if isinstance(x, int) else x
+print(f"\nscale {scale} (rng seed {seed}): {n(a)} accounts, {n(p)} products, {n(v)} variants, {n(i)} campaign items "
+      f"({ic} in the benchmarked campaign); {conns} connections, {duration} s per scenario; "
+      f"{os.cpu_count()} cores ({cpu}), {mem} GiB")
+json.dump({"when": stamp, "machine": {"cores": os.cpu_count(), "cpu": cpu, "memory_gib": mem,
+           "kernel": platform.release()},
+           "scale": scale, "rng_seed": int(seed), "connections": int(conns), "duration_s": int(duration),
+           "rows": {"accounts": a, "products": p, "variants": v, "campaign_items": i, "items_in_campaign": ic},
+           "seed": seed_report, "scenarios": rows}, open(path, "w"), indent=2)
+print(f"wrote {path}", file=sys.stderr)
+PY

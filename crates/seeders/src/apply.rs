@@ -2,14 +2,21 @@
 //!
 //! Natural keys decide what exists: distributors by name, accounts by
 //! username, campaigns by name within their distributor, locations by
-//! nickname within their campaign, members by (campaign, account). An
-//! existing row is never changed: a campaign found by name keeps its
-//! settings and status; it only gets the members (and, while draft or
-//! active, the locations) it lacks.
+//! nickname within their campaign, members by (campaign, account), and the
+//! catalog's keys (see [`crate::apply_catalog`]). An existing row is never
+//! changed: a campaign found by name keeps its settings and status; it only
+//! gets the members (and, while draft or active, the locations; while draft,
+//! the items) it lacks, as the API would allow.
+//!
+//! A new campaign is created as a draft with its locations and items, then
+//! walks the lifecycle one step at a time to its planned status; activation
+//! freezes its items (`storage::derived::freeze_campaign`), as the API does.
 
 use crate::Seeded;
+use crate::apply_catalog::{self, CatalogIds};
 use crate::plan::{CampaignPlan, Person, Plan, is_member_role};
 use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
 use domain::campaign::Status;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,11 +25,18 @@ use storage::distributors::{self, NewDistributor};
 use storage::{campaigns, locations};
 
 pub(crate) async fn apply(pool: &PgPool, plan: &Plan) -> anyhow::Result<Seeded> {
+    let mut tx = pool.begin().await.context("begin")?;
+    let seeded = apply_in(&mut tx, plan, Utc::now()).await?;
+    tx.commit().await.context("commit")?;
+    Ok(seeded)
+}
+
+/// [`apply`] in the caller's transaction; `now` stamps the catalog rows.
+pub(crate) async fn apply_in(tx: &mut PgConnection, plan: &Plan, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
     let problems = plan.problems();
     if !problems.is_empty() {
         bail!("the seed data breaks the API's rules: {}", problems.join("; "));
     }
-    let mut tx = pool.begin().await.context("begin")?;
     let mut seeded = Seeded::default();
 
     let mut distributor_ids = Vec::with_capacity(plan.distributors.len());
@@ -83,32 +97,63 @@ pub(crate) async fn apply(pool: &PgPool, plan: &Plan) -> anyhow::Result<Seeded> 
             .find(|p| p.role == domain::Role::DistributorManager)
             .and_then(|p| account_ids.get(p.username).copied())
             .with_context(|| format!("{} has no manager", d.name))?;
+        let catalog = match &d.catalog {
+            Some(c) => Some(
+                apply_catalog::catalog(&mut *tx, distributor_id, c, now, &mut seeded)
+                    .await
+                    .with_context(|| format!("seed the catalog of {}", d.name))?,
+            ),
+            None => None,
+        };
         for c in &d.campaigns {
-            campaign(&mut tx, distributor_id, author, c, &account_ids, &mut seeded)
+            let new = NewCampaign { distributor_id, author, catalog: d.catalog.as_ref().zip(catalog.as_ref()), now };
+            campaign(&mut *tx, &new, c, &account_ids, &mut seeded)
                 .await
                 .with_context(|| format!("seed campaign {} of {}", c.settings.name, d.name))?;
         }
     }
-    tx.commit().await.context("commit")?;
     Ok(seeded)
 }
 
-/// Makes sure campaign `c` of `distributor_id` exists with its locations and members.
-async fn campaign(
-    tx: &mut PgConnection,
+/// What every campaign of one distributor is seeded with.
+struct NewCampaign<'a> {
     distributor_id: i64,
     author: i64,
+    catalog: Option<(&'a crate::catalog::CatalogPlan, &'a CatalogIds)>,
+    now: DateTime<Utc>,
+}
+
+/// Makes sure campaign `c` exists with its locations, members and items.
+async fn campaign(
+    tx: &mut PgConnection,
+    new: &NewCampaign<'_>,
     c: &CampaignPlan,
     account_ids: &HashMap<&str, i64>,
     seeded: &mut Seeded,
 ) -> anyhow::Result<()> {
+    let distributor_id = new.distributor_id;
     let (id, status, created) = match crate::lookup::campaign(&mut *tx, distributor_id, &c.settings.name).await? {
         Some((id, status)) => (id, status, false),
         None => {
             seeded.campaigns += 1;
-            (campaigns::create(&mut *tx, distributor_id, author, &c.settings).await?, Status::Draft, true)
+            // The distributor's pick/pack partner handles its new campaigns.
+            let settings = match new.catalog.and_then(|(_, ids)| ids.pick_pack) {
+                Some(partner) => {
+                    domain::campaign::Settings { pick_pack_partner_id: Some(partner), ..c.settings.clone() }
+                }
+                None => c.settings.clone(),
+            };
+            (campaigns::create(&mut *tx, distributor_id, new.author, &settings).await?, Status::Draft, true)
         }
     };
+
+    // Items are added while the campaign is a draft, as through the API.
+    if status == Status::Draft
+        && let Some((plan, ids)) = new.catalog
+    {
+        let campaign = apply_catalog::Campaign { id, distributor_id, name: &c.settings.name };
+        seeded.items += apply_catalog::items(&mut *tx, &campaign, plan, ids, new.now).await?;
+    }
 
     // Locations are added while the campaign allows it (draft or active), as through the API.
     if status.allows_location_changes() {
@@ -150,6 +195,9 @@ async fn campaign(
             let next = at.next().context("no status after complete")?;
             domain::campaign::transition(at, next)?;
             campaigns::set_status(&mut *tx, id, None, next).await?;
+            if next == Status::Active {
+                storage::derived::freeze_campaign(&mut *tx, id).await?;
+            }
             at = next;
         }
     }

@@ -1,21 +1,39 @@
-//! Deterministic development data.
+//! Deterministic development and benchmark data.
 //!
 //! [`demo`] is what `promostore seed` and `make run` (on an empty database)
 //! load: the super admin (`admin` / `admin`, development only) and two
 //! distributors, *Acme Promo* (manager `manager` / `manager-demo`) and
 //! *Globex Merch*, each with staff of every role and one campaign in every
-//! status, with members and delivery locations. [`logins`] lists the demo
-//! logins. [`minimal`] is the super admin and Acme Promo's manager only.
+//! status, with members and delivery locations, and a catalog ([`catalog`]):
+//! vendors of every role, the attributes Color and Size, the product types
+//! Wearables, Mugs, Posters and Pencils, products with all their variants,
+//! and decorated campaign items in the demo campaigns (frozen in the active,
+//! closed and complete ones). [`logins`] lists the demo logins. [`minimal`]
+//! is the super admin and Acme Promo's manager only.
 //!
-//! Every run writes in one transaction and creates only what is missing
-//! (by name: distributors, usernames, campaign names, location nicknames), so seeding twice creates nothing the second
-//! time. The data is fixed text except the campaign dates, which are offsets
-//! from the day of the run, so the active campaign is open (and its shoppers
-//! can log in) whenever the data is loaded.
+//! Every demo run writes in one transaction and creates only what is missing
+//! (by name: distributors, usernames, campaign names, location nicknames,
+//! vendors, attributes, product types, item numbers…), so seeding twice
+//! creates nothing the second time. The data is fixed text except the
+//! campaign dates, which are offsets from the day of the run, so the active
+//! campaign is open (and its shoppers can log in) whenever the data is loaded.
+//!
+//! [`seed`] seeds at a [`Scale`]: `demo`, or the demo data plus generated
+//! distributors (`small`, `medium`, `large`, or a multiple of small),
+//! bulk-loaded with COPY; see [`scale`] and [`generate`].
 
 mod apply;
+mod apply_catalog;
+pub mod catalog;
+pub mod generate;
 mod lookup;
 pub mod plan;
+pub mod progress;
+pub mod scale;
+mod words;
+
+pub use progress::Progress;
+pub use scale::{DEFAULT_RNG_SEED, Options, Report, Scale, seed};
 
 use chrono::NaiveDate;
 use domain::Role;
@@ -35,6 +53,13 @@ pub struct Seeded {
     pub campaigns: usize,
     pub members: usize,
     pub locations: usize,
+    pub vendors: usize,
+    pub attributes: usize,
+    pub attribute_values: usize,
+    pub product_types: usize,
+    pub products: usize,
+    pub variants: usize,
+    pub items: usize,
 }
 
 impl Seeded {
@@ -46,11 +71,26 @@ impl Seeded {
 
 impl std::fmt::Display for Seeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Seeded { distributors, accounts, campaigns, members, locations } = self;
+        let Seeded {
+            distributors,
+            accounts,
+            campaigns,
+            members,
+            locations,
+            vendors,
+            attributes,
+            attribute_values,
+            product_types,
+            products,
+            variants,
+            items,
+        } = self;
         write!(
             f,
             "{distributors} distributors, {accounts} accounts, {campaigns} campaigns, \
-             {members} campaign members and {locations} locations"
+             {members} campaign members, {locations} locations, {vendors} vendors, {attributes} attributes \
+             with {attribute_values} values, {product_types} product types, {products} products, \
+             {variants} variants and {items} campaign items"
         )
     }
 }

@@ -70,6 +70,8 @@ pub struct DistributorPlan {
     pub max_sales_count: i32,
     pub people: Vec<Person>,
     pub campaigns: Vec<CampaignPlan>,
+    /// The distributor's catalog and the items of its campaigns.
+    pub catalog: Option<crate::catalog::CatalogPlan>,
 }
 
 /// Everything a seed run makes sure exists.
@@ -157,6 +159,10 @@ impl Plan {
                     }
                 }
             }
+            if let Some(catalog) = &d.catalog {
+                let campaigns: Vec<&str> = d.campaigns.iter().map(|c| c.settings.name.as_str()).collect();
+                problems.extend(catalog.problems(&campaigns).into_iter().map(|p| format!("{}: {p}", d.name)));
+            }
             if !d.people.iter().any(|p| p.role == Role::DistributorManager) {
                 problems.push(format!("{} has no manager to author its campaigns", d.name));
             }
@@ -213,6 +219,7 @@ fn acme(people: Vec<Person>, campaigns: Vec<CampaignPlan>) -> DistributorPlan {
         max_sales_count: 5,
         people,
         campaigns,
+        catalog: None,
     }
 }
 
@@ -245,7 +252,7 @@ pub fn demo(today: NaiveDate) -> Plan {
     Plan {
         super_admins: vec![super_admin()],
         distributors: vec![
-            acme(acme_people, acme_campaigns),
+            DistributorPlan { catalog: Some(crate::catalog::acme()), ..acme(acme_people, acme_campaigns) },
             DistributorPlan {
                 name: "Globex Merch",
                 email: "hello@globex-merch.example",
@@ -256,6 +263,7 @@ pub fn demo(today: NaiveDate) -> Plan {
                 max_sales_count: 3,
                 people: globex_people,
                 campaigns: globex_campaigns,
+                catalog: Some(crate::catalog::globex()),
             },
         ],
     }

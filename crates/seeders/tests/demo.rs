@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails by panicking")]
 
+mod common;
+
 use chrono::NaiveDate;
 use domain::Role;
 use domain::campaign::Status;
@@ -16,24 +18,39 @@ fn today() -> NaiveDate {
 }
 
 /// What the first run on an empty database creates.
-const EVERYTHING: Seeded = Seeded { distributors: 2, accounts: 17, campaigns: 8, members: 32, locations: 18 };
+const EVERYTHING: Seeded = Seeded {
+    distributors: 2,
+    accounts: 17,
+    campaigns: 8,
+    members: 32,
+    locations: 18,
+    vendors: 13,
+    attributes: 4,
+    attribute_values: 40,
+    product_types: 8,
+    products: 13,
+    variants: 106,
+    items: 80,
+};
 
-/// Row counts of every seeded table.
+/// What the first run creates, per table (`storage::bulk::TABLES` order).
+const ROWS: [i64; 15] = [2, 17, 13, 8, 32, 18, 4, 40, 8, 8, 8, 13, 106, 195, 80];
+
+/// Row counts of every seeded table, in `storage::bulk::TABLES` order.
 async fn counts(pool: &PgPool) -> Vec<i64> {
-    let (d, a, c, m, l): (i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM distributors), (SELECT count(*) FROM accounts), \
-                (SELECT count(*) FROM campaigns), (SELECT count(*) FROM campaign_members), \
-                (SELECT count(*) FROM locations)",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    vec![d, a, c, m, l]
+    let (_, sums) = storage::bulk::checksum(pool).await.unwrap();
+    sums.iter().map(|s| s.rows).collect()
 }
 
-/// A checksum of every seeded row's content (ids included; timestamps and
-/// salted password hashes not).
+/// A digest of every seeded table's content (ids included; timestamps and
+/// salted password hashes not), from storage, plus the organization tables
+/// by name, so a change of ids alone cannot hide a change of content.
 async fn checksum(pool: &PgPool) -> String {
+    let (all, _) = storage::bulk::checksum(pool).await.unwrap();
+    format!("{all}/{}", organization_checksum(pool).await)
+}
+
+async fn organization_checksum(pool: &PgPool) -> String {
     sqlx::query_scalar(
         "SELECT md5(concat_ws(' | ', \
            (SELECT string_agg(concat_ws(',', id, name, email, address, ow_cost, campaign_cost, transaction_cost, \
@@ -70,7 +87,7 @@ async fn seeding_twice_creates_nothing_the_second_time(pool: PgPool) {
     let first_took = started.elapsed();
     assert_eq!(first, EVERYTHING);
     let (rows, sum) = (counts(&pool).await, checksum(&pool).await);
-    assert_eq!(rows, [2, 17, 8, 32, 18]);
+    assert_eq!(rows, ROWS);
 
     let started = Instant::now();
     let second = seeders::demo_on(&pool, today()).await.unwrap();
@@ -90,11 +107,8 @@ async fn seeding_twice_creates_nothing_the_second_time(pool: PgPool) {
 async fn every_fresh_database_gets_the_same_rows(pool: PgPool) {
     seeders::demo_on(&pool, today()).await.unwrap();
     let sum = checksum(&pool).await;
-    sqlx::query("TRUNCATE distributors, accounts, campaigns, campaign_members, locations RESTART IDENTITY CASCADE")
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert_eq!(counts(&pool).await, [0, 0, 0, 0, 0]);
+    storage::bulk::truncate_all(&mut pool.acquire().await.unwrap()).await.unwrap();
+    assert_eq!(counts(&pool).await, [0; 15]);
     assert_eq!(seeders::demo_on(&pool, today()).await.unwrap(), EVERYTHING);
     assert_eq!(checksum(&pool).await, sum);
 }
@@ -260,11 +274,92 @@ async fn what_was_removed_comes_back_and_nothing_else_changes(pool: PgPool) {
         .await
         .unwrap();
     let again = seeders::demo_on(&pool, today()).await.unwrap();
-    assert_eq!(again, Seeded { distributors: 0, accounts: 1, campaigns: 1, members: 2 + 1, locations: 1 + 2 });
+    // The draft campaign comes back with its locations and its 4 items.
+    assert_eq!(
+        again,
+        Seeded { accounts: 1, campaigns: 1, members: 2 + 1, locations: 1 + 2, items: 4, ..Seeded::default() }
+    );
     assert_eq!(counts(&pool).await, rows);
     let message: String = sqlx::query_scalar("SELECT message FROM campaigns WHERE name = 'Initech Welcome Kits'")
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(message, "Edited");
+}
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn each_distributor_has_a_whole_catalog(pool: PgPool) {
+    seeders::demo_on(&pool, today()).await.unwrap();
+    common::invariants(&pool).await;
+    for distributor in ["Acme Promo", "Globex Merch"] {
+        let roles: (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE is_supplier), count(*) FILTER (WHERE is_decorator), \
+                    count(*) FILTER (WHERE is_pick_pack), count(*) FILTER (WHERE NOT is_active) \
+             FROM vendors v JOIN distributors d ON d.id = v.distributor_id WHERE d.name = $1",
+        )
+        .bind(distributor)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(roles.0 >= 3 && roles.1 >= 3 && roles.2 >= 1, "{distributor}: {roles:?}");
+
+        // Types with their attributes in order, and the variants each product has.
+        let types: Vec<(String, String)> = sqlx::query_as(
+            "SELECT t.name, coalesce(string_agg(a.name, ',' ORDER BY ta.position), '') \
+             FROM product_types t JOIN distributors d ON d.id = t.distributor_id \
+             LEFT JOIN product_type_attributes ta ON ta.product_type_id = t.id \
+             LEFT JOIN attributes a ON a.id = ta.attribute_id \
+             WHERE d.name = $1 GROUP BY t.id, t.name ORDER BY t.id",
+        )
+        .bind(distributor)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let want = [("Wearables", "Color,Size"), ("Mugs", "Color"), ("Posters", ""), ("Pencils", "Color")];
+        assert_eq!(types, want.map(|(t, a)| (t.to_owned(), a.to_owned())), "{distributor}");
+        let sizes: Vec<String> = sqlx::query_scalar(
+            "SELECT v.name FROM attribute_values v JOIN attributes a ON a.id = v.attribute_id \
+             JOIN distributors d ON d.id = a.distributor_id WHERE d.name = $1 AND a.name = 'Size' ORDER BY v.position",
+        )
+        .bind(distributor)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(sizes, domain::catalog::SIZES);
+        let posters: Vec<(String, String)> = sqlx::query_as(
+            "SELECT p.item_number, v.sku FROM product_variants v JOIN products p ON p.id = v.product_id \
+             JOIN product_types t ON t.id = p.product_type_id JOIN distributors d ON d.id = p.distributor_id \
+             WHERE d.name = $1 AND t.name = 'Posters'",
+        )
+        .bind(distributor)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(posters.len(), 1, "a type without attributes: one variant");
+        assert_eq!(posters[0].0, posters[0].1);
+
+        // Items in every demo campaign; frozen past draft (invariants), with a pick/pack partner.
+        let campaigns: Vec<(String, i64, bool)> = sqlx::query_as(
+            "SELECT c.status, (SELECT count(*) FROM campaign_items i WHERE i.campaign_id = c.id), \
+                    c.pick_pack_partner_id IS NOT NULL \
+             FROM campaigns c JOIN distributors d ON d.id = c.distributor_id WHERE d.name = $1 ORDER BY c.id",
+        )
+        .bind(distributor)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(campaigns.iter().all(|(_, items, partner)| *items > 0 && *partner), "{distributor}: {campaigns:?}");
+    }
+    // The sku of a decorated item: the variant's, then each location in upper case.
+    let (sku, price): (String, rust_decimal::Decimal) = sqlx::query_as(
+        "SELECT i.sku, i.price FROM campaign_items i JOIN campaigns c ON c.id = i.campaign_id \
+         JOIN product_variants v ON v.id = i.product_variant_id \
+         WHERE c.name = 'Initech Summer Picnic' AND v.sku = 'TS-100-White-XL'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(sku, "TS-100-White-XL-FRONT-BACK");
+    // 4.10 + 0 (bfl) + 1.50 (Acme's ow_cost) + 1.20 + 1.40 = 8.20; / 0.60 = 13.666… → 13.67
+    assert_eq!(price.to_string(), "13.67");
 }

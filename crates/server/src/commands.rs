@@ -2,7 +2,7 @@
 
 use crate::config::{Common, Environment, Redacted, Serve};
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use domain::Role;
 use std::io::{IsTerminal, Read};
 use std::time::Duration;
@@ -60,6 +60,31 @@ pub enum DbAction {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// `promostore seed` options.
+#[derive(Args, Debug, Clone)]
+pub struct SeedArgs {
+    /// demo (the idempotent demo data), small, medium, large, or a multiple of small (0.5, 3; 100 =
+    /// large). Every scale but demo needs an empty database (or --reset) and is bulk-loaded with COPY.
+    #[arg(long, default_value = "demo", value_parser = parse_scale)]
+    pub scale: seeders::Scale,
+    /// The random seed of the generated data: the same scale and seed give the same rows.
+    #[arg(long, default_value_t = seeders::DEFAULT_RNG_SEED)]
+    pub rng_seed: u64,
+    /// Empty the database first: every table, every row (refused when PROMOSTORE_ENV=production).
+    #[arg(long)]
+    pub reset: bool,
+    /// Afterwards, time a plain COPY of the same rows into bare tables (the limit) and compare.
+    #[arg(long)]
+    pub compare_copy: bool,
+    /// Afterwards, print a checksum of every seeded table (equal for equal data).
+    #[arg(long)]
+    pub checksum: bool,
+}
+
+fn parse_scale(s: &str) -> Result<seeders::Scale, String> {
+    s.parse()
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -182,18 +207,37 @@ pub async fn migrate(common: &Common, action: MigrateAction) -> anyhow::Result<(
     Ok(())
 }
 
-pub async fn seed(common: &Common) -> anyhow::Result<()> {
+/// Seeds demo or benchmark data. `--reset` deletes every row, so production
+/// refuses it (as it refuses `db reset`).
+pub async fn seed(common: &Common, args: &SeedArgs) -> anyhow::Result<()> {
+    if args.reset && common.env == Environment::Production {
+        bail!("seed --reset deletes all data and is refused when PROMOSTORE_ENV=production");
+    }
     let pool = pool(common).await?;
     storage::db::migrate(&pool).await?;
-    let started = std::time::Instant::now();
-    let seeded = seeders::demo(&pool).await?;
-    let took = started.elapsed().as_millis();
-    if seeded.is_empty() {
-        println!("the demo data is already there: nothing seeded ({took} ms)");
-    } else {
-        println!("seeded {seeded} ({took} ms)");
+    let options = seeders::Options {
+        scale: args.scale,
+        rng_seed: args.rng_seed,
+        reset: args.reset,
+        compare_copy: args.compare_copy,
+    };
+    let mut progress = seeders::Progress::auto();
+    let report = seeders::seed(&pool, &options, &mut progress).await?;
+    print!("{}", report.summary());
+    if args.checksum {
+        let (all, tables) = storage::bulk::checksum(&pool).await?;
+        for t in &tables {
+            println!("  {:<26} {:>11}  {}", t.table, t.rows, t.md5);
+        }
+        println!("checksum {all}");
     }
     print!("demo logins (development only; role, password, usernames):\n{}", seeders::logins_table("  "));
+    if args.scale != seeders::Scale::Demo {
+        println!(
+            "  every generated account has its role's password above; for example:\n  \
+             psql -c \"SELECT username FROM accounts WHERE role = 'distributor_manager' ORDER BY id LIMIT 3\""
+        );
+    }
     Ok(())
 }
 

@@ -35,8 +35,8 @@ enum Command {
         #[command(subcommand)]
         action: Option<commands::MigrateAction>,
     },
-    /// Load the demo data (two distributors with staff, campaigns, members and locations); idempotent.
-    Seed,
+    /// Load the demo data (idempotent), or seed benchmark data at a scale (--scale).
+    Seed(commands::SeedArgs),
     /// Manage accounts from the command line.
     Account {
         #[command(subcommand)]
@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(serve) => commands::serve(&common, &serve).await,
         Command::Migrate { action } => commands::migrate(&common, action.unwrap_or_default()).await,
-        Command::Seed => commands::seed(&common).await,
+        Command::Seed(args) => commands::seed(&common, &args).await,
         Command::Account { action } => commands::account(&common, action).await,
         Command::Openapi => {
             println!("{}", api::openapi().spec());
