@@ -15,6 +15,7 @@
 #   FUZZ_MAX_EXAMPLES   cases per operation (default: schemathesis' own)
 #   FUZZ_SEED           random seed, to replay a run
 #   FUZZ_PHASES         default examples,coverage,fuzzing
+#   FUZZ_OPERATIONS     only these operation ids (comma-separated), to replay one part
 #   FUZZ_REPORT_DIR     JUnit report directory (default target/schemathesis)
 #   PROMOSTORE_BIN      use this binary instead of building one
 set -euo pipefail
@@ -226,6 +227,10 @@ args=(
 )
 [[ -n "${FUZZ_MAX_EXAMPLES:-}" ]] && args+=(--max-examples "$FUZZ_MAX_EXAMPLES")
 [[ -n "${FUZZ_SEED:-}" ]] && args+=(--seed "$FUZZ_SEED")
+if [[ -n "${FUZZ_OPERATIONS:-}" ]]; then
+    IFS=',' read -r -a only <<<"$FUZZ_OPERATIONS"
+    for op in "${only[@]}"; do args+=(--include-operation-id "$op"); done
+fi
 
 log "schemathesis $version: run $ORIGIN/openapi.json, phases $FUZZ_PHASES, budget ${FUZZ_SECONDS}s, $FUZZ_WORKERS workers"
 # A hard bound on top of --max-time, in case a phase overruns the budget.

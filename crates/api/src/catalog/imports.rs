@@ -57,7 +57,9 @@ impl Payload for CsvFile {
                  the rows of one item number forming one product.",
             ),
             example: Some(serde_json::Value::String(EXAMPLE_CSV.to_owned())),
-            ..MetaSchema::new("string")
+            // Raw bytes, not a JSON string: any byte sequence is a body to
+            // check (a bare number is a CSV of one header cell).
+            ..MetaSchema::new_with_format("string", "binary")
         }))
     }
 }
