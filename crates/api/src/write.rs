@@ -1,7 +1,7 @@
 //! The shared pieces of write operations: their responses, reading the
 //! written row back for the response, transactions and the `If-Match` check.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::resource::{self, Described, Masked};
 use crate::state::AppState;
 use domain::Principal;
@@ -63,4 +63,32 @@ pub async fn begin(state: &AppState) -> ApiResult<Transaction> {
 pub async fn commit(tx: Transaction) -> ApiResult<()> {
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
+}
+
+/// The distributor a new row is created for: the caller's own (staff
+/// may omit `distributor_id` or name their own), or the one a super admin
+/// names (required for them). A 422 otherwise; the caller then checks that
+/// the distributor exists and is not deleted.
+pub fn owning_distributor(who: &Principal, asked: Option<i64>, what: &str) -> Result<i64, FieldError> {
+    match (who.distributor_id, asked) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(asked)) if asked == own => Ok(own),
+        (Some(_), Some(_)) => Err(FieldError::new(
+            "distributor_id",
+            "not_allowed",
+            format!("{what} can only be created for your own distributor; omit distributor_id"),
+        )),
+        (None, Some(asked)) => Ok(asked),
+        (None, None) => Err(FieldError::new("distributor_id", "required", "super admins must name the distributor")),
+    }
+}
+
+/// 422 unless distributor `id` exists and is not deleted (a super admin's
+/// `distributor_id`); locks it `FOR SHARE` for the rest of the transaction.
+pub async fn require_live_distributor(conn: &mut storage::Connection, id: i64) -> ApiResult<()> {
+    if storage::campaigns::distributor_is_live(conn, id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(vec![FieldError::new("distributor_id", "not_found", "no such distributor")]))
+    }
 }

@@ -7,7 +7,6 @@
 //! change of its value list too, so its ETag covers the whole ordered list
 //! and a reorder can be made conditional on the list the client last saw.
 
-use super::vendors::{owning_distributor, require_live_distributor};
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, FieldError, from_issues};
 use crate::idempotency::IdempotencyKey;
@@ -20,6 +19,7 @@ use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{owning_distributor, require_live_distributor};
 use domain::query::{Condition, Filter, ListQuery, Op, Operand, Page, PageMode, Scalar, limits};
 use domain::resource::{ATTRIBUTE, ATTRIBUTE_VALUE};
 use domain::{Principal, Role};

@@ -6,7 +6,6 @@
 //! variant holds exactly one value of each, in that order); its name and
 //! vendors may still change.
 
-use super::vendors::{owning_distributor, require_live_distributor};
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, FieldError, from_issues};
 use crate::idempotency::IdempotencyKey;
@@ -19,6 +18,7 @@ use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{owning_distributor, require_live_distributor};
 use domain::Role;
 use domain::resource::PRODUCT_TYPE;
 use poem::Request;

@@ -19,7 +19,7 @@ use crate::resource::{self, ListResponse, ProductDoc, ReadResponse};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{Created, Deleted, Written, begin, check_version, commit, owning_distributor, read_back};
 use domain::query::{Condition, Filter, Op, Operand, Scalar};
 use domain::resource::PRODUCT;
 use domain::{Principal, Role};
@@ -128,29 +128,6 @@ pub(crate) fn field_errors(issues: Vec<FieldIssue>) -> Vec<FieldError> {
 pub(crate) fn unprocessable(mut errors: Vec<FieldError>) -> ApiError {
     errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
     ApiError::unprocessable(errors)
-}
-
-/// The distributor a create is for: the caller's own (which they may name),
-/// or, for super admins, the one they name. `None` with a field error when
-/// the body gets it wrong.
-pub(crate) fn owner_distributor(who: &Principal, asked: Option<i64>, errors: &mut Vec<FieldError>) -> Option<i64> {
-    match (who.distributor_id, asked) {
-        (Some(own), None) => Some(own),
-        (Some(own), Some(asked)) if asked == own => Some(own),
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new(
-                "distributor_id",
-                "not_allowed",
-                "products can only be created for your own distributor; omit distributor_id",
-            ));
-            None
-        }
-        (None, Some(asked)) => Some(asked),
-        (None, None) => {
-            errors.push(FieldError::new("distributor_id", "required", "super admins must name the distributor"));
-            None
-        }
-    }
 }
 
 /// The product for a write by staff: 403 for callers below sales executive
@@ -293,7 +270,7 @@ impl ProductsApi {
         let selection = crate::params::selection(&x_fields, &fields, &PRODUCT, who.role)?;
         let body = body.0;
         let mut errors = Vec::new();
-        let distributor_id = owner_distributor(who, body.distributor_id, &mut errors);
+        let distributor_id = owning_distributor(who, body.distributor_id, "products").map_err(|e| errors.push(e)).ok();
         let new = ProductFields {
             name: body.name.trim().to_owned(),
             item_number: body.item_number.into(),

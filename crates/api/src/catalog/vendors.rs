@@ -15,10 +15,12 @@ use crate::resource::{self, ListResponse, ReadResponse, VendorDoc};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{
+    Created, Deleted, Written, begin, check_version, commit, owning_distributor, read_back, require_live_distributor,
+};
 use domain::catalog::VendorRoles;
 use domain::resource::VENDOR;
-use domain::{Principal, Role};
+use domain::Role;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
@@ -31,34 +33,6 @@ use storage::vendors::{Usage, VendorFields};
 use validators::vendor::VendorInput;
 
 pub struct VendorsApi;
-
-/// The distributor a catalog row is created for: the caller's own (staff
-/// may omit `distributor_id` or name their own), or the one a super admin
-/// names (required for them). A 422 otherwise; the caller then checks that
-/// the distributor exists and is not deleted.
-pub(crate) fn owning_distributor(who: &Principal, asked: Option<i64>, what: &str) -> Result<i64, FieldError> {
-    match (who.distributor_id, asked) {
-        (Some(own), None) => Ok(own),
-        (Some(own), Some(asked)) if asked == own => Ok(own),
-        (Some(_), Some(_)) => Err(FieldError::new(
-            "distributor_id",
-            "not_allowed",
-            format!("{what} can only be created for your own distributor; omit distributor_id"),
-        )),
-        (None, Some(asked)) => Ok(asked),
-        (None, None) => Err(FieldError::new("distributor_id", "required", "super admins must name the distributor")),
-    }
-}
-
-/// 422 unless distributor `id` exists and is not deleted (a super admin's
-/// `distributor_id`); locks it `FOR SHARE` for the rest of the transaction.
-pub(crate) async fn require_live_distributor(conn: &mut storage::Connection, id: i64) -> ApiResult<()> {
-    if storage::campaigns::distributor_is_live(conn, id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::unprocessable(vec![FieldError::new("distributor_id", "not_found", "no such distributor")]))
-    }
-}
 
 /// A taken name is a 409 that says so; other storage errors as usual.
 fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {

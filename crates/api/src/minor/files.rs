@@ -22,7 +22,7 @@ use crate::precondition::IfMatch;
 use crate::resource::{self, FileDoc, ListResponse, Masked, ReadResponse};
 use crate::state::{ApiConfig, AppState};
 use crate::tags::ApiTags;
-use crate::write::{Deleted, begin, check_version, commit, read_back};
+use crate::write::{Deleted, begin, check_version, commit, owning_distributor, read_back, require_live_distributor};
 use domain::Role;
 use domain::resource::FILE;
 use poem::http::{StatusCode, header};
@@ -424,27 +424,6 @@ async fn receive_file(mut field: multer::Field<'static>, config: &ApiConfig, lim
     Ok(ReceivedFile { temp, sha256: format!("{:x}", hasher.finalize()), size, content_type, original_name })
 }
 
-/// The owning distributor: the caller's own (a super admin names it).
-fn owner(who: &domain::Principal, asked: Option<i64>, errors: &mut Vec<FieldError>) -> Option<i64> {
-    match (who.distributor_id, asked) {
-        (Some(own), None) => Some(own),
-        (Some(own), Some(asked)) if asked == own => Some(own),
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new(
-                "distributor_id",
-                "not_allowed",
-                "files can only be uploaded for your own distributor; omit distributor_id",
-            ));
-            None
-        }
-        (None, Some(asked)) => Some(asked),
-        (None, None) => {
-            errors.push(FieldError::new("distributor_id", "required", "super admins must name the distributor"));
-            None
-        }
-    }
-}
-
 fn parse_id(name: &str, raw: Option<String>, errors: &mut Vec<FieldError>) -> Option<i64> {
     let raw = raw?;
     match raw.parse::<i64>() {
@@ -602,7 +581,7 @@ impl FilesApi {
         let received = receive(body, &state.config).await?;
         let mut errors = received.errors;
         let asked = parse_id("distributor_id", received.distributor_id, &mut errors);
-        let distributor_id = owner(who, asked, &mut errors);
+        let distributor_id = owning_distributor(who, asked, "files").map_err(|e| errors.push(e)).ok();
         let linked_kind = received.linked_kind.filter(|k| !k.is_empty());
         if let Some(k) = &linked_kind
             && !LINK_KINDS.contains(&k.as_str())
@@ -632,13 +611,7 @@ impl FilesApi {
         };
 
         let mut tx = begin(&state).await?;
-        if !storage::campaigns::distributor_is_live(&mut *tx, distributor_id).await? {
-            return Err(ApiError::unprocessable(vec![FieldError::new(
-                "distributor_id",
-                "not_found",
-                "no such distributor",
-            )]));
-        }
+        require_live_distributor(&mut tx, distributor_id).await?;
         if let (Some(kind), Some(id)) = (linked_kind.as_deref(), linked_id)
             && !storage::files::linked_exists(&mut *tx, kind, distributor_id, id).await?
         {

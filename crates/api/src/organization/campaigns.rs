@@ -14,7 +14,9 @@ use crate::resource::{self, CampaignDoc, ListResponse, ReadResponse};
 use crate::state::AppState;
 use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{
+    Created, Deleted, Written, begin, check_version, commit, owning_distributor, read_back, require_live_distributor,
+};
 use chrono::NaiveDate;
 use domain::campaign::{CheckoutField, EDITABLE_AFTER_DRAFT, Settings, Status};
 use domain::resource::CAMPAIGN;
@@ -414,23 +416,7 @@ impl CampaignsApi {
         let selection = crate::params::selection(&x_fields, &fields, &CAMPAIGN, who.role)?;
         let body = body.0;
         let mut errors = Vec::new();
-        let distributor_id = match (who.distributor_id, body.distributor_id) {
-            (Some(own), None) => Some(own),
-            (Some(own), Some(asked)) if asked == own => Some(own),
-            (Some(_), Some(_)) => {
-                errors.push(FieldError::new(
-                    "distributor_id",
-                    "not_allowed",
-                    "campaigns can only be created for your own distributor; omit distributor_id",
-                ));
-                None
-            }
-            (None, Some(asked)) => Some(asked),
-            (None, None) => {
-                errors.push(FieldError::new("distributor_id", "required", "super admins must name the distributor"));
-                None
-            }
-        };
+        let distributor_id = owning_distributor(who, body.distributor_id, "campaigns").map_err(|e| errors.push(e)).ok();
         let settings = body.settings();
         let issues = validators::campaign::settings(&settings);
         errors.extend(issues.into_iter().map(|i| FieldError::new(i.field, i.code, i.message)));
@@ -439,13 +425,7 @@ impl CampaignsApi {
         };
 
         let mut tx = begin(&state).await?;
-        if !storage::campaigns::distributor_is_live(&mut *tx, distributor_id).await? {
-            return Err(ApiError::unprocessable(vec![FieldError::new(
-                "distributor_id",
-                "not_found",
-                "no such distributor",
-            )]));
-        }
+        require_live_distributor(&mut tx, distributor_id).await?;
         let issues = pick_pack_issue(&mut tx, distributor_id, settings.pick_pack_partner_id).await?;
         if !issues.is_empty() {
             return Err(from_issues(issues));
