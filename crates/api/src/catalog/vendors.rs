@@ -18,9 +18,9 @@ use crate::tags::ApiTags;
 use crate::write::{
     Created, Deleted, Written, begin, check_version, commit, owning_distributor, read_back, require_live_distributor,
 };
+use domain::Role;
 use domain::catalog::VendorRoles;
 use domain::resource::VENDOR;
-use domain::Role;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};

@@ -29,8 +29,8 @@
 //! over rows deliberately linked across distributors with SQL.
 
 use crate::helpers::{Resp, TestApp, World, enc};
+use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, id_of, leak, short};
 use api::ApiConfig;
-use domain::Role;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
@@ -39,7 +39,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 const CATALOG: &str = "/api/v1/catalog";
@@ -47,48 +46,6 @@ const MINOR: &str = "/api/v1/minor";
 /// An id no table holds.
 const GHOST: i64 = 987_654_321;
 const BOUNDARY: &str = "catalog-matrix-boundary";
-
-// ---- who asks, about which side --------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
-    Root,
-    Manager,
-    Sales,
-    Buyer,
-    Shopper,
-}
-
-const ROLES: [Who; 5] = [Who::Root, Who::Manager, Who::Sales, Who::Buyer, Who::Shopper];
-
-impl Who {
-    fn username(self) -> &'static str {
-        match self {
-            Who::Root => "root",
-            Who::Manager => "acme_manager",
-            Who::Sales => "acme_sales",
-            Who::Buyer => "acme_buyer",
-            Who::Shopper => "acme_shopper",
-        }
-    }
-
-    fn role(self) -> Role {
-        match self {
-            Who::Root => Role::SuperAdmin,
-            Who::Manager => Role::DistributorManager,
-            Who::Sales => Role::SalesExecutive,
-            Who::Buyer => Role::AdminBuyer,
-            Who::Shopper => Role::Shopper,
-        }
-    }
-}
-
-/// Whose object the cell targets: the caller's own distributor or another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Acme,
-    Globex,
-}
 
 // ---- the operations -----------------------------------------------------------
 
@@ -692,55 +649,6 @@ fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 
 // ---- outcomes ---------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    /// This status (a success, or a refusal such as 412 or 422).
-    Status(u16),
-    /// 403: the caller may know the object exists but lacks the right.
-    Forbidden,
-    /// 404: indistinguishable from an object that does not exist.
-    Hidden,
-    /// A list holding exactly the target's rows, counted.
-    Listed,
-    /// A list: `[]`, `X-Total-Count: 0`.
-    Unlisted,
-}
-
-impl Outcome {
-    fn parse(s: &str) -> Outcome {
-        match s {
-            "in" => Outcome::Listed,
-            "out" => Outcome::Unlisted,
-            "403" => Outcome::Forbidden,
-            "404" => Outcome::Hidden,
-            code => Outcome::Status(code.parse().unwrap_or_else(|_| panic!("bad matrix cell {code:?}"))),
-        }
-    }
-
-    /// `"<acme>/<globex>"` as the outcomes of both sides.
-    fn pair(cell: &str) -> (Outcome, Outcome) {
-        let (own, other) = cell.split_once('/').unwrap_or_else(|| panic!("bad matrix cell {cell:?}"));
-        (Outcome::parse(own), Outcome::parse(other))
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Status(code) => write!(f, "{code}"),
-            Outcome::Forbidden => write!(f, "403 forbidden"),
-            Outcome::Hidden => write!(f, "404 hidden"),
-            Outcome::Listed => write!(f, "200 listing the target, counted"),
-            Outcome::Unlisted => write!(f, "200 [], count 0"),
-        }
-    }
-}
-
-fn short(text: &str) -> String {
-    let t: String = text.chars().take(400).collect();
-    if t.len() < text.len() { format!("{t}…") } else { t }
-}
-
 fn ids(r: &Resp) -> BTreeSet<i64> {
     r.body.as_array().map(|a| a.iter().filter_map(|o| o["id"].as_i64()).collect()).unwrap_or_default()
 }
@@ -767,26 +675,6 @@ fn mismatch(expected: Outcome, op: Op, t: &Target, r: &Resp) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// Anything of another distributor in a response to an Acme caller: the
-/// fixture names every Globex object after it, and any `distributor_id` must
-/// be Acme's.
-fn leak(r: &Resp, acme: i64) -> Option<String> {
-    fn foreign_distributor(v: &Value, acme: i64) -> Option<i64> {
-        match v {
-            Value::Object(o) => o.iter().find_map(|(k, v)| match (k.as_str(), v.as_i64()) {
-                ("distributor_id", Some(d)) if d != acme => Some(d),
-                _ => foreign_distributor(v, acme),
-            }),
-            Value::Array(a) => a.iter().find_map(|v| foreign_distributor(v, acme)),
-            _ => None,
-        }
-    }
-    if r.text.to_lowercase().contains("globex") {
-        return Some(format!("the response mentions Globex: {}", short(&r.text)));
-    }
-    foreign_distributor(&r.body, acme).map(|d| format!("the response carries distributor_id {d}: {}", short(&r.text)))
 }
 
 /// Fields of a campaign item a member without a staff role got although
@@ -1049,10 +937,6 @@ impl Fixture {
     }
 }
 
-async fn id_of(pool: &PgPool, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1").bind(username).fetch_one(pool).await.unwrap()
-}
-
 /// Tables the Catalog and Minor namespaces write (and the campaigns their
 /// items hang on).
 const TABLES: [&str; 16] = [
@@ -1106,14 +990,6 @@ fn files_under(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
-}
-
-/// What changed between two fingerprints.
-fn changed(before: &Value, after: &Value) -> Vec<String> {
-    before
-        .as_object()
-        .map(|o| o.keys().filter(|k| before[k.as_str()] != after[k.as_str()]).cloned().collect())
-        .unwrap_or_default()
 }
 
 /// A unique, empty directory for one test's files.

@@ -18,6 +18,7 @@ mod helpers;
 mod imports;
 mod locations_members;
 mod matrix;
+mod matrix_kit;
 mod products_variants;
 mod query;
 mod statements;

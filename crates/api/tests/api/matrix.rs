@@ -21,51 +21,15 @@
 //! staff-only fields.
 
 use crate::helpers::{Resp, TestApp, World, enc};
+use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, id_of, leak, short};
 use poem::http::Method;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::collections::BTreeSet;
-use std::fmt;
 
 const ORG: &str = "/api/v1/organization";
 /// An id no table holds.
 const GHOST: i64 = 987_654_321;
-
-// ---- who asks, about which side --------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
-    Root,
-    Manager,
-    Sales,
-    Buyer,
-    Shopper,
-}
-
-const ROLES: [Who; 5] = [Who::Root, Who::Manager, Who::Sales, Who::Buyer, Who::Shopper];
-
-impl Who {
-    fn username(self) -> &'static str {
-        match self {
-            Who::Root => "root",
-            Who::Manager => "acme_manager",
-            Who::Sales => "acme_sales",
-            Who::Buyer => "acme_buyer",
-            Who::Shopper => "acme_shopper",
-        }
-    }
-
-    fn is_staff(self) -> bool {
-        matches!(self, Who::Root | Who::Manager | Who::Sales)
-    }
-}
-
-/// Whose object the cell targets: the caller's own distributor or another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Acme,
-    Globex,
-}
 
 // ---- the operations -----------------------------------------------------------
 
@@ -352,55 +316,6 @@ async fn send(app: &TestApp, token: &str, req: Req) -> Resp {
 
 // ---- outcomes ---------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    /// This status (a success, or a refusal such as 412 or 422).
-    Status(u16),
-    /// 403: the caller may know the object exists but lacks the right.
-    Forbidden,
-    /// 404: indistinguishable from an object that does not exist.
-    Hidden,
-    /// A filtered list: exactly the target, `X-Total-Count: 1`.
-    Listed,
-    /// A filtered list: `[]`, `X-Total-Count: 0`.
-    Unlisted,
-}
-
-impl Outcome {
-    fn parse(s: &str) -> Outcome {
-        match s {
-            "in" => Outcome::Listed,
-            "out" => Outcome::Unlisted,
-            "403" => Outcome::Forbidden,
-            "404" => Outcome::Hidden,
-            code => Outcome::Status(code.parse().unwrap_or_else(|_| panic!("bad matrix cell {code:?}"))),
-        }
-    }
-
-    /// `"<acme>/<globex>"` as the outcomes of both sides.
-    fn pair(cell: &str) -> (Outcome, Outcome) {
-        let (own, other) = cell.split_once('/').unwrap_or_else(|| panic!("bad matrix cell {cell:?}"));
-        (Outcome::parse(own), Outcome::parse(other))
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Status(code) => write!(f, "{code}"),
-            Outcome::Forbidden => write!(f, "403 forbidden"),
-            Outcome::Hidden => write!(f, "404 hidden"),
-            Outcome::Listed => write!(f, "200 listing the target, count 1"),
-            Outcome::Unlisted => write!(f, "200 [], count 0"),
-        }
-    }
-}
-
-fn short(text: &str) -> String {
-    let t: String = text.chars().take(300).collect();
-    if t.len() < text.len() { format!("{t}…") } else { t }
-}
-
 fn ids(r: &Resp) -> Vec<i64> {
     r.body.as_array().map(|a| a.iter().filter_map(|o| o["id"].as_i64()).collect()).unwrap_or_default()
 }
@@ -424,26 +339,6 @@ fn mismatch(expected: Outcome, op: Op, t: &Target, r: &Resp) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// Anything of another distributor in a response to an Acme caller: the
-/// fixture names every Globex object after it, and any `distributor_id` must
-/// be Acme's.
-fn leak(r: &Resp, acme: i64) -> Option<String> {
-    fn foreign_distributor(v: &Value, acme: i64) -> Option<i64> {
-        match v {
-            Value::Object(o) => o.iter().find_map(|(k, v)| match (k.as_str(), v.as_i64()) {
-                ("distributor_id", Some(d)) if d != acme => Some(d),
-                _ => foreign_distributor(v, acme),
-            }),
-            Value::Array(a) => a.iter().find_map(|v| foreign_distributor(v, acme)),
-            _ => None,
-        }
-    }
-    if r.text.to_lowercase().contains("globex") {
-        return Some(format!("the response mentions Globex: {}", short(&r.text)));
-    }
-    foreign_distributor(&r.body, acme).map(|d| format!("the response carries distributor_id {d}: {}", short(&r.text)))
 }
 
 /// Status and problem body without the per-request id.
@@ -555,10 +450,6 @@ impl Fixture {
     }
 }
 
-async fn id_of(pool: &PgPool, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1").bind(username).fetch_one(pool).await.unwrap()
-}
-
 /// A digest of every table the Organization namespace writes, for
 /// "nothing changed" checks.
 async fn fingerprint(pool: &PgPool) -> Value {
@@ -574,14 +465,6 @@ async fn fingerprint(pool: &PgPool) -> Value {
     .fetch_one(pool)
     .await
     .unwrap()
-}
-
-/// The tables whose digest differs.
-fn changed(before: &Value, after: &Value) -> Vec<String> {
-    before
-        .as_object()
-        .map(|o| o.keys().filter(|k| before[k.as_str()] != after[k.as_str()]).cloned().collect())
-        .unwrap_or_default()
 }
 
 async fn tokens(app: &TestApp) -> Vec<String> {
