@@ -28,8 +28,8 @@
 //! campaign item's staff-only fields, and expansions and relation filters
 //! over rows deliberately linked across distributors with SQL.
 
-use crate::helpers::{Resp, TestApp, World, enc};
-use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, id_of, leak, short};
+use crate::helpers::{BOUNDARY, Part, Resp, TestApp, World, enc, files_under, id_of, multipart, temp_files_dir};
+use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, leak, short};
 use api::ApiConfig;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
@@ -45,7 +45,6 @@ const CATALOG: &str = "/api/v1/catalog";
 const MINOR: &str = "/api/v1/minor";
 /// An id no table holds.
 const GHOST: i64 = 987_654_321;
-const BOUNDARY: &str = "catalog-matrix-boundary";
 
 // ---- the operations -----------------------------------------------------------
 
@@ -625,28 +624,6 @@ struct Req {
     body: Body,
 }
 
-/// One multipart part: (name, file name, content type, bytes).
-type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
-
-fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, file_name, content_type, bytes) in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
-        if let Some(f) = file_name {
-            body.extend_from_slice(format!("; filename=\"{f}\"").as_bytes());
-        }
-        body.extend_from_slice(b"\r\n");
-        if let Some(ct) = content_type {
-            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
-        }
-        body.extend_from_slice(b"\r\n");
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
 // ---- outcomes ---------------------------------------------------------------------
 
 fn ids(r: &Resp) -> BTreeSet<i64> {
@@ -972,38 +949,8 @@ async fn fingerprint(pool: &PgPool, files_dir: &Path) -> Value {
     // Table names are the constants above, never client text.
     let sql = format!("SELECT jsonb_build_object({})", parts.join(", "));
     let mut digest: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.unwrap();
-    digest["files"] = json!(files_under(files_dir));
+    digest["files"] = json!(files_under(files_dir).iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
     digest
-}
-
-/// Every regular file under `dir`, recursively (temporary files included).
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for e in entries.flatten() {
-        let path = e.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path.display().to_string());
-        }
-    }
-    out.sort();
-    out
-}
-
-/// A unique, empty directory for one test's files.
-fn temp_files_dir() -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "promostore-catalog-matrix-{}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The application with its own files directory, and a client that sends

@@ -2,7 +2,7 @@
 //! deduplication per distributor, content streaming with its headers, who
 //! may read what, the size limit, and deletes.
 
-use crate::helpers::{Resp, TestApp, World, enc};
+use crate::helpers::{BOUNDARY, Part, Resp, TestApp, World, enc, files_under, id_of, multipart, temp_files_dir};
 use api::ApiConfig;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
@@ -10,7 +10,7 @@ use poem::http::{HeaderMap, Method, StatusCode};
 use poem::test::TestClient;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const RESOURCES: &str = "/api/v1/minor/resources";
 
@@ -22,60 +22,6 @@ const PNG: &[u8] = &[
     0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 const PNG_SHA256: &str = "ebf4f635a17d10d6eb46ba680b70142419aa3220f228001a036d311a22ee9d2a";
-
-const BOUNDARY: &str = "promostore-test-boundary";
-
-/// A unique, empty directory for one test's files.
-fn temp_files_dir() -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "promostore-files-{}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Every regular file under `dir`, recursively (temporary files included).
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for e in entries {
-        let path = e.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
-
-/// One multipart part: (name, file name, content type, bytes).
-type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
-
-fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, file_name, content_type, bytes) in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
-        if let Some(f) = file_name {
-            body.extend_from_slice(format!("; filename=\"{f}\"").as_bytes());
-        }
-        body.extend_from_slice(b"\r\n");
-        if let Some(ct) = content_type {
-            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
-        }
-        body.extend_from_slice(b"\r\n");
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
 
 /// A response with its raw bytes (content is binary).
 struct Raw {
@@ -165,10 +111,6 @@ impl Drop for FilesApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-async fn id_of(pool: &PgPool, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1").bind(username).fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]

@@ -8,6 +8,7 @@ use poem::http::{HeaderMap, Method, StatusCode};
 use poem::test::TestClient;
 use serde_json::Value;
 use sqlx::PgPool;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use storage::Cache;
 use storage::accounts::NewAccount;
@@ -263,4 +264,65 @@ impl TestApp {
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp { status, headers, body, text }
     }
+}
+
+// ---- files and multipart bodies ---------------------------------------------------
+
+/// The boundary of the multipart bodies [`multipart`] builds.
+pub const BOUNDARY: &str = "promostore-test-boundary";
+
+/// One multipart part: (name, file name, content type, bytes).
+pub type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, file_name, content_type, bytes) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        if let Some(f) = file_name {
+            body.extend_from_slice(format!("; filename=\"{f}\"").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        if let Some(ct) = content_type {
+            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// A unique, empty directory for one test's files.
+pub fn temp_files_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "promostore-test-files-{}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every regular file under `dir`, recursively (temporary files included).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+pub async fn id_of(pool: &PgPool, username: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1").bind(username).fetch_one(pool).await.unwrap()
 }

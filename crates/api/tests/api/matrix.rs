@@ -20,8 +20,8 @@
 //! cover the lists, counts, relation expansions and filters on private and
 //! staff-only fields.
 
-use crate::helpers::{Resp, TestApp, World, enc};
-use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, id_of, leak, short};
+use crate::helpers::{Resp, TestApp, World, enc, id_of};
+use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, leak, short};
 use poem::http::Method;
 use serde_json::{Value, json};
 use sqlx::PgPool;

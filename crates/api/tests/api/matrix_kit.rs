@@ -5,7 +5,6 @@
 use crate::helpers::Resp;
 use domain::Role;
 use serde_json::Value;
-use sqlx::PgPool;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,10 +118,6 @@ pub fn leak(r: &Resp, acme: i64) -> Option<String> {
         return Some(format!("the response mentions Globex: {}", short(&r.text)));
     }
     foreign_distributor(&r.body, acme).map(|d| format!("the response carries distributor_id {d}: {}", short(&r.text)))
-}
-
-pub async fn id_of(pool: &PgPool, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1").bind(username).fetch_one(pool).await.unwrap()
 }
 
 /// The tables whose digest differs.
