@@ -118,8 +118,8 @@ pub async fn product_type_count(db: impl PgExecutor<'_>, id: i64) -> Result<i64>
         .await?)
 }
 
-/// The values of attribute `id` that variants use: the ones whose copies a
-/// rename of the attribute must refresh.
+/// The values of attribute `id` that variants use (while there are any, the
+/// attribute cannot be deleted).
 #[tracing::instrument(skip_all, fields(attribute.id = id))]
 pub async fn used_value_ids(db: impl PgExecutor<'_>, id: i64) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(

@@ -26,6 +26,10 @@ pub enum Affected<'a> {
     Product(i64),
     /// Every variant using an attribute value (it was renamed).
     AttributeValue(i64),
+    /// Every item whose variant has a value of this attribute (the attribute
+    /// was renamed: items copy `{attribute, value}` pairs; skus hold only
+    /// value names, so variants are untouched).
+    Attribute(i64),
     /// Every item whose supplier or decorator is this vendor (it changed).
     Vendor(i64),
     /// Every variant of products of this type (the type was renamed).
@@ -143,6 +147,11 @@ async fn refresh_campaign_items(conn: &mut PgConnection, affected: Affected<'_>)
             )
             .push_bind(id)
             .push(")");
+        }
+        Affected::Attribute(id) => {
+            qb.push("EXISTS (SELECT 1 FROM product_variant_values w WHERE w.variant_id = v.id AND w.attribute_id = ")
+                .push_bind(id)
+                .push(")");
         }
         Affected::Vendor(id) => {
             qb.push("(v.supplier_id = ")

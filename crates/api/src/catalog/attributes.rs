@@ -308,11 +308,8 @@ impl AttributesApi {
             name_error(&name)?;
             if name != current.name {
                 storage::attributes::rename(&mut *tx, id, expected, &name).await.map_err(name_taken(&name))?;
-                // Campaign items copy "attribute: value" pairs; there is no
-                // refresh by attribute, so refresh through each value in use.
-                for value in storage::attributes::used_value_ids(&mut *tx, id).await? {
-                    storage::derived::refresh(&mut tx, Affected::AttributeValue(value)).await?;
-                }
+                // Draft campaign items copy "attribute: value" pairs.
+                storage::derived::refresh(&mut tx, Affected::Attribute(id)).await?;
             }
         }
         commit(tx).await?;
