@@ -14,7 +14,7 @@ use validators::query::{QueryError, QueryErrorKind};
 
 /// A problem detail (RFC 9457).
 #[derive(Debug, Clone, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct Problem {
     /// A URI reference naming the kind of problem (`/problems/<slug>`).
     #[oai(rename = "type")]
@@ -58,6 +58,7 @@ impl poem_openapi::types::Example for Problem {
 
 /// One problem in an uploaded file, located by row and column.
 #[derive(Debug, Clone, Object, PartialEq, Eq)]
+#[oai(deny_unknown_fields)]
 pub struct RowError {
     /// The row as a spreadsheet numbers it: the header is row 1, the first data row 2. A quoted value spanning
     /// several lines is still one row; blank lines are skipped and not numbered.
@@ -73,6 +74,7 @@ pub struct RowError {
 
 /// One invalid field.
 #[derive(Debug, Clone, Object, PartialEq, Eq)]
+#[oai(deny_unknown_fields)]
 pub struct FieldError {
     /// The field's name (a JSON pointer-like path for nested fields, or a parameter name).
     pub field: String,

@@ -3,8 +3,9 @@
 //! The first request with a key runs and its response is stored durably; the
 //! same key with the same request replays that response (with
 //! `Idempotent-Replayed: true`); the same key with another body is 422; a
-//! request still in flight is 409. A 5xx is not stored, so a retry runs
-//! again. Keys are per account and expire after a day. Operations that honour
+//! request still in flight is 409. A 5xx, 401 or 403 is not stored, so a
+//! retry runs again. The caller is identified by the same check the handlers
+//! run, so a revoked token never reaches a stored response. Keys are per account and expire after a day. Operations that honour
 //! the key document it with the [`IdempotencyKey`] parameter.
 
 use crate::error::{ApiError, FieldError};
@@ -77,10 +78,15 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         let Some(state) = req.data::<AppState>().cloned() else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
+        // The same check the handlers run (signature, lifetime, denylist,
+        // account state): a logged-out or revoked token reaches no stored
+        // response, and gets its 401 from the operation.
         let token = req.header("Authorization").and_then(|h| h.strip_prefix("Bearer ")).map(str::to_owned);
-        let Some(account_id) =
-            token.and_then(|t| state.tokens.verify(&t).ok()).and_then(|claims| claims.sub.parse::<i64>().ok())
-        else {
+        let session = match token {
+            Some(t) => crate::auth::scheme::check(&state, &t).await.ok(),
+            None => None,
+        };
+        let Some(account_id) = session.map(|s| s.principal.account_id) else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
 
@@ -115,7 +121,11 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
-        if resp.status().is_server_error() {
+        // Neither a 5xx nor a refusal of the caller (401, 403) is stored: a
+        // retry runs again, and the answer to one token is never replayed to
+        // another session of the same account.
+        let status = resp.status();
+        if status.is_server_error() || status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             if let Err(e) = idempotency::abandon(&state.pool, account_id, &key).await {
                 tracing::warn!(error = %e, "could not release an idempotency key");
             }

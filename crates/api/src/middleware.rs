@@ -1,5 +1,5 @@
 //! The outermost layer of every request: a request id, a tracing span, metrics,
-//! the body-size bound, and the rewrite of any error that is not yet
+//! the body-size bound, the security headers, and the rewrite of any error that is not yet
 //! problem+json (poem's own 404/405/parse errors) into RFC 9457 form.
 
 use crate::error::{Problem, REQUEST_ID};
@@ -110,6 +110,8 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         );
         let start = Instant::now();
         let upload = req.method() == poem::http::Method::POST && UPLOAD_PATHS.contains(&req.uri().path());
+        let private = req.headers().contains_key(header::AUTHORIZATION) || TOKEN_PATHS.contains(&req.uri().path());
+        let docs = req.uri().path() == "/docs" || req.uri().path().starts_with("/docs/");
         let limit = if upload { self.max_upload_bytes } else { self.max_body_bytes };
         let work = async {
             let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
@@ -170,7 +172,38 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         if let Ok(v) = HeaderValue::from_str(&id) {
             resp.headers_mut().insert("x-request-id", v);
         }
+        security_headers(&mut resp, private, docs);
         Ok(resp)
+    }
+}
+
+/// The routes whose bodies hold tokens, whether or not the request carries one.
+const TOKEN_PATHS: &[&str] = &["/api/v1/auth/login", "/api/v1/auth/refresh"];
+
+/// The explorer's policy: its script and styles are inline in the page and
+/// it talks only to this origin; nothing may frame it.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Headers every response gets: `nosniff` everywhere; `no-store` on
+/// responses to authenticated requests and on the token routes (their bodies
+/// are private, some hold tokens) unless the handler chose its own caching;
+/// a restrictive policy on the explorer; and PDFs sandboxed, so a PDF an
+/// account uploaded runs no script in this origin.
+fn security_headers(resp: &mut Response, private: bool, docs: bool) {
+    let is_pdf = resp.content_type().is_some_and(|ct| ct.starts_with("application/pdf"));
+    let headers = resp.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if private && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if docs {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_CSP));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if is_pdf {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
     }
 }
 

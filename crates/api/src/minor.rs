@@ -13,6 +13,7 @@ pub struct MinorApi;
 
 /// A role and its level: a higher level can do what a lower one can, within its scope.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct RoleInfo {
     /// The role's name, as in `Account.role`.
     pub name: String,

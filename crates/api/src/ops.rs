@@ -1,35 +1,31 @@
-//! Operational endpoints: liveness, readiness, metrics.
+//! Operational endpoints: liveness and readiness on the API's listener, and
+//! metrics on a separate internal one ([`metrics_app`]): per-operation counts
+//! and latencies describe the traffic, attacks included, and are for
+//! operators, not for whoever can reach the API.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use poem::web::Data;
-use poem_openapi::payload::{Json, PlainText};
+use poem::{Endpoint, EndpointExt, IntoResponse, Route};
+use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 pub struct OpsApi;
 
 /// Service status.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct Status {
-    /// `ok` when everything checked is reachable.
+    /// `ok` when everything checked is reachable. Nothing else is said: what
+    /// backs the service is for operators' logs, not for callers.
     pub status: String,
-    /// The cache backend in use: `redis` or `in-process`.
-    #[oai(skip_serializing_if_is_none)]
-    pub cache: Option<String>,
 }
 
 #[derive(ApiResponse)]
 pub enum StatusResponse {
     #[oai(status = 200)]
     Ok(Json<Status>),
-}
-
-#[derive(ApiResponse)]
-pub enum MetricsResponse {
-    /// Prometheus text exposition format.
-    #[oai(status = 200, content_type = "text/plain; version=0.0.4")]
-    Ok(PlainText<String>),
 }
 
 #[OpenApi(tag = "ApiTags::Minor")]
@@ -39,7 +35,7 @@ impl OpsApi {
     /// 200 while the process runs; checks nothing else.
     #[oai(path = "/health", method = "get", operation_id = "health")]
     async fn health(&self) -> ApiResult<StatusResponse> {
-        Ok(StatusResponse::Ok(Json(Status { status: "ok".into(), cache: None })))
+        Ok(StatusResponse::Ok(Json(Status { status: "ok".into() })))
     }
 
     /// Readiness
@@ -49,17 +45,21 @@ impl OpsApi {
     async fn ready(&self, state: Data<&AppState>) -> ApiResult<StatusResponse> {
         storage::db::ping(&state.pool).await.map_err(|_| ApiError::unavailable())?;
         state.cache.ping().await.map_err(|_| ApiError::unavailable())?;
-        Ok(StatusResponse::Ok(Json(Status { status: "ok".into(), cache: Some(state.cache.kind().into()) })))
+        Ok(StatusResponse::Ok(Json(Status { status: "ok".into() })))
     }
+}
 
-    /// Metrics
-    ///
-    /// Request counts and latencies by operation and status, and pool usage.
-    #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
-    async fn metrics(&self, state: Data<&AppState>) -> ApiResult<MetricsResponse> {
-        metrics::gauge!("db_pool_connections").set(f64::from(state.pool.size()));
-        metrics::gauge!("db_pool_idle_connections").set(state.pool.num_idle() as f64);
-        let text = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
-        Ok(MetricsResponse::Ok(PlainText(text)))
-    }
+/// The internal metrics listener (`METRICS_BIND`): `GET /metrics` in the
+/// Prometheus text format, request counts and latencies by operation and
+/// status, and pool usage.
+pub fn metrics_app(state: AppState) -> impl Endpoint {
+    Route::new().at("/metrics", poem::get(serve_metrics)).data(state)
+}
+
+#[poem::handler]
+fn serve_metrics(state: Data<&AppState>) -> impl IntoResponse {
+    metrics::gauge!("db_pool_connections").set(f64::from(state.pool.size()));
+    metrics::gauge!("db_pool_idle_connections").set(state.pool.num_idle() as f64);
+    let text = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    text.with_content_type("text/plain; version=0.0.4")
 }

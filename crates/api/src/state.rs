@@ -33,7 +33,8 @@ pub struct ApiConfig {
 impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
-            jwt_secret: "promostore-development-secret-change-me".into(),
+            // Random per process: no key in the source ever signs a token.
+            jwt_secret: crate::auth::tokens::random_token(48),
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             login_max_failures: 5,

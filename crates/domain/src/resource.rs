@@ -628,7 +628,7 @@ pub static CAMPAIGN_ITEM: Resource = Resource {
         Field::new("decoration_cost", T::Money, "The sum of the decorations' costs. Staff only.").least(STAFF),
         Field::new("margin", T::Money, "Margin in percent, 0 ≤ margin < 100. Staff only.").least(STAFF),
         Field::new("total", T::Money, "vendor_cost + bfl_cost + applied_ow_cost + decoration_cost. Staff only.").least(STAFF),
-        Field::new("price", T::Money, "The shopper's price: total / (1 − margin/100), rounded half away from zero to cents."),
+        Field::new("price", T::Money, "The shopper's price: total / (1 − margin/100), rounded half away from zero to cents. Null for shoppers when the campaign does not show prices (`storefront_pricing` false), in filters and sorts too.").nullable(),
         Field::new("bin_id", T::Text, "Where the pick/pack partner keeps it. Staff only; editable after activation.").nullable().least(STAFF),
         Field::new("frozen_at", T::DateTime, "When the campaign became active and the item's copies stopped following the catalog; null while draft.").nullable(),
         Field::new("created_at", T::DateTime, "When the item was created."),

@@ -114,10 +114,7 @@ async fn cache(common: &Common) -> anyhow::Result<Cache> {
 }
 
 pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
-    let secret = serve.secret(common.env)?;
-    if serve.jwt_secret.is_none() {
-        tracing::warn!("JWT_SECRET not set: using the development secret");
-    }
+    let configured = serve.secret(common.env)?;
     let listener_addr: std::net::SocketAddr =
         serve.bind.parse().with_context(|| format!("BIND `{}` is not an address like 127.0.0.1:8080", serve.bind))?;
     let pool = pool(common).await?;
@@ -136,6 +133,24 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         }
         demo = true;
     }
+    let secret = match configured {
+        Some(secret) => secret,
+        None => {
+            // Never a key from the source: the first process generates one
+            // and every process on this database shares it.
+            let (secret, generated) =
+                storage::secrets::signing_key(&pool, &api::auth::tokens::random_token(48)).await.context(
+                    "JWT_SECRET is not set and the generated signing key could not be kept in the database \
+                     (run with --migrate, or set JWT_SECRET)",
+                )?;
+            if generated {
+                tracing::warn!("JWT_SECRET not set: generated a random signing key and stored it in the database");
+            } else {
+                tracing::info!("JWT_SECRET not set: using the signing key generated earlier and kept in the database");
+            }
+            secret
+        }
+    };
     let cache = cache(common).await?;
     let metrics = crate::telemetry::init_metrics().context("metrics recorder")?;
     let config = api::ApiConfig {
@@ -151,6 +166,18 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         trust_forwarded_for: serve.trust_forwarded_for,
     };
     let state = api::AppState::new(pool.clone(), cache, config, Some(metrics));
+    if let Some(bind) = &serve.metrics_bind {
+        let addr: std::net::SocketAddr =
+            bind.parse().with_context(|| format!("METRICS_BIND `{bind}` is not an address like 127.0.0.1:9464"))?;
+        let server =
+            poem::Server::new(poem::listener::TcpListener::bind(addr)).run(api::ops::metrics_app(state.clone()));
+        tracing::info!(address = %addr, "metrics listening");
+        tokio::spawn(async move {
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let app = api::app(state);
     let acceptor = poem::listener::TcpListener::bind(listener_addr);
     let base = format!("http://{listener_addr}");
@@ -258,8 +285,8 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     Ok(password)
 }
 
-fn check_password(password: &str, username: &str) -> anyhow::Result<()> {
-    validators::account::new_password(password, username).map_err(|issues| {
+fn check_password(password: &str, username: &str, email: &str) -> anyhow::Result<()> {
+    validators::account::new_password(password, username, email).map_err(|issues| {
         anyhow::anyhow!(issues.iter().map(|i| format!("password {}", i.message)).collect::<Vec<_>>().join("; "))
     })
 }
@@ -282,7 +309,7 @@ pub async fn account(common: &Common, action: AccountAction) -> anyhow::Result<(
                 }),
             };
             let password = read_password(password_stdin)?;
-            check_password(&password, &username)?;
+            check_password(&password, &username, &email)?;
             let password_hash = domain::password::hash(&password).map_err(anyhow::Error::msg)?;
             let id = storage::accounts::create(
                 &pool,
@@ -316,8 +343,10 @@ pub async fn account(common: &Common, action: AccountAction) -> anyhow::Result<(
             let id = storage::accounts::id_by_username(&pool, &username)
                 .await?
                 .with_context(|| format!("no account `{username}`"))?;
+            let account =
+                storage::accounts::credentials(&pool, id).await?.with_context(|| format!("no account `{username}`"))?;
             let password = read_password(password_stdin)?;
-            check_password(&password, &username)?;
+            check_password(&password, &account.username, &account.email)?;
             let hash = domain::password::hash(&password).map_err(anyhow::Error::msg)?;
             let mut tx = pool.begin().await?;
             storage::accounts::set_password(&mut *tx, id, &hash).await?;

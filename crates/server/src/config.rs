@@ -20,7 +20,7 @@ pub enum LogFormat {
 /// Settings shared by every command.
 #[derive(Clone, Args)]
 pub struct Common {
-    /// `development` allows demo data and the default secret; `production` requires JWT_SECRET.
+    /// `development` allows demo data and a generated secret; `production` requires JWT_SECRET.
     #[arg(long, env = "PROMOSTORE_ENV", value_enum, default_value = "development", global = true)]
     pub env: Environment,
     /// PostgreSQL URL; the database is created when missing.
@@ -74,6 +74,10 @@ pub struct Serve {
     /// Address to listen on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
+    /// Serve `GET /metrics` (Prometheus) on this separate address, e.g.
+    /// 127.0.0.1:9464; unset: metrics are not served. Keep it internal.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<String>,
     /// Apply pending migrations before serving.
     #[arg(long, env = "MIGRATE_ON_START")]
     pub migrate: bool,
@@ -115,16 +119,15 @@ pub struct Serve {
     pub shutdown_timeout: u64,
 }
 
-/// The development-only signing secret.
-pub const DEV_SECRET: &str = "promostore-development-secret-do-not-use-in-production";
-
 impl Serve {
-    /// The signing secret, or one clear error line.
-    pub fn secret(&self, env: Environment) -> anyhow::Result<String> {
+    /// The configured signing secret: `Some` when `JWT_SECRET` is set, `None`
+    /// when the server is to use the one it generated and keeps in the
+    /// database (development only), or one clear error line.
+    pub fn secret(&self, env: Environment) -> anyhow::Result<Option<String>> {
         match (&self.jwt_secret, env) {
-            (Some(s), _) if s.len() >= 32 => Ok(s.clone()),
+            (Some(s), _) if s.len() >= 32 => Ok(Some(s.clone())),
             (Some(_), _) => anyhow::bail!("JWT_SECRET must be at least 32 bytes"),
-            (None, Environment::Development) => Ok(DEV_SECRET.to_owned()),
+            (None, Environment::Development) => Ok(None),
             (None, Environment::Production) => anyhow::bail!("JWT_SECRET is required when PROMOSTORE_ENV=production"),
         }
     }

@@ -11,10 +11,15 @@ use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 pub struct Credentials {
     pub id: i64,
     pub username: String,
+    /// Password rules compare a new password with it.
+    pub email: String,
     pub password_hash: String,
     pub role: String,
     pub distributor_id: Option<i64>,
     pub active: bool,
+    /// Whether the account's distributor is soft-deleted: its accounts can
+    /// neither log in nor refresh.
+    pub distributor_deleted: bool,
 }
 
 impl Credentials {
@@ -38,27 +43,68 @@ pub struct NewAccount<'a> {
     pub reports_enabled: bool,
 }
 
-/// The account a login names, by username or email (both case-insensitive).
+/// `SELECT` of [`Credentials`] (with the distributor's deletion flag) and
+/// the given `WHERE` clause, as one static string.
+macro_rules! credentials_where {
+    ($where:literal) => {
+        concat!(
+            "SELECT a.id, a.username, a.email, a.password_hash, a.role, a.distributor_id, a.active, \
+             coalesce(d.is_deleted, FALSE) AS distributor_deleted \
+             FROM accounts a LEFT JOIN distributors d ON d.id = a.distributor_id WHERE ",
+            $where
+        )
+    };
+}
+
+/// The account a login names (case-insensitive): an identifier with `@` is
+/// an email address and matches emails only, anything else matches usernames
+/// only. Usernames cannot contain `@` (a CHECK constraint), so no account can
+/// take another's email as its username and catch that person's logins.
 #[tracing::instrument(skip_all)]
 pub async fn find_for_login(pool: &PgPool, login: &str) -> Result<Option<Credentials>> {
-    Ok(sqlx::query_as::<_, Credentials>(
-        "SELECT id, username, password_hash, role, distributor_id, active FROM accounts \
-         WHERE lower(username) = lower($1) OR lower(email) = lower($1) \
-         ORDER BY (lower(username) = lower($1)) DESC LIMIT 1",
-    )
-    .bind(login)
-    .fetch_optional(pool)
-    .await?)
+    let sql = if login.contains('@') {
+        credentials_where!("lower(a.email) = lower($1)")
+    } else {
+        credentials_where!("lower(a.username) = lower($1)")
+    };
+    Ok(sqlx::query_as::<_, Credentials>(sql).bind(login).fetch_optional(pool).await?)
 }
 
 #[tracing::instrument(skip_all, fields(account.id = id))]
 pub async fn credentials(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Credentials>> {
-    Ok(sqlx::query_as::<_, Credentials>(
-        "SELECT id, username, password_hash, role, distributor_id, active FROM accounts WHERE id = $1",
+    Ok(sqlx::query_as::<_, Credentials>(credentials_where!("a.id = $1")).bind(id).fetch_optional(db).await?)
+}
+
+/// What every authenticated request checks of the account its token names:
+/// that it exists, is active, still has the token's role and distributor,
+/// and that the distributor is not deleted.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountState {
+    pub role: String,
+    pub distributor_id: Option<i64>,
+    pub active: bool,
+    pub distributor_deleted: bool,
+}
+
+#[tracing::instrument(skip_all, fields(account.id = id))]
+pub async fn state(db: impl PgExecutor<'_>, id: i64) -> Result<Option<AccountState>> {
+    Ok(sqlx::query_as::<_, AccountState>(
+        "SELECT a.role, a.distributor_id, a.active, coalesce(d.is_deleted, FALSE) AS distributor_deleted \
+         FROM accounts a LEFT JOIN distributors d ON d.id = a.distributor_id WHERE a.id = $1",
     )
     .bind(id)
     .fetch_optional(db)
     .await?)
+}
+
+/// Whether another account than `except` uses `email` (case-insensitive).
+#[tracing::instrument(skip_all)]
+pub async fn email_taken(db: impl PgExecutor<'_>, email: &str, except: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE lower(email) = lower($1) AND id <> $2)")
+        .bind(email)
+        .bind(except)
+        .fetch_one(db)
+        .await?)
 }
 
 #[tracing::instrument(skip_all, fields(account.id = id))]

@@ -27,9 +27,11 @@ enum Backend {
     Local(moka::future::Cache<String, Entry>),
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Entry {
     count: i64,
+    /// The value of a text entry ([`Cache::set_text`]); `None` for counters and flags.
+    text: Option<std::sync::Arc<str>>,
     expires_at: Instant,
 }
 
@@ -107,7 +109,7 @@ impl Cache {
                 let _: () = conn.set_ex(key, 1, ttl.as_secs()).await.map_err(unavailable)?;
             }
             Backend::Local(map) => {
-                map.insert(key, Entry { count: 1, expires_at: Instant::now() + ttl }).await;
+                map.insert(key, Entry { count: 1, text: None, expires_at: Instant::now() + ttl }).await;
             }
         }
         Ok(())
@@ -131,6 +133,46 @@ impl Cache {
                 Ok(false)
             }
         }
+    }
+
+    /// Whether any of `deny` is set, and the text under `key`: one round
+    /// trip for everything an authenticated request asks of the cache (its
+    /// token's denylist entries and its account's cached state).
+    pub async fn probe(&self, deny: &[&str], key: &str) -> Result<(bool, Option<String>)> {
+        let deny: Vec<String> = deny.iter().map(|k| self.key(k)).collect();
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let (n, text): (i64, Option<String>) =
+                    redis::pipe().exists(deny).get(key).query_async(&mut conn).await.map_err(unavailable)?;
+                Ok((n > 0, text))
+            }
+            Backend::Local(map) => {
+                let mut any = false;
+                for k in &deny {
+                    any |= map.get(k).await.is_some();
+                }
+                let text = map.get(&key).await.and_then(|e| e.text.map(|t| t.to_string()));
+                Ok((any, text))
+            }
+        }
+    }
+
+    /// Stores `value` under `key` for `ttl`.
+    pub async fn set_text(&self, key: &str, value: &str, ttl: Duration) -> Result<()> {
+        let key = self.key(key);
+        let ttl = ttl.max(Duration::from_secs(1));
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let _: () = conn.set_ex(key, value, ttl.as_secs()).await.map_err(unavailable)?;
+            }
+            Backend::Local(map) => {
+                map.insert(key, Entry { count: 0, text: Some(value.into()), expires_at: Instant::now() + ttl }).await;
+            }
+        }
+        Ok(())
     }
 
     /// Adds one to the counter `key`, which expires `window` after its first
@@ -161,7 +203,7 @@ impl Cache {
                     .and_upsert_with(|old| {
                         let next = match old.map(|e| e.into_value()) {
                             Some(e) if e.expires_at > now => Entry { count: e.count + 1, ..e },
-                            _ => Entry { count: 1, expires_at: now + window },
+                            _ => Entry { count: 1, text: None, expires_at: now + window },
                         };
                         std::future::ready(next)
                     })

@@ -33,6 +33,7 @@ pub mod product_types;
 pub mod products;
 pub mod read;
 pub mod schema;
+pub mod secrets;
 pub mod sessions;
 pub mod variants;
 pub mod vendors;

@@ -25,6 +25,15 @@ pub enum Join {
     Through { table: &'static str, parent_fk: &'static str, target_fk: &'static str, position: Option<&'static str> },
 }
 
+/// A field readable on a row only when `guard` says so: `guard` pushes the
+/// SQL condition for `who` on alias `a` and returns `true`, or pushes
+/// nothing and returns `false` when `who` may always read it.
+#[derive(Debug)]
+pub struct Conditional {
+    pub field: &'static str,
+    pub guard: fn(&Principal, &str, &mut QueryBuilder<Postgres>) -> bool,
+}
+
 /// A resource's table.
 #[derive(Debug)]
 pub struct Table {
@@ -36,6 +45,11 @@ pub struct Table {
     pub tenant: Option<&'static str>,
     /// The column equal to the caller's account id on the caller's own rows.
     pub owner: Option<&'static str>,
+    /// Fields some callers may read on some rows only, by a rule of the row
+    /// (a campaign item's price, hidden from shoppers when its campaign does
+    /// not show prices): like private fields, the value is null wherever the
+    /// rule says no, in output, filters and sorts alike.
+    pub conditional: &'static [Conditional],
     /// Pushes the predicate that limits rows to those `who` may see.
     scope: fn(&Principal, &str, &mut QueryBuilder<Postgres>),
 }
@@ -60,6 +74,30 @@ impl Table {
         qb.push("(");
         (self.scope)(who, alias, qb);
         qb.push(")");
+    }
+
+    /// Pushes the condition under which `who` may read `field` on this row,
+    /// when it is private or conditional and `who` may not always read it;
+    /// returns whether anything was pushed.
+    pub fn push_field_guard(
+        &self,
+        who: &Principal,
+        field: &domain::resource::Field,
+        alias: &str,
+        qb: &mut QueryBuilder<Postgres>,
+    ) -> bool {
+        if field.private {
+            return self.push_private_guard(who, alias, qb);
+        }
+        match self.conditional.iter().find(|c| c.field == field.name) {
+            Some(c) => (c.guard)(who, alias, qb),
+            None => false,
+        }
+    }
+
+    /// Whether `field` is ever hidden row by row.
+    pub fn is_guarded(&self, field: &domain::resource::Field) -> bool {
+        field.private || self.conditional.iter().any(|c| c.field == field.name)
     }
 
     /// Pushes the condition under which `who` may read this row's private
@@ -118,6 +156,7 @@ pub static ACCOUNTS: Table = Table {
     ],
     tenant: Some("distributor_id"),
     owner: Some("id"),
+    conditional: &[],
     scope: |who, a, qb| {
         if who.is_super_admin() {
             qb.push("TRUE");
@@ -138,6 +177,7 @@ pub static DISTRIBUTORS: Table = Table {
     ],
     tenant: Some("id"),
     owner: None,
+    conditional: &[],
     scope: |who, a, qb| {
         if who.is_super_admin() {
             qb.push("TRUE");
@@ -193,6 +233,7 @@ pub static CAMPAIGNS: Table = Table {
     ],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: |who, a, qb| {
         if !push_staff(who, a, qb) {
             push_membership(who, &format!("{a}.id"), qb);
@@ -206,6 +247,7 @@ pub static LOCATIONS: Table = Table {
     joins: &[("campaign", Join::Reference { fk: "campaign_id" })],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: |who, a, qb| {
         if !push_staff(who, a, qb) {
             push_membership(who, &format!("{a}.campaign_id"), qb);
@@ -226,6 +268,7 @@ pub static VENDORS: Table = Table {
     joins: &[],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: staff_scope,
 };
 
@@ -235,6 +278,7 @@ pub static ATTRIBUTES: Table = Table {
     joins: &[("values", Join::Children { fk: "attribute_id" })],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: staff_scope,
 };
 
@@ -244,6 +288,7 @@ pub static ATTRIBUTE_VALUES: Table = Table {
     joins: &[("attribute", Join::Reference { fk: "attribute_id" })],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: staff_scope,
 };
 
@@ -272,6 +317,7 @@ pub static PRODUCT_TYPES: Table = Table {
     ],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: staff_scope,
 };
 
@@ -293,6 +339,7 @@ pub static PRODUCTS: Table = Table {
     ],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: staff_scope,
 };
 
@@ -314,6 +361,7 @@ pub static VARIANTS: Table = Table {
     ],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: staff_scope,
 };
 
@@ -328,12 +376,23 @@ pub static CAMPAIGN_ITEMS: Table = Table {
     ],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[Conditional { field: "price", guard: push_price_guard }],
     scope: |who, a, qb| {
         if !push_staff(who, a, qb) {
             push_membership(who, &format!("{a}.campaign_id"), qb);
         }
     },
 };
+
+/// Shoppers see an item's price only when its campaign shows prices
+/// (`storefront_pricing`); staff and the client's admin buyers always do.
+fn push_price_guard(who: &Principal, a: &str, qb: &mut QueryBuilder<Postgres>) -> bool {
+    if who.role != Role::Shopper {
+        return false;
+    }
+    qb.push(format_args!("EXISTS (SELECT 1 FROM campaigns p WHERE p.id = {a}.campaign_id AND p.storefront_pricing)"));
+    true
+}
 
 /// Uploaded files' metadata is for staff; their content is served by the
 /// Minor API to every account of the distributor.
@@ -343,6 +402,7 @@ pub static FILES: Table = Table {
     joins: &[],
     tenant: Some("distributor_id"),
     owner: None,
+    conditional: &[],
     scope: staff_scope,
 };
 

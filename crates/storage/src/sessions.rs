@@ -107,3 +107,18 @@ pub async fn revoke_account(db: impl PgExecutor<'_>, account_id: i64, keep: Opti
     .fetch_all(db)
     .await?)
 }
+
+/// Revokes every live family of every account of distributor `distributor_id`
+/// (the distributor is being deleted); returns the families revoked so their
+/// access tokens can be denied too.
+#[tracing::instrument(skip_all, fields(distributor.id = distributor_id))]
+pub async fn revoke_distributor(db: impl PgExecutor<'_>, distributor_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "WITH revoked AS (UPDATE refresh_tokens t SET revoked_at = now() FROM accounts a \
+         WHERE a.id = t.account_id AND a.distributor_id = $1 AND t.revoked_at IS NULL \
+         RETURNING t.family) SELECT DISTINCT family FROM revoked",
+    )
+    .bind(distributor_id)
+    .fetch_all(db)
+    .await?)
+}

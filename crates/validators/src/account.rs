@@ -7,27 +7,34 @@ use crate::issue::FieldIssue;
 use domain::Role;
 use validator::ValidateEmail;
 
-/// The shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The shortest password accepted (ASVS 2.1.1: at least 12 characters).
+pub const MIN_PASSWORD_CHARS: usize = 12;
 /// The longest username (the database CHECK agrees).
 pub const MAX_USERNAME_CHARS: usize = 150;
 /// The longest email address (RFC 5321's path limit; the database CHECK agrees).
 pub const MAX_EMAIL_CHARS: usize = 254;
 /// The longest first or last name.
 pub const MAX_NAME_CHARS: usize = 150;
+/// Names shorter than this are not looked for inside a password: a
+/// one- or two-letter username would forbid half the passwords there are.
+const MIN_CONTAINED_CHARS: usize = 3;
 
-/// A new password: at least 8 characters, at most 1024 bytes, not the username.
+/// A new password for the account `username` with `email`: at least 12
+/// characters, at most 1024 bytes, not only whitespace, and containing
+/// neither the username nor the email address (nor its local part).
 ///
-/// Length, not composition rules: NIST SP 800-63B advises against forced
-/// character classes, which make passwords harder to remember and no harder
-/// to guess.
-pub fn new_password(password: &str, username: &str) -> Result<(), Vec<FieldIssue>> {
-    let issues = password_issues("new_password", password, username);
+/// Length, not composition rules: NIST SP 800-63B and ASVS 2.1 advise
+/// against forced character classes, which make passwords harder to remember
+/// and no harder to guess; 12 characters put the common short passwords
+/// (`password`, `12345678`) out of reach without a breach list.
+pub fn new_password(password: &str, username: &str, email: &str) -> Result<(), Vec<FieldIssue>> {
+    let issues = password_issues("new_password", password, username, email);
     if issues.is_empty() { Ok(()) } else { Err(issues) }
 }
 
-/// Every password rule broken, reported under `field`.
-fn password_issues(field: &str, password: &str, username: &str) -> Vec<FieldIssue> {
+/// Every password rule broken, reported under `field`; each issue's code and
+/// message say which rule it is.
+fn password_issues(field: &str, password: &str, username: &str, email: &str) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
     if password.chars().count() < MIN_PASSWORD_CHARS {
         issues.push(FieldIssue::new(field, "too_short", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
@@ -35,8 +42,17 @@ fn password_issues(field: &str, password: &str, username: &str) -> Vec<FieldIssu
     if password.len() > 1024 {
         issues.push(FieldIssue::new(field, "too_long", "must be at most 1024 bytes"));
     }
-    if password.eq_ignore_ascii_case(username) {
-        issues.push(FieldIssue::new(field, "same_as_username", "must not be the username"));
+    if !password.is_empty() && password.chars().all(char::is_whitespace) {
+        issues.push(FieldIssue::new(field, "whitespace_only", "must not be only whitespace"));
+    }
+    let lower = password.to_lowercase();
+    let contains = |name: &str| name.chars().count() >= MIN_CONTAINED_CHARS && lower.contains(&name.to_lowercase());
+    if contains(username) {
+        issues.push(FieldIssue::new(field, "contains_username", "must not contain the username"));
+    }
+    let local = email.split('@').next().unwrap_or_default();
+    if contains(email) || contains(local) {
+        issues.push(FieldIssue::new(field, "contains_email", "must not contain the email address or its local part"));
     }
     if password.contains('\0') {
         issues.push(FieldIssue::new(field, "invalid_character", "must not contain NUL characters"));
@@ -44,19 +60,27 @@ fn password_issues(field: &str, password: &str, username: &str) -> Vec<FieldIssu
     issues
 }
 
-/// A username: 1 to 150 of `A-Z a-z 0-9 . _ @ + -`, so it is safe in URLs,
+/// A username: 1 to 150 of `A-Z a-z 0-9 . _ + -`, so it is safe in URLs,
 /// logs and CSV files and cannot impersonate another name with look-alike
-/// characters.
+/// characters. Never `@`: an identifier with `@` logs in by email, so a
+/// username that looked like someone's email could catch their logins.
 pub fn username_issue(username: &str) -> Option<FieldIssue> {
     let n = username.chars().count();
     if n == 0 || n > MAX_USERNAME_CHARS {
         return Some(FieldIssue::new("username", "length", format!("must be 1 to {MAX_USERNAME_CHARS} characters")));
     }
-    if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-')) {
+    if username.contains('@') {
+        return Some(FieldIssue::new(
+            "username",
+            "contains_at",
+            "must not contain `@`: usernames never look like email addresses (log in by email instead)",
+        ));
+    }
+    if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-')) {
         return Some(FieldIssue::new(
             "username",
             "invalid_character",
-            "may contain only letters A-Z and a-z, digits and . _ @ + -",
+            "may contain only letters A-Z and a-z, digits and . _ + -",
         ));
     }
     None
@@ -125,7 +149,7 @@ pub fn new_account(input: &NewAccountInput<'_>) -> Result<(), Vec<FieldIssue>> {
         text_issue("first_name", input.first_name, MAX_NAME_CHARS),
         text_issue("last_name", input.last_name, MAX_NAME_CHARS),
         // The first broken password rule is enough to act on.
-        password_issues("password", input.password, input.username).into_iter().next(),
+        password_issues("password", input.password, input.username, input.email).into_iter().next(),
         placement_issue(input.role, input.distributor_id),
     ]
     .into_iter()
@@ -175,17 +199,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_and_username_passwords_are_refused() {
-        assert!(new_password("longenough", "ann").is_ok());
-        let issues = new_password("short", "ann").unwrap_err();
-        assert_eq!(issues[0].code, "too_short");
-        let issues = new_password("AnnaMaria", "annamaria").unwrap_err();
-        assert_eq!(issues[0].code, "same_as_username");
+    fn weak_passwords_are_refused_and_say_which_rule() {
+        assert!(new_password("long-enough-phrase", "ann", "ann@example.com").is_ok());
+        let code = |p: &str| new_password(p, "annamaria", "ann.lee@example.com").unwrap_err()[0].code.clone();
+        assert_eq!(code("password"), "too_short");
+        assert_eq!(code("12345678"), "too_short");
+        assert_eq!(code("        "), "too_short");
+        assert_eq!(code(&" ".repeat(12)), "whitespace_only");
+        assert_eq!(code("my-AnnaMaria-2026"), "contains_username");
+        assert_eq!(code("x-ann.lee@example.com"), "contains_email");
+        assert_eq!(code("xx-Ann.Lee-xx-2026"), "contains_email");
+        // Exactly the minimum passes.
+        assert!(new_password(&"k".repeat(MIN_PASSWORD_CHARS), "ann", "ann@example.com").is_ok());
+        assert!(new_password(&"k".repeat(MIN_PASSWORD_CHARS - 1), "ann", "ann@example.com").is_err());
     }
 
     fn input<'a>() -> NewAccountInput<'a> {
         NewAccountInput {
-            username: "ann.lee+1@acme",
+            username: "ann.lee+1",
             email: "ann@example.com",
             first_name: "Ann",
             last_name: "Lee",
@@ -226,6 +257,7 @@ mod tests {
         for bad in ["a b", "é", "a/b", "a\u{0}"] {
             assert_eq!(username_issue(bad).map(|i| i.code), Some("invalid_character".into()), "{bad:?}");
         }
+        assert_eq!(username_issue("greta.holm@globex-merch.example").map(|i| i.code), Some("contains_at".into()));
     }
 
     #[test]

@@ -1,6 +1,11 @@
-//! Login rate limiting: failed attempts are counted per username and per
+//! Login rate limiting: failed attempts are counted per account and per
 //! client address in a fixed window; past the limit, attempts are refused
 //! with 429 before any password is checked.
+//!
+//! The per-account counter is keyed by the account the identifier resolves
+//! to, so a username and an email of one account share one budget; an
+//! identifier that names no account is counted under itself, so guessing at
+//! unknown names is limited the same way and answers the same.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -11,11 +16,14 @@ pub struct LoginLimiter<'a> {
 }
 
 impl<'a> LoginLimiter<'a> {
-    pub fn new(state: &'a AppState, username: &str, client: &str) -> Self {
-        LoginLimiter {
-            state,
-            keys: [format!("login:user:{}", username.to_lowercase()), format!("login:addr:{client}")],
-        }
+    /// `account` is the account the login names, if any; `identifier` what
+    /// the client typed.
+    pub fn new(state: &'a AppState, account: Option<i64>, identifier: &str, client: &str) -> Self {
+        let subject = match account {
+            Some(id) => format!("login:acct:{id}"),
+            None => format!("login:name:{}", identifier.to_lowercase()),
+        };
+        LoginLimiter { state, keys: [subject, format!("login:addr:{client}")] }
     }
 
     /// Refuses when either counter is at the limit. A cache failure fails
@@ -47,7 +55,7 @@ impl<'a> LoginLimiter<'a> {
         }
     }
 
-    /// A successful login clears the username's counter (not the address's).
+    /// A successful login clears the account's counter (not the address's).
     pub async fn succeeded(&self) {
         if let Err(e) = self.state.cache.delete(&self.keys[0]).await {
             tracing::warn!(error = %e, "rate-limit reset skipped");

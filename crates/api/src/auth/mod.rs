@@ -26,7 +26,7 @@ pub struct AuthApi;
 
 /// Credentials.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct LoginRequest {
     /// Username or email address (case-insensitive).
     #[oai(validator(max_length = 254))]
@@ -43,6 +43,7 @@ impl poem_openapi::types::Example for LoginRequest {
 
 /// A new session.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct LoginResponse {
     /// Send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
@@ -58,6 +59,7 @@ pub struct LoginResponse {
 
 /// A rotated token pair.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct TokenPair {
     pub access_token: String,
     /// The next refresh token; the one presented no longer works.
@@ -69,6 +71,7 @@ pub struct TokenPair {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from login or the previous refresh.
     #[oai(validator(max_length = 512))]
@@ -76,10 +79,12 @@ pub struct RefreshRequest {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct PasswordChange {
     #[oai(validator(max_length = 1024))]
     pub current_password: Text,
-    /// At least 8 characters, not the username.
+    /// At least 12 characters, not only whitespace, not containing the
+    /// username or the email address.
     #[oai(validator(max_length = 1024))]
     pub new_password: Text,
 }
@@ -115,6 +120,15 @@ pub async fn deny_sessions(state: &AppState, families: impl IntoIterator<Item = 
     Ok(())
 }
 
+/// Drops the cached state of accounts that just changed, so the next request
+/// with one of their tokens reads the account afresh (see `scheme::check`).
+pub async fn forget_accounts(state: &AppState, ids: impl IntoIterator<Item = i64>) -> ApiResult<()> {
+    for id in ids {
+        state.cache.delete(&tokens::account_key(id)).await?;
+    }
+    Ok(())
+}
+
 /// The client address for rate limiting.
 fn client_address(state: &AppState, request: &Request) -> String {
     if state.config.trust_forwarded_for
@@ -123,6 +137,19 @@ fn client_address(state: &AppState, request: &Request) -> String {
         return first.trim().to_owned();
     }
     request.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Refuses accounts that may not start or extend a session: inactive ones,
+/// and every account of a deleted distributor (403, after the password or
+/// refresh token proved who is asking).
+fn refuse_unusable(account: &storage::accounts::Credentials) -> ApiResult<()> {
+    if account.distributor_deleted {
+        return Err(ApiError::forbidden("this account's distributor has been deleted"));
+    }
+    if !account.active {
+        return Err(ApiError::forbidden("this account is inactive"));
+    }
+    Ok(())
 }
 
 /// Starts a session: a new refresh family and an access token.
@@ -139,10 +166,11 @@ async fn start_session(state: &AppState, who: &Principal) -> ApiResult<(String, 
 impl AuthApi {
     /// Log in
     ///
-    /// Exchanges a username (or email) and password for an access token and a
-    /// refresh token. Repeated failures for one username or client address
-    /// are refused with 429 and `Retry-After`. Inactive accounts get 403; so
-    /// do shoppers who are not a member of an active campaign whose dates
+    /// Exchanges a username or an email address (an identifier with `@` is
+    /// matched against emails only) and password for an access token and a
+    /// refresh token. Repeated failures for one account or client address
+    /// are refused with 429 and `Retry-After`. Inactive accounts and the
+    /// accounts of a deleted distributor get 403; so do shoppers who are not a member of an active campaign whose dates
     /// include today (UTC): "no active campaign".
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(
@@ -151,18 +179,21 @@ impl AuthApi {
         request: &Request,
         body: Json<LoginRequest>,
     ) -> ApiResult<LoginResult> {
-        let limiter = limits::LoginLimiter::new(&state, &body.username, &client_address(&state, request));
-        limiter.check().await?;
         let account = storage::accounts::find_for_login(&state.pool, &body.username).await?;
+        let limiter = limits::LoginLimiter::new(
+            &state,
+            account.as_ref().map(|a| a.id),
+            &body.username,
+            &client_address(&state, request),
+        );
+        limiter.check().await?;
         let ok = password::verify(body.password.to_string(), account.as_ref().map(|a| a.password_hash.clone())).await;
         let Some(account) = account.filter(|_| ok) else {
             limiter.failed().await;
             return Err(ApiError::unauthorized("invalid username or password"));
         };
         limiter.succeeded().await;
-        if !account.active {
-            return Err(ApiError::forbidden("this account is inactive"));
-        }
+        refuse_unusable(&account)?;
         let who = Principal { account_id: account.id, role: account.role(), distributor_id: account.distributor_id };
         if who.role == domain::Role::Shopper
             && !storage::campaigns::shopper_has_open_campaign(&state.pool, account.id, Utc::now().date_naive()).await?
@@ -198,8 +229,8 @@ impl AuthApi {
             Rotation::Rotated { account_id, family } => {
                 let account = storage::accounts::credentials(&state.pool, account_id)
                     .await?
-                    .filter(|a| a.active)
-                    .ok_or_else(|| ApiError::unauthorized("the account is inactive or gone"))?;
+                    .ok_or_else(|| ApiError::unauthorized("the account is gone"))?;
+                refuse_unusable(&account)?;
                 let who = Principal { account_id, role: account.role(), distributor_id: account.distributor_id };
                 let (access_token, _) = state.tokens.issue(&who, &family).map_err(|e| ApiError::internal(&e))?;
                 Ok(RefreshResult::Ok(Json(TokenPair {
@@ -247,7 +278,8 @@ impl AuthApi {
                 "the current password is not correct",
             )]));
         }
-        validators::account::new_password(&body.new_password, &account.username).map_err(crate::error::from_issues)?;
+        validators::account::new_password(&body.new_password, &account.username, &account.email)
+            .map_err(crate::error::from_issues)?;
         let hash = password::hash(body.new_password.to_string()).await.map_err(|e| ApiError::internal(&e))?;
         let mut tx = state.pool.begin().await.map_err(storage::StorageError::from)?;
         storage::accounts::set_password(&mut *tx, who.account_id, &hash).await?;

@@ -1,7 +1,7 @@
 //! The bearer security scheme: every protected operation takes [`Auth`], so
 //! the spec marks it secured and the handler receives a verified session.
 
-use super::tokens::{Claims, family_key, jti_key};
+use super::tokens::{Claims, account_key, family_key, jti_key};
 use crate::error::ApiError;
 use crate::state::AppState;
 use domain::Principal;
@@ -43,9 +43,51 @@ pub async fn check(state: &AppState, token: &str) -> Result<Session, ApiError> {
         ApiError::unauthorized(detail)
     })?;
     let principal = claims.principal().ok_or_else(|| ApiError::unauthorized("the access token is not valid"))?;
-    let revoked = state.cache.any_set(&[&jti_key(&claims.jti), &family_key(&claims.fam)]).await?;
+    let (revoked, cached) = state
+        .cache
+        .probe(&[&jti_key(&claims.jti), &family_key(&claims.fam)], &account_key(principal.account_id))
+        .await?;
     if revoked {
         return Err(ApiError::unauthorized("the access token has been revoked; log in again"));
     }
+    let current = match cached {
+        Some(text) => text,
+        None => {
+            let text = AccountState::of(storage::accounts::state(&state.pool, principal.account_id).await?);
+            state.cache.set_text(&account_key(principal.account_id), &text, ACCOUNT_STATE_TTL).await?;
+            text
+        }
+    };
+    if current != AccountState::expected(&principal) {
+        return Err(ApiError::unauthorized(
+            "the access token no longer matches its account (gone, inactive, or changed); log in again",
+        ));
+    }
     Ok(Session { principal, claims })
+}
+
+/// How long an account's state stays cached. Changes made through the API
+/// drop the entry at once ([`crate::auth::forget_accounts`]) and revoke the
+/// sessions they affect; the lifetime only bounds how stale the entry can be
+/// after a change made behind the API's back (SQL, another tool).
+const ACCOUNT_STATE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// An account's state as the auth check compares it, in one string so the
+/// cache holds it as is: `role|distributor|` for a live account, `-` for
+/// one that is gone, inactive or in a deleted distributor.
+struct AccountState;
+
+impl AccountState {
+    fn of(row: Option<storage::accounts::AccountState>) -> String {
+        match row {
+            Some(a) if a.active && !a.distributor_deleted => {
+                format!("{}|{}|", a.role, a.distributor_id.map(|d| d.to_string()).unwrap_or_default())
+            }
+            _ => "-".to_owned(),
+        }
+    }
+
+    fn expected(who: &Principal) -> String {
+        format!("{}|{}|", who.role.as_str(), who.distributor_id.map(|d| d.to_string()).unwrap_or_default())
+    }
 }

@@ -80,9 +80,23 @@ impl TokenIssuer {
         Ok((token, claims))
     }
 
-    /// Verifies signature, algorithm, issuer and expiry.
+    /// Verifies signature, algorithm, issuer and expiry, and that the token
+    /// was not issued in the future nor for longer than this server issues
+    /// tokens: a token that breaks either was not made by this code, so it is
+    /// refused even if its signature holds (a leaked key is then worth less).
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|d| d.claims)
+        use jsonwebtoken::errors::ErrorKind;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
+        let now = chrono::Utc::now().timestamp();
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        let ttl = i64::try_from(self.access_ttl.as_secs()).unwrap_or(i64::MAX);
+        if claims.iat > now + leeway {
+            return Err(ErrorKind::ImmatureSignature.into());
+        }
+        if claims.exp.saturating_sub(claims.iat) > ttl {
+            return Err(ErrorKind::InvalidToken.into());
+        }
+        Ok(claims)
     }
 }
 
@@ -100,4 +114,45 @@ pub fn jti_key(jti: &str) -> String {
 
 pub fn family_key(family: &str) -> String {
     format!("deny:fam:{family}")
+}
+
+/// The cache key of an account's state as the auth check last read it.
+pub fn account_key(account_id: i64) -> String {
+    format!("acct:{account_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issuer() -> TokenIssuer {
+        TokenIssuer::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(900))
+    }
+
+    fn sign(claims: &Claims) -> String {
+        let key = EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key).unwrap_or_default()
+    }
+
+    fn claims(iat: i64, exp: i64) -> Claims {
+        Claims {
+            sub: "1".into(),
+            iat,
+            exp,
+            jti: "j".into(),
+            iss: ISSUER.into(),
+            role: Role::Shopper,
+            dist: Some(1),
+            fam: "f".into(),
+        }
+    }
+
+    #[test]
+    fn tokens_from_the_future_or_living_too_long_are_refused() {
+        let now = chrono::Utc::now().timestamp();
+        assert!(issuer().verify(&sign(&claims(now, now + 900))).is_ok());
+        assert!(issuer().verify(&sign(&claims(now + 3600, now + 4000))).is_err(), "iat in the future");
+        assert!(issuer().verify(&sign(&claims(now, now + 901))).is_err(), "longer than the lifetime");
+        assert!(issuer().verify(&sign(&claims(now - 10, now + 86_400 * 365))).is_err(), "a year-long token");
+    }
 }

@@ -83,7 +83,7 @@ fn name_error(name: &str) -> ApiResult<()> {
 
 /// A new attribute, optionally with its first values.
 #[derive(Debug, Object)]
-#[oai(example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, example, skip_serializing_if_is_none)]
 pub struct AttributeCreate {
     /// The distributor it belongs to. Super admins must give it; others may omit it (it is always
     /// their own).
@@ -108,7 +108,7 @@ impl poem_openapi::types::Example for AttributeCreate {
 
 /// Changes to an attribute.
 #[derive(Debug, Object)]
-#[oai(nullable_all, example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, nullable_all, example, skip_serializing_if_is_none)]
 pub struct AttributePatch {
     /// 1 to 100 characters, unique within the distributor (case-insensitive). `null` or absent
     /// leaves it unchanged.
@@ -123,7 +123,7 @@ impl poem_openapi::types::Example for AttributePatch {
 
 /// A new value of an attribute.
 #[derive(Debug, Object)]
-#[oai(example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, example, skip_serializing_if_is_none)]
 pub struct ValueCreate {
     /// 1 to 100 characters, unique within the attribute (case-insensitive).
     pub name: Text,
@@ -140,7 +140,7 @@ impl poem_openapi::types::Example for ValueCreate {
 
 /// Changes to a value.
 #[derive(Debug, Object)]
-#[oai(nullable_all, example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, nullable_all, example, skip_serializing_if_is_none)]
 pub struct ValuePatch {
     /// 1 to 100 characters, unique within the attribute (case-insensitive). Every sku that uses
     /// the value changes with it. `null` or absent leaves it unchanged.
@@ -155,7 +155,7 @@ impl poem_openapi::types::Example for ValuePatch {
 
 /// A new order of an attribute's values.
 #[derive(Debug, Object)]
-#[oai(example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, example, skip_serializing_if_is_none)]
 pub struct ValueOrder {
     /// Every value id of the attribute, each exactly once, first to last.
     pub ids: Vec<i64>,

@@ -43,6 +43,7 @@ pub struct CampaignItemsApi;
 
 /// A logo printed on the item by a decorator.
 #[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
 pub struct ItemDecoration {
     /// Where the logo goes (`front`, `left sleeve`): 1 to 50 characters, distinct within the item
     /// (case-insensitive). It is appended to the item's sku in upper case.
@@ -72,7 +73,7 @@ fn decorations(list: Vec<ItemDecoration>) -> Vec<Decoration> {
 
 /// A variant put into a draft campaign.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct CampaignItemCreate {
     /// The campaign: a draft of your distributor.
     pub campaign_id: i64,
@@ -127,7 +128,7 @@ impl poem_openapi::types::Example for CampaignItemCreate {
 /// it out; on `ow_cost` it returns to the distributor's, on `bin_id` it
 /// clears it.
 #[derive(Debug, Object)]
-#[oai(nullable_all)]
+#[oai(deny_unknown_fields, nullable_all)]
 pub struct CampaignItemPatch {
     /// Another variant of your distributor (its product not deleted). Unless `vendor_cost` is sent
     /// too, the item takes the new variant's vendor cost.

@@ -123,7 +123,7 @@ pub enum ImportBody {
 
 /// What an import did (or, for a dry run, would do).
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct ImportReport {
     /// Whether this was a dry run (nothing was written).
     pub dry_run: bool,

@@ -73,7 +73,7 @@ fn sorted(ids: &[i64]) -> Vec<i64> {
 
 /// A new product type.
 #[derive(Debug, Object)]
-#[oai(example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, example, skip_serializing_if_is_none)]
 pub struct ProductTypeCreate {
     /// The distributor it belongs to. Super admins must give it; others may omit it (it is always
     /// their own).
@@ -103,7 +103,7 @@ impl poem_openapi::types::Example for ProductTypeCreate {
 /// Changes to a product type: only the parts sent change (`null` leaves a
 /// part unchanged, like leaving it out); a list sent replaces the old one.
 #[derive(Debug, Object)]
-#[oai(nullable_all, example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, nullable_all, example, skip_serializing_if_is_none)]
 pub struct ProductTypePatch {
     /// 1 to 100 characters, unique within the distributor (case-insensitive).
     pub name: Option<Text>,

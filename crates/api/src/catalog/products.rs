@@ -38,7 +38,7 @@ pub struct ProductsApi;
 
 /// A new product.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct ProductCreate {
     /// The distributor whose catalog gets the product. Super admins must give it; others may omit
     /// it (it is always their own).
@@ -74,7 +74,7 @@ impl poem_openapi::types::Example for ProductCreate {
 ///
 /// `null` on a field leaves it unchanged, like leaving it out.
 #[derive(Debug, Object)]
-#[oai(example, nullable_all)]
+#[oai(deny_unknown_fields, example, nullable_all)]
 pub struct ProductPatch {
     /// 1 to 200 characters (trimmed).
     pub name: Option<Text>,

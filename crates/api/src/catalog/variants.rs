@@ -41,7 +41,7 @@ pub struct VariantsApi;
 
 /// A new variant of a product.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct VariantCreate {
     /// An active vendor of the product's distributor that is a supplier.
     pub supplier_id: i64,
@@ -70,7 +70,7 @@ impl poem_openapi::types::Example for VariantCreate {
 ///
 /// `null` on a field leaves it unchanged, like leaving it out.
 #[derive(Debug, Object)]
-#[oai(example, nullable_all)]
+#[oai(deny_unknown_fields, example, nullable_all)]
 pub struct VariantPatch {
     /// An active supplier vendor of the product's distributor (checked only when it changes).
     pub supplier_id: Option<i64>,
@@ -96,6 +96,7 @@ impl poem_openapi::types::Example for VariantPatch {
 
 /// The values of one attribute to combine.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct BulkAttributeValues {
     /// An attribute of the product's type.
     pub attribute_id: i64,
@@ -105,7 +106,7 @@ pub struct BulkAttributeValues {
 
 /// Every combination of the chosen values, as new variants.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct VariantBulkCreate {
     /// One entry for each attribute of the product's type (none missing, none extra). The
     /// combinations are every choice of one value per entry: at most 1000.
@@ -134,6 +135,7 @@ impl poem_openapi::types::Example for VariantBulkCreate {
 
 /// What a bulk creation did.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct VariantBulkResult {
     /// How many variants were created.
     pub created: u32,

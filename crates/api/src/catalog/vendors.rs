@@ -78,7 +78,7 @@ fn require_roles_kept(current: &VendorFields, next: &VendorFields, usage: Usage)
 
 /// A new vendor.
 #[derive(Debug, Object)]
-#[oai(example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, example, skip_serializing_if_is_none)]
 pub struct VendorCreate {
     /// The distributor the vendor works for. Super admins must give it; others may omit it (it is
     /// always their own).
@@ -131,7 +131,7 @@ impl VendorCreate {
 /// Changes to a vendor: only the fields sent change; `null` leaves a field
 /// unchanged, like leaving it out.
 #[derive(Debug, Object)]
-#[oai(nullable_all, example, skip_serializing_if_is_none)]
+#[oai(deny_unknown_fields, nullable_all, example, skip_serializing_if_is_none)]
 pub struct VendorPatch {
     /// 1 to 200 characters, unique within the distributor (case-insensitive).
     pub name: Option<Text>,

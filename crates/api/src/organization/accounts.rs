@@ -78,7 +78,8 @@ impl From<AccountRole> for Role {
 #[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct AccountCreate {
-    /// Unique login name (case-insensitive): 1 to 150 of `A-Z a-z 0-9 . _ @ + -`.
+    /// Unique login name (case-insensitive): 1 to 150 of `A-Z a-z 0-9 . _ + -`
+    /// (never `@`: an identifier with `@` logs in by email).
     pub username: Text,
     /// Unique email address (case-insensitive).
     pub email: Text,
@@ -95,7 +96,8 @@ pub struct AccountCreate {
     /// `super_admin` (which must leave it out). A distributor manager's
     /// accounts always go into its own distributor, so it may leave it out.
     pub distributor_id: Option<i64>,
-    /// At least 8 characters, not the username. Stored only as an argon2id hash.
+    /// At least 12 characters, not only whitespace, not containing the
+    /// username or the email address. Stored only as an argon2id hash.
     pub password: Text,
     /// Inactive accounts cannot log in.
     #[oai(default = "active_by_default")]

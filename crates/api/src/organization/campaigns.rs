@@ -75,6 +75,7 @@ async fn pick_pack_issue(
 
 /// A custom field the shopper fills in at checkout.
 #[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
 pub struct CheckoutFieldInput {
     /// Shown to the shopper; 1 to 64 characters, unique within the campaign (case-insensitive).
     pub name: Text,
@@ -112,7 +113,7 @@ fn checkout_fields(list: Vec<CheckoutFieldInput>) -> Vec<CheckoutField> {
 /// A new campaign. It starts as a draft; only `name` is required now, the
 /// rest of what activation needs can follow.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct CampaignCreate {
     /// The distributor running the campaign. Super admins must give it; others may omit it (it
     /// is always their own).
@@ -224,7 +225,7 @@ impl CampaignCreate {
 /// `null` on a field that cannot be empty leaves it unchanged, like leaving
 /// it out; on a nullable field (dates, limits, references) it clears it.
 #[derive(Debug, Object)]
-#[oai(nullable_all)]
+#[oai(deny_unknown_fields, nullable_all)]
 pub struct CampaignPatch {
     /// 1 to 200 characters, unique within the distributor (case-insensitive).
     pub name: Option<Text>,
@@ -327,6 +328,7 @@ impl From<CampaignStatus> for Status {
 
 /// A status change.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct StatusChange {
     /// The next status: draft → active → closed → complete, one step at a time.
     pub to: CampaignStatus,
@@ -334,6 +336,7 @@ pub struct StatusChange {
 
 /// The copy's name.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct DuplicateRequest {
     /// 1 to 200 characters, unique within the distributor (case-insensitive).
     pub name: Text,

@@ -323,8 +323,9 @@ impl DistributorsApi {
     ///
     /// Super admins only (403 for a manager of it, 404 for anyone else).
     /// A soft delete: the distributor and everything that points at it stay,
-    /// but it is hidden from lists and from everyone but super admins.
-    /// Deleting it again changes nothing. `If-Match` is honoured (412 when
+    /// but it is hidden from lists and from everyone but super admins. Every
+    /// session of its accounts ends, and they can no longer log in or refresh
+    /// (403). Deleting it again changes nothing. `If-Match` is honoured (412 when
     /// stale).
     #[oai(path = "/distributors/:id", method = "delete", operation_id = "delete_distributor")]
     async fn delete_distributor(
@@ -341,7 +342,11 @@ impl DistributorsApi {
         let expected = if_match.expected_version(DISTRIBUTOR.model, id)?;
         let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
         storage::distributors::soft_delete(&mut *tx, id, expected).await?;
+        // Its accounts stop working at once: every session ends (login and
+        // refresh refuse them from now on, see `auth::login`).
+        let revoked = storage::sessions::revoke_distributor(&mut *tx, id).await?;
         tx.commit().await.map_err(StorageError::from)?;
+        crate::auth::deny_sessions(&state, revoked).await?;
         tracing::info!(distributor.id = id, "distributor deleted");
         Ok(Deleted::NoContent)
     }

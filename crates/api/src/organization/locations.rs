@@ -30,7 +30,7 @@ pub struct LocationsApi;
 
 /// A new delivery location.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct LocationCreate {
     /// A short name shoppers pick from (1 to 200 characters).
     pub nickname: Text,
@@ -85,7 +85,7 @@ impl LocationCreate {
 /// `null` on a field that cannot be empty leaves it unchanged, like leaving
 /// it out; on a nullable field (dates, limits, references) it clears it.
 #[derive(Debug, Object)]
-#[oai(nullable_all)]
+#[oai(deny_unknown_fields, nullable_all)]
 pub struct LocationPatch {
     /// 1 to 200 characters.
     pub nickname: Option<Text>,

@@ -29,6 +29,7 @@ pub struct MembersApi;
 
 /// The account to add.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct NewMember {
     /// An account of the campaign's distributor with role shopper, admin_buyer or sales_executive.
     pub account_id: i64,

@@ -97,18 +97,18 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// Pushes a field's expression: its column, or for a private field
-/// `CASE WHEN <caller may read it> THEN <column> END`, so hidden values are
-/// null wherever they are used (output, filters, sorts).
+/// Pushes a field's expression: its column, or for a private or
+/// conditional field `CASE WHEN <caller may read it> THEN <column> END`, so
+/// hidden values are null wherever they are used (output, filters, sorts).
 pub(crate) fn push_field(table: &Table, who: &Principal, field: &Field, alias: &str, qb: &mut QueryBuilder<Postgres>) {
     let column = table.column(alias, field);
-    if field.private {
+    if table.is_guarded(field) {
         qb.push("CASE WHEN ");
-        if table.push_private_guard(who, alias, qb) {
+        if table.push_field_guard(who, field, alias, qb) {
             qb.push(format_args!(" THEN {column} END"));
             return;
         }
-        // A super admin: no guard was pushed; undo the CASE cleanly.
+        // A caller who may always read it: no guard was pushed; close the CASE cleanly.
         qb.push(format_args!("TRUE THEN {column} END"));
     } else {
         qb.push(column);

@@ -18,6 +18,9 @@ use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The length of a cursor's tag: the HMAC-SHA256 truncated to 128 bits.
+const TAG_BYTES: usize = 16;
+
 /// The key cursors are signed with (derived from the server secret).
 #[derive(Clone)]
 pub struct CursorKey([u8; 32]);
@@ -74,7 +77,7 @@ impl CursorKey {
         let payload = B64.encode(serde_json::to_vec(&body).unwrap_or_default());
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
-        let sig = B64.encode(&mac.finalize().into_bytes()[..16]);
+        let sig = B64.encode(&mac.finalize().into_bytes()[..TAG_BYTES]);
         format!("{payload}.{sig}")
     }
 
@@ -83,6 +86,11 @@ impl CursorKey {
     pub(crate) fn decode(&self, token: &str, fingerprint: &str, sort: &Sort) -> Result<(Vec<Option<Scalar>>, i64)> {
         let (payload, sig) = token.split_once('.').ok_or_else(|| bad("malformed"))?;
         let sig = B64.decode(sig).map_err(|_| bad("malformed signature"))?;
+        // The whole tag or nothing: `verify_truncated_left` alone accepts a
+        // prefix of any length, and a 1-byte tag is guessed in ~256 tries.
+        if sig.len() != TAG_BYTES {
+            return Err(bad("signature does not match (tampered or from another server)"));
+        }
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
         mac.verify_truncated_left(&sig)
