@@ -66,8 +66,9 @@ pub async fn find_by_hash(db: impl PgExecutor<'_>, distributor_id: i64, sha256: 
 }
 
 /// File `id`, locked as asked, whoever owns it: the caller checks access
-/// against `distributor_id` (the content is readable by every account of the
-/// owner, the metadata by its staff only, so no single row scope fits).
+/// against `distributor_id` (the metadata is for the owner's staff, the
+/// content also for members of campaigns it shows in, see
+/// [`shown_to_member`], so no single row scope fits).
 #[tracing::instrument(skip_all, fields(file.id = id))]
 pub async fn find(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<StoredFile>> {
     macro_rules! select {
@@ -85,6 +86,33 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option
         Lock::Update => select!(" FOR UPDATE"),
     };
     Ok(sqlx::query_as::<_, StoredFile>(sql).bind(id).fetch_optional(db).await?)
+}
+
+/// Whether account `account_id`, not staff, may read file `id`'s content:
+/// the file shows something of a campaign the account is a member of (one
+/// that is active, when `active_only`, as for shoppers): an image of a
+/// product offered in it, or a file uploaded for that campaign or product.
+/// Everything else of the distributor (cost sheets, imports, documents) is
+/// staff only.
+#[tracing::instrument(skip_all, fields(file.id = id, account.id = account_id))]
+pub async fn shown_to_member(db: impl PgExecutor<'_>, id: i64, account_id: i64, active_only: bool) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, bool>(
+        "WITH mine AS (SELECT c.id FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id \
+                       WHERE m.account_id = $2 AND (NOT $3 OR c.status = 'active')), \
+              products AS (SELECT pi.product_id FROM product_images pi WHERE pi.resource_id = $1 \
+                           UNION ALL \
+                           SELECT r.linked_id FROM resources r WHERE r.id = $1 AND r.linked_kind = 'product') \
+         SELECT EXISTS (SELECT 1 FROM campaign_items ci \
+                        WHERE ci.campaign_id IN (SELECT id FROM mine) \
+                          AND ci.product_id IN (SELECT product_id FROM products)) \
+             OR EXISTS (SELECT 1 FROM resources r WHERE r.id = $1 AND r.linked_kind = 'campaign' \
+                          AND r.linked_id IN (SELECT id FROM mine))",
+    )
+    .bind(id)
+    .bind(account_id)
+    .bind(active_only)
+    .fetch_one(db)
+    .await?)
 }
 
 /// Whether a product still shows file `id` (such a file cannot be deleted).

@@ -33,25 +33,14 @@ impl<'a> LoginLimiter<'a> {
         // The address limit is looser: one office can share an address.
         let limits = [max, max.saturating_mul(4)];
         for (key, limit) in self.keys.iter().zip(limits) {
-            match self.state.cache.counter(key).await {
-                Ok(Some((count, retry_after))) if count >= limit => {
-                    return Err(ApiError::too_many_requests(
-                        retry_after,
-                        format!("too many failed logins; try again in {retry_after} seconds"),
-                    ));
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "rate-limit check skipped"),
-            }
+            refuse_when_spent(self.state, key, limit, "too many failed logins").await?;
         }
         Ok(())
     }
 
     pub async fn failed(&self) {
         for key in &self.keys {
-            if let Err(e) = self.state.cache.incr_window(key, self.state.config.login_window).await {
-                tracing::warn!(error = %e, "rate-limit count skipped");
-            }
+            spend(self.state, key).await;
         }
     }
 
@@ -60,5 +49,58 @@ impl<'a> LoginLimiter<'a> {
         if let Err(e) = self.state.cache.delete(&self.keys[0]).await {
             tracing::warn!(error = %e, "rate-limit reset skipped");
         }
+    }
+}
+
+/// Answers 429 when the counter `key` has reached `limit` in its window.
+/// A cache failure fails open (logged), like the login limit.
+async fn refuse_when_spent(state: &AppState, key: &str, limit: i64, what: &str) -> Result<(), ApiError> {
+    match state.cache.counter(key).await {
+        Ok(Some((count, retry_after))) if count >= limit => {
+            Err(ApiError::too_many_requests(retry_after, format!("{what}; try again in {retry_after} seconds")))
+        }
+        Ok(_) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = %e, "rate-limit check skipped");
+            Ok(())
+        }
+    }
+}
+
+/// Counts one more against `key` in the login window.
+async fn spend(state: &AppState, key: &str) {
+    if let Err(e) = state.cache.incr_window(key, state.config.login_window).await {
+        tracing::warn!(error = %e, "rate-limit count skipped");
+    }
+}
+
+/// Answers that tell whether a username or an email address is in use
+/// anywhere (a 409 on account creation or update, an attempt to change
+/// one's own login email), counted per asking account in the login window:
+/// enough for real work, too few to enumerate the platform's addresses.
+pub struct ExistenceProbes<'a> {
+    state: &'a AppState,
+    key: String,
+    limit: i64,
+}
+
+impl<'a> ExistenceProbes<'a> {
+    /// The budget of account `account_id`: four times the failed-login limit.
+    pub fn of(state: &'a AppState, account_id: i64) -> Self {
+        ExistenceProbes {
+            state,
+            key: format!("probe:acct:{account_id}"),
+            limit: state.config.login_max_failures.saturating_mul(4),
+        }
+    }
+
+    /// 429 when the budget is spent.
+    pub async fn check(&self) -> Result<(), ApiError> {
+        refuse_when_spent(self.state, &self.key, self.limit, "too many attempts with taken usernames or emails").await
+    }
+
+    /// Counts one answer that told something.
+    pub async fn spend(&self) {
+        spend(self.state, &self.key).await;
     }
 }

@@ -707,8 +707,11 @@ impl FilesApi {
 
     /// Download a file's content
     ///
-    /// Every account of the owning distributor (shoppers see product images)
-    /// and super admins; anyone else gets 404. Streams the bytes under the
+    /// Staff of the owning distributor and super admins; admin buyers and
+    /// shoppers only when the file shows something of a campaign they are a
+    /// member of (shoppers: an active one): an image of a product offered in
+    /// it, or a file uploaded for that campaign or product. Anyone else, and
+    /// any other file, gets 404, exactly as a file that does not exist. Streams the bytes under the
     /// stored content type with `Content-Length`, `Content-Disposition`
     /// (`inline` for images and PDF, `attachment` for text), `ETag`
     /// (`"<sha256>"`; `If-None-Match` with it answers 304),
@@ -724,7 +727,11 @@ impl FilesApi {
     ) -> ApiResult<FileContent> {
         let who = auth.principal();
         let found = storage::files::find(&state.pool, id.0, Lock::None).await?.ok_or_else(ApiError::not_found)?;
-        if !who.in_distributor(found.distributor_id) {
+        let visible = who.is_staff_of(Some(found.distributor_id))
+            || (who.in_distributor(found.distributor_id)
+                && storage::files::shown_to_member(&state.pool, found.id, who.account_id, who.role == Role::Shopper)
+                    .await?);
+        if !visible {
             return Err(ApiError::not_found());
         }
         let etag = format!("\"{}\"", found.sha256);

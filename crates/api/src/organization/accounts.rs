@@ -9,6 +9,7 @@
 //! executives. Deactivating an account, changing its role or deleting it ends
 //! all of its sessions at once, because access tokens carry the role.
 
+use crate::auth::limits::ExistenceProbes;
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, from_issues};
 use crate::idempotency::IdempotencyKey;
@@ -20,7 +21,7 @@ use crate::resource::{self, AccountDoc, ListResponse, Masked, ReadResponse};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, read_back};
+use crate::write::{Created, Deleted, read_back};
 use domain::Principal;
 use domain::Role;
 use domain::principal::Denied;
@@ -31,7 +32,7 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use storage::StorageError;
 use storage::accounts::{AccountUpdate, NewAccount, Subject};
 use validators::FieldIssue;
@@ -133,11 +134,19 @@ impl Example for AccountCreate {
 ///
 /// `null` on a field that cannot be empty leaves it unchanged, like leaving
 /// it out; on a nullable field (dates, limits, references) it clears it.
-#[derive(Debug, Object)]
+// No `Debug`: the body may carry a password.
+#[derive(Object)]
 #[oai(example, deny_unknown_fields, nullable_all)]
 pub struct AccountPatch {
-    /// Unique email address (case-insensitive).
+    /// Unique email address (case-insensitive). A shopper or admin buyer
+    /// changing their own email must send `current_password`, and is answered
+    /// 202 whether or not the address is free: the change takes effect only
+    /// when no other account uses it.
     pub email: Option<Text>,
+    /// Your current password: required when a shopper or admin buyer changes
+    /// their own email (the login identifier), ignored otherwise.
+    #[oai(validator(max_length = 1024))]
+    pub current_password: Option<Text>,
     /// Given name, at most 150 characters.
     pub first_name: Option<Text>,
     /// Family name, at most 150 characters.
@@ -156,6 +165,7 @@ impl Example for AccountPatch {
     fn example() -> Self {
         AccountPatch {
             email: None,
+            current_password: None,
             first_name: Some("Janet".into()),
             last_name: None,
             role: Some(AccountRole::AdminBuyer),
@@ -210,17 +220,36 @@ fn authorize_delete(who: &Principal, target: &Subject) -> Result<(), Denied> {
     manages(who, target)
 }
 
-/// A clearer 409 for the account's unique names.
-fn taken(err: StorageError) -> ApiError {
-    match &err {
+/// A clearer 409 for the account's unique names. Such an answer tells the
+/// caller that a name is in use somewhere on the platform, so it is counted
+/// against the caller's [`ExistenceProbes`] and logged.
+async fn taken(probes: &ExistenceProbes<'_>, who: &Principal, err: StorageError) -> ApiError {
+    let what = match &err {
         StorageError::Conflict { constraint } if constraint == "accounts_username_key" => {
-            ApiError::conflict("this username is already taken")
+            "this username is already taken"
         }
         StorageError::Conflict { constraint } if constraint == "accounts_email_key" => {
-            ApiError::conflict("this email address is already used by another account")
+            "this email address is already used by another account"
         }
-        _ => err.into(),
-    }
+        _ => return err.into(),
+    };
+    probes.spend().await;
+    tracing::warn!(account.id = who.account_id, conflict = what, "account write refused: a name in use");
+    ApiError::conflict(what)
+}
+
+/// The answer to an account update.
+#[derive(ApiResponse)]
+pub enum AccountWritten {
+    /// The account as it is now, shaped by the mask, with its new ETag.
+    #[oai(status = 200)]
+    Ok(Json<Masked<AccountDoc>>, #[oai(header = "ETag")] String),
+    /// A shopper's or admin buyer's change of their own email was taken in:
+    /// the same answer whether or not the address was free, so it tells
+    /// nobody whether an address is in use. The email changes only when it
+    /// was free; every other field sent is applied.
+    #[oai(status = 202)]
+    Accepted,
 }
 
 /// Whether a distributor with `n` sales executives can take one more. The
@@ -232,6 +261,34 @@ fn room_for_sales_executive(n: i64, max_sales_count: i32) -> ApiResult<()> {
             "the distributor has {n} sales executives and may have at most {max_sales_count} (max_sales_count); \
              remove or demote one, or ask a super admin to raise the limit"
         )));
+    }
+    Ok(())
+}
+
+/// Checks `current` against the password of account `id` (422 when missing
+/// or wrong; a wrong one counts against the caller's probes, so the password
+/// cannot be guessed here either).
+async fn confirm_password(
+    state: &AppState,
+    probes: &ExistenceProbes<'_>,
+    id: i64,
+    current: Option<&str>,
+) -> ApiResult<()> {
+    let Some(current) = current else {
+        return Err(from_issues(vec![FieldIssue::new(
+            "current_password",
+            "required",
+            "changing your own email (your login) needs your current password",
+        )]));
+    };
+    let account = storage::accounts::credentials(&state.pool, id).await?.ok_or_else(ApiError::not_found)?;
+    if !crate::auth::password::verify(current.to_owned(), Some(account.password_hash)).await {
+        probes.spend().await;
+        return Err(from_issues(vec![FieldIssue::new(
+            "current_password",
+            "mismatch",
+            "the current password is not correct",
+        )]));
     }
     Ok(())
 }
@@ -295,7 +352,8 @@ impl AccountsApi {
     /// Distributor managers create sales executives, admin buyers and
     /// shoppers in their own distributor (another role is 403, another
     /// distributor 404). Everyone else gets 403. A taken username or email
-    /// is 409, and so is a sales executive beyond the distributor's
+    /// is 409 (such answers are limited per account: 429 with
+    /// `Retry-After`), and so is a sales executive beyond the distributor's
     /// `max_sales_count`. Answers 201 with the account's default fields, its
     /// URL in `Location` and its `ETag`; the password is never returned.
     #[oai(path = "/accounts", method = "post", operation_id = "create_account")]
@@ -308,6 +366,8 @@ impl AccountsApi {
     ) -> ApiResult<Created<AccountDoc>> {
         let who = auth.principal();
         who.require(Role::DistributorManager)?;
+        let probes = ExistenceProbes::of(&state, who.account_id);
+        probes.check().await?;
         let b = &body.0;
         let role = Role::from(b.role);
         let distributor_id = if who.is_super_admin() {
@@ -363,7 +423,10 @@ impl AccountsApi {
             distributor_id,
             reports_enabled: b.reports_enabled,
         };
-        let id = storage::accounts::insert(&mut *tx, &new, b.active).await.map_err(taken)?;
+        let id = match storage::accounts::insert(&mut *tx, &new, b.active).await {
+            Ok(id) => id,
+            Err(e) => return Err(taken(&probes, who, e).await),
+        };
         tx.commit().await.map_err(StorageError::from)?;
         tracing::info!(account.id = id, role = %role, "account created");
         let (body, tag) = read_default(&state, who, id).await?;
@@ -381,6 +444,13 @@ impl AccountsApi {
     /// see but may not change is 403. Deactivating an account or changing
     /// its role ends all its sessions. Send the `ETag` you read as
     /// `If-Match` to avoid overwriting someone else's change (412 when stale).
+    ///
+    /// A shopper or admin buyer changing their own `email` must send
+    /// `current_password` (422 when missing or wrong) and gets 202 with no
+    /// body whether or not the address is free: the email changes only when
+    /// no other account uses it (read the account to see it). Everyone else
+    /// gets 409 for a taken username or email; such answers, and wrong
+    /// passwords here, are limited per account (429 with `Retry-After`).
     #[oai(path = "/accounts/:id", method = "patch", operation_id = "update_account")]
     async fn update_account(
         &self,
@@ -390,7 +460,7 @@ impl AccountsApi {
         id: Path<i64>,
         #[oai(name = "If-Match")] if_match: IfMatch,
         body: Json<AccountPatch>,
-    ) -> ApiResult<Written<AccountDoc>> {
+    ) -> ApiResult<AccountWritten> {
         let who = auth.principal();
         let id = id.0;
         let b = &body.0;
@@ -401,6 +471,17 @@ impl AccountsApi {
         })
         .map_err(from_issues)?;
         let expected = if_match.expected_version(ACCOUNT.model, id)?;
+        let probes = ExistenceProbes::of(&state, who.account_id);
+        // A shopper or admin buyer changing their own login email: it takes
+        // their password, and the answer is the same whether the address is
+        // free or not (README, Security), so it cannot probe other tenants.
+        let quiet_email = id == who.account_id && !who.role.is_staff() && b.email.is_some();
+        if b.email.is_some() {
+            probes.check().await?;
+        }
+        if quiet_email {
+            confirm_password(&state, &probes, who.account_id, b.current_password.as_deref()).await?;
+        }
 
         let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
         let target = storage::accounts::lock(&mut *tx, id).await?.ok_or_else(ApiError::not_found)?;
@@ -420,15 +501,27 @@ impl AccountsApi {
                 room_for_sales_executive(n, limit.max_sales_count)?;
             }
         }
+        let mut email = b.email.as_deref();
+        if quiet_email {
+            probes.spend().await;
+            if let Some(e) = email
+                && storage::accounts::email_taken(&mut *tx, e, id).await?
+            {
+                tracing::info!(account.id = id, "own email change to an address in use: not applied");
+                email = None;
+            }
+        }
         let changes = AccountUpdate {
-            email: b.email.as_deref(),
+            email,
             first_name: b.first_name.as_deref(),
             last_name: b.last_name.as_deref(),
             role: b.role.map(Role::from),
             active: b.active,
             reports_enabled: b.reports_enabled,
         };
-        storage::accounts::update(&mut *tx, id, &changes, expected).await.map_err(taken)?;
+        if let Err(e) = storage::accounts::update(&mut *tx, id, &changes, expected).await {
+            return Err(taken(&probes, who, e).await);
+        }
         // Access tokens carry the role, and an inactive account must not go
         // on working until its tokens expire: end every session now.
         let revoked = if new_role.is_some() || deactivates {
@@ -438,8 +531,12 @@ impl AccountsApi {
         };
         tx.commit().await.map_err(StorageError::from)?;
         crate::auth::deny_sessions(&state, revoked).await?;
+        crate::auth::forget_accounts(&state, [id]).await?;
+        if quiet_email {
+            return Ok(AccountWritten::Accepted);
+        }
         let (body, tag) = read_default(&state, who, id).await?;
-        Ok(Written::Ok(body, tag))
+        Ok(AccountWritten::Ok(body, tag))
     }
 
     /// Delete an account
@@ -470,6 +567,7 @@ impl AccountsApi {
         storage::accounts::delete_versioned(&mut *tx, id, expected).await?;
         tx.commit().await.map_err(StorageError::from)?;
         crate::auth::deny_sessions(&state, revoked).await?;
+        crate::auth::forget_accounts(&state, [id]).await?;
         tracing::info!(account.id = id, "account deleted");
         Ok(Deleted::NoContent)
     }

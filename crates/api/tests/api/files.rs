@@ -307,6 +307,69 @@ async fn oversized_uploads_are_413_and_leave_nothing(pool: PgPool) {
     f.upload_file(&sales, "small.png", "image/png", PNG).await.expect(201);
 }
 
+/// Security finding 6: admin buyers and shoppers read the content of a
+/// file only when it shows something of a campaign they are a member of
+/// (shoppers: an active one); any other file of their distributor, such as
+/// a staff cost sheet, answers exactly as a file that does not exist.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn members_read_only_the_files_their_campaigns_show(pool: PgPool) {
+    let f = FilesApp::new(pool.clone(), 1024 * 1024).await;
+    let w = World::build(&f.app).await;
+    let (sales, _) = f.app.login("acme_sales").await;
+    let (shopper, _) = f.app.login("acme_shopper").await;
+    let (buyer, _) = f.app.login("acme_buyer").await;
+    let (globex_shopper, _) = f.app.login("globex_shopper").await;
+    let costs = f.upload_file(&sales, "costs.csv", "text/csv", b"sku,cost,margin\nA,1.00,35\n").await;
+    costs.expect(201);
+    let costs = costs.body["id"].as_i64().unwrap();
+    let image = f.upload_file(&sales, "tee.png", "image/png", PNG).await.body["id"].as_i64().unwrap();
+    let campaign = w.acme_campaign.to_string();
+    let logo = f
+        .upload(
+            &sales,
+            &[
+                ("linked_kind", None, None, b"campaign"),
+                ("linked_id", None, None, campaign.as_bytes()),
+                ("file", Some("logo.gif"), Some("image/gif"), b"GIF89a-logo"),
+            ],
+        )
+        .await;
+    logo.expect(201);
+    let logo = logo.body["id"].as_i64().unwrap();
+
+    let nonexistent = f.content(costs + 1000, &shopper, &[]).await.json();
+    nonexistent.expect(404);
+    // Before the image is in the campaign, members see neither file.
+    for token in [&shopper, &buyer] {
+        for file in [costs, image] {
+            let r = f.content(file, token, &[]).await.json();
+            r.expect(404);
+            assert_eq!(r.body["detail"], nonexistent.body["detail"]);
+        }
+        assert_eq!(f.content(logo, token, &[]).await.status, StatusCode::OK, "the campaign's own logo");
+    }
+    f.app.offer_product(w.acme, w.acme_campaign, Some(image)).await;
+    for token in [&shopper, &buyer] {
+        let c = f.content(image, token, &[]).await;
+        assert_eq!(c.status, StatusCode::OK);
+        assert_eq!(c.bytes, PNG);
+        f.content(costs, token, &[]).await.json().expect(404);
+    }
+    // Another distributor's shopper sees none of them.
+    for file in [costs, image, logo] {
+        f.content(file, &globex_shopper, &[]).await.json().expect(404);
+    }
+    // A shopper whose campaign is no longer active sees nothing; its admin
+    // buyer still does (buyers read closed campaigns).
+    sqlx::query("UPDATE campaigns SET status = 'closed' WHERE id = $1")
+        .bind(w.acme_campaign)
+        .execute(&pool)
+        .await
+        .unwrap();
+    f.content(image, &shopper, &[]).await.json().expect(404);
+    assert_eq!(f.content(image, &buyer, &[]).await.status, StatusCode::OK);
+}
+
 #[sqlx::test(migrator = "storage::MIGRATOR")]
 async fn who_may_read_and_write_files(pool: PgPool) {
     let f = FilesApp::new(pool.clone(), 1024 * 1024).await;
@@ -318,11 +381,17 @@ async fn who_may_read_and_write_files(pool: PgPool) {
     let (root, _) = f.app.login("root").await;
     let id = f.upload_file(&sales, "p.png", "image/png", PNG).await.body["id"].as_i64().unwrap();
 
-    // Every account of Acme reads the content; the metadata is for staff.
-    for token in [&shopper, &buyer, &root] {
+    // Staff read the content of every file of their distributor; the
+    // metadata is for staff too.
+    for token in [&sales, &root] {
         let c = f.content(id, token, &[]).await;
         assert_eq!(c.status, StatusCode::OK);
         assert_eq!(c.bytes, PNG);
+    }
+    // Admin buyers and shoppers only files that show something of their
+    // campaigns (security finding 6): not this one, which shows nothing.
+    for token in [&shopper, &buyer] {
+        f.content(id, token, &[]).await.json().expect(404);
     }
     f.app.get(RESOURCES, &shopper).await.expect(403);
     f.app.get(RESOURCES, &buyer).await.expect(403);

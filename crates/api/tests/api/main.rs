@@ -21,5 +21,6 @@ mod matrix;
 mod matrix_kit;
 mod products_variants;
 mod query;
+mod security;
 mod statements;
 mod tokens;

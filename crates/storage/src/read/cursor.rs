@@ -137,3 +137,30 @@ fn typed(v: &Value, ty: FieldType) -> Option<Option<Scalar>> {
     };
     Some(Some(s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cursor with its tag cut to `n` bytes (still a prefix of the real one).
+    fn truncated(cursor: &str, n: usize) -> String {
+        let (payload, sig) = cursor.split_once('.').unwrap_or_default();
+        let sig = B64.decode(sig).unwrap_or_default();
+        format!("{payload}.{}", B64.encode(&sig[..n]))
+    }
+
+    #[test]
+    fn only_the_whole_tag_is_accepted() {
+        let key = CursorKey::derive(b"a test secret of at least 32 bytes!");
+        let sort = Sort(Vec::new());
+        let cursor = key.encode("fp", &[], 42);
+        assert_eq!(key.decode(&cursor, "fp", &sort).map(|(_, id)| id).ok(), Some(42));
+        // A prefix of the right tag was accepted before: a 1-byte tag is
+        // guessed in about 256 tries.
+        for n in [1, 8, TAG_BYTES - 1] {
+            assert!(key.decode(&truncated(&cursor, n), "fp", &sort).is_err(), "{n}-byte tag");
+        }
+        let other = CursorKey::derive(b"another secret of at least 32 bytes");
+        assert!(other.decode(&cursor, "fp", &sort).is_err());
+    }
+}
