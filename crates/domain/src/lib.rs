@@ -13,6 +13,7 @@
 //! - [`query`]: the checked form of a list request (selection, filter, sort, page).
 //! - [`money`]: exact decimal amounts.
 //! - [`password`]: argon2id hashes.
+//! - [`shopping`]: basket totals, per-shopper limits, the allowance split, order numbers.
 
 pub mod campaign;
 pub mod catalog;
@@ -22,6 +23,7 @@ pub mod principal;
 pub mod query;
 pub mod resource;
 pub mod role;
+pub mod shopping;
 
 pub use principal::Principal;
 pub use role::Role;
