@@ -36,6 +36,13 @@ pub struct Problem {
     /// not UTF-8).
     #[oai(skip_serializing_if_is_none)]
     pub row_errors: Option<Vec<RowError>>,
+    /// The figures behind a storefront refusal, as decimal strings and
+    /// counts: a limit, what the shopper already ordered and what the request
+    /// would make it (`items_count_limit_exceeded`, `price_limit_exceeded`),
+    /// the allowance left and the shortfall (`allowance_exceeded`), or old
+    /// and new prices (`price_changed`).
+    #[oai(skip_serializing_if_is_none)]
+    pub amounts: Option<serde_json::Value>,
 }
 
 impl poem_openapi::types::Example for Problem {
@@ -49,9 +56,10 @@ impl poem_openapi::types::Example for Problem {
             errors: Some(vec![FieldError {
                 field: "new_password".into(),
                 code: "too_short".into(),
-                message: "must be at least 8 characters".into(),
+                message: "must be at least 12 characters".into(),
             }]),
             row_errors: None,
+            amounts: None,
         }
     }
 }
@@ -133,11 +141,17 @@ impl Problem {
             request_id: current_request_id(),
             errors: None,
             row_errors: None,
+            amounts: None,
         }
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {
         self.errors = Some(errors);
+        self
+    }
+
+    pub fn with_amounts(mut self, amounts: serde_json::Value) -> Problem {
+        self.amounts = Some(amounts);
         self
     }
 }

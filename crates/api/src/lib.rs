@@ -16,11 +16,13 @@ pub mod idempotency;
 pub mod middleware;
 pub mod minor;
 pub mod ops;
+pub mod orders;
 pub mod organization;
 pub mod params;
 pub mod precondition;
 pub mod resource;
 pub mod state;
+pub mod storefront;
 pub mod strict;
 pub mod tags;
 pub mod write;
@@ -30,23 +32,15 @@ pub use state::{ApiConfig, AppState};
 use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::OpenApiService;
 
+/// Every namespace's APIs (nested tuples implement `OpenApi` too).
 type Apis = (
     ops::OpsApi,
     auth::AuthApi,
-    organization::distributors::DistributorsApi,
-    organization::accounts::AccountsApi,
-    organization::campaigns::CampaignsApi,
-    organization::members::MembersApi,
-    organization::locations::LocationsApi,
-    catalog::vendors::VendorsApi,
-    catalog::attributes::AttributesApi,
-    catalog::product_types::ProductTypesApi,
-    catalog::products::ProductsApi,
-    catalog::variants::VariantsApi,
-    catalog::campaign_items::CampaignItemsApi,
-    catalog::imports::ImportsApi,
-    minor::MinorApi,
-    minor::files::FilesApi,
+    organization::Api,
+    catalog::Api,
+    (minor::MinorApi, minor::files::FilesApi),
+    storefront::StorefrontApi,
+    orders::OrdersApi,
 );
 
 /// The OpenAPI service (also used by `promostore openapi` to print the spec).
@@ -55,20 +49,11 @@ pub fn openapi() -> OpenApiService<Apis, ()> {
         (
             ops::OpsApi,
             auth::AuthApi,
-            organization::distributors::DistributorsApi,
-            organization::accounts::AccountsApi,
-            organization::campaigns::CampaignsApi,
-            organization::members::MembersApi,
-            organization::locations::LocationsApi,
-            catalog::vendors::VendorsApi,
-            catalog::attributes::AttributesApi,
-            catalog::product_types::ProductTypesApi,
-            catalog::products::ProductsApi,
-            catalog::variants::VariantsApi,
-            catalog::campaign_items::CampaignItemsApi,
-            catalog::imports::ImportsApi,
-            minor::MinorApi,
-            minor::files::FilesApi,
+            organization::api(),
+            catalog::api(),
+            (minor::MinorApi, minor::files::FilesApi),
+            storefront::StorefrontApi,
+            orders::OrdersApi,
         ),
         "promostore",
         env!("CARGO_PKG_VERSION"),

@@ -7,8 +7,8 @@
 //! in agreement by construction.
 
 use domain::resource::{
-    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, LOCATION, PRODUCT,
-    PRODUCT_TYPE, RelationKind, Resource, VARIANT, VENDOR,
+    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, LOCATION, ORDER,
+    ORDER_ITEM, PRODUCT, PRODUCT_TYPE, RelationKind, Resource, VARIANT, VENDOR,
 };
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
@@ -47,6 +47,8 @@ described!(
     VariantDoc => VARIANT,
     CampaignItemDoc => CAMPAIGN_ITEM,
     FileDoc => FILE,
+    OrderDoc => ORDER,
+    OrderItemDoc => ORDER_ITEM,
 );
 
 fn field_schema(ty: FieldType, doc: &'static str, nullable: bool) -> MetaSchemaRef {

@@ -203,6 +203,8 @@ pub static RESOURCES: &[&Resource] = &[
     &VARIANT,
     &CAMPAIGN_ITEM,
     &FILE,
+    &ORDER,
+    &ORDER_ITEM,
 ];
 
 /// The resource with this model name.
@@ -660,7 +662,7 @@ pub static CAMPAIGN_ITEM: Resource = Resource {
 
 pub static FILE: Resource = Resource {
     model: "Resource",
-    doc: "An uploaded file (a product image, a logo, a document), stored once per distributor by content hash. Staff only; the content of a distributor's files is readable by all its accounts.",
+    doc: "An uploaded file (a product image, a logo, a document), stored once per distributor by content hash. Staff only; admin buyers and shoppers read the content of the files their campaigns show.",
     fields: &[
         Field::new("id", T::Id, "The file's id."),
         Field::new("distributor_id", T::Id, "The distributor that owns it."),
@@ -678,6 +680,88 @@ pub static FILE: Resource = Resource {
     ],
     relations: &[],
     default_sort: &[("created_at", true)],
+};
+
+const ORDER_STATUSES: &[&str] = &["processing", "approved", "ordered", "shipped", "delivered", "cancelled"];
+
+pub static ORDER: Resource = Resource {
+    model: "Order",
+    doc: "A shopper's checkout in a campaign: its lines with prices frozen at checkout, the checkout field values, and how the subtotal was paid (allowance, payroll deduction). Shoppers read their own orders, admin buyers those of their campaigns, staff their distributor's.",
+    fields: &[
+        Field::new("id", T::Id, "The order's id."),
+        Field::new(
+            "number",
+            T::Text,
+            "The human-readable order number, e.g. `ACME-000AF7`: up to four letters of the distributor, then base 32 without I, L, O or U, and a check character.",
+        ),
+        Field::new("distributor_id", T::Id, "The campaign's distributor."),
+        Field::new("account_id", T::Id, "The shopper who checked out."),
+        Field::new("campaign_id", T::Id, "The campaign it was placed in."),
+        Field::new(
+            "status",
+            T::Enum(ORDER_STATUSES),
+            "processing → approved → ordered → shipped → delivered; cancelled from processing or approved.",
+        ),
+        Field::new("checkout_fields", T::Json, "The checkout field values as given, by field name.")
+            .not_sortable()
+            .not_filterable(),
+        Field::new("location", T::Json, "A copy of the delivery location chosen at checkout, if any.")
+            .nullable()
+            .not_sortable()
+            .not_filterable(),
+        Field::new("department", T::Text, "The department chosen at checkout, if any.").nullable(),
+        Field::new("items_count", T::Int, "Units ordered (the sum of the lines' quantities)."),
+        Field::new("subtotal", T::Money, "The sum of the line totals."),
+        Field::new("allowance_applied", T::Money, "The part the company pays out of the shopper's allowance."),
+        Field::new(
+            "payroll_deduction",
+            T::Money,
+            "The part deducted from the shopper's payroll: subtotal − allowance_applied.",
+        ),
+        Field::new("created_at", T::DateTime, "When the shopper checked out."),
+        Field::new("modified_at", T::DateTime, "When the order last changed."),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[
+        Relation {
+            name: "items",
+            target: "OrderItem",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The order's lines (at most 100). Name it in the mask to embed them.",
+        },
+        Relation {
+            name: "campaign",
+            target: "Campaign",
+            kind: RelationKind::Reference,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The campaign (`campaign_id` expanded).",
+        },
+    ],
+    default_sort: &[("created_at", true)],
+};
+
+pub static ORDER_ITEM: Resource = Resource {
+    model: "OrderItem",
+    doc: "A line of an order: a campaign item, its quantity and the unit price frozen at checkout.",
+    fields: &[
+        Field::new("id", T::Id, "The line's id."),
+        Field::new("order_id", T::Id, "The order it belongs to."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("campaign_item_id", T::Id, "The campaign item bought."),
+        Field::new("sku", T::Text, "The item's sku at checkout (copied)."),
+        Field::new("product_name", T::Text, "The product's name at checkout (copied)."),
+        Field::new("quantity", T::Int, "Units."),
+        Field::new("unit_price", T::Money, "The price per unit at checkout."),
+        Field::new("line_total", T::Money, "quantity × unit_price, to the cent."),
+        Field::new("created_at", T::DateTime, "When the line was created."),
+        Field::new("modified_at", T::DateTime, "When the line last changed."),
+        Field::new("version", T::Int, "Bumped on every change.").not_filterable(),
+    ],
+    relations: &[],
+    default_sort: &[("id", false)],
 };
 
 // Descriptors are statics: two are the same descriptor exactly when they are

@@ -35,6 +35,7 @@ pub mod read;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod shopping;
 pub mod variants;
 pub mod vendors;
 

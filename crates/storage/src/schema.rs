@@ -7,8 +7,8 @@
 //! predicate and nothing of another distributor can leak through any of them.
 
 use domain::resource::{
-    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, LOCATION, PRODUCT, PRODUCT_TYPE,
-    Resource, VARIANT, VENDOR,
+    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, LOCATION, ORDER, ORDER_ITEM,
+    PRODUCT, PRODUCT_TYPE, Resource, VARIANT, VENDOR,
 };
 use domain::{Principal, Role};
 use sqlx::{Postgres, QueryBuilder};
@@ -136,6 +136,8 @@ static TABLES: &[&Table] = &[
     &PRODUCTS,
     &VARIANTS,
     &CAMPAIGN_ITEMS,
+    &ORDERS,
+    &ORDER_ITEMS,
     &FILES,
 ];
 
@@ -383,6 +385,44 @@ pub static CAMPAIGN_ITEMS: Table = Table {
         }
     },
 };
+
+/// Orders: staff of their distributor; admin buyers the orders of the
+/// campaigns they are members of; shoppers their own.
+pub static ORDERS: Table = Table {
+    resource: &ORDER,
+    name: "orders",
+    joins: &[("items", Join::Children { fk: "order_id" }), ("campaign", Join::Reference { fk: "campaign_id" })],
+    tenant: Some("distributor_id"),
+    owner: Some("account_id"),
+    conditional: &[],
+    scope: |who, a, qb| push_order_scope(who, &format!("{a}.id"), qb),
+};
+
+/// An order's lines follow their order.
+pub static ORDER_ITEMS: Table = Table {
+    resource: &ORDER_ITEM,
+    name: "order_items",
+    joins: &[],
+    tenant: Some("distributor_id"),
+    owner: None,
+    conditional: &[],
+    scope: |who, a, qb| push_order_scope(who, &format!("{a}.order_id"), qb),
+};
+
+/// The order scope for the order whose id is the SQL expression `order`.
+fn push_order_scope(who: &Principal, order: &str, qb: &mut QueryBuilder<Postgres>) {
+    qb.push(format_args!("EXISTS (SELECT 1 FROM orders o WHERE o.id = {order} AND "));
+    if !push_staff(who, "o", qb) {
+        if who.role == Role::Shopper {
+            qb.push("o.account_id = ").push_bind(who.account_id);
+        } else {
+            qb.push("EXISTS (SELECT 1 FROM campaign_members m WHERE m.campaign_id = o.campaign_id AND m.account_id = ")
+                .push_bind(who.account_id)
+                .push(")");
+        }
+    }
+    qb.push(")");
+}
 
 /// Shoppers see an item's price only when its campaign shows prices
 /// (`storefront_pricing`); staff and the client's admin buyers always do.

@@ -18,6 +18,7 @@ pub mod account;
 pub mod attribute;
 pub mod campaign;
 pub mod campaign_item;
+pub mod checkout;
 pub mod distributor;
 pub mod import;
 pub mod issue;

@@ -8,3 +8,28 @@ pub mod product_types;
 pub mod products;
 pub mod variants;
 pub mod vendors;
+
+/// The Catalog namespace's APIs. Every namespace exports its APIs as one value, so adding an
+/// endpoint group touches its namespace and not `lib.rs`.
+pub type Api = (
+    vendors::VendorsApi,
+    attributes::AttributesApi,
+    product_types::ProductTypesApi,
+    products::ProductsApi,
+    variants::VariantsApi,
+    campaign_items::CampaignItemsApi,
+    imports::ImportsApi,
+);
+
+/// This namespace's APIs.
+pub fn api() -> Api {
+    (
+        vendors::VendorsApi,
+        attributes::AttributesApi,
+        product_types::ProductTypesApi,
+        products::ProductsApi,
+        variants::VariantsApi,
+        campaign_items::CampaignItemsApi,
+        imports::ImportsApi,
+    )
+}

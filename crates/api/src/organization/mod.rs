@@ -5,3 +5,24 @@ pub mod campaigns;
 pub mod distributors;
 pub mod locations;
 pub mod members;
+
+/// The Organization namespace's APIs. Every namespace exports its APIs as one value, so adding an
+/// endpoint group touches its namespace and not `lib.rs`.
+pub type Api = (
+    distributors::DistributorsApi,
+    accounts::AccountsApi,
+    campaigns::CampaignsApi,
+    members::MembersApi,
+    locations::LocationsApi,
+);
+
+/// This namespace's APIs.
+pub fn api() -> Api {
+    (
+        distributors::DistributorsApi,
+        accounts::AccountsApi,
+        campaigns::CampaignsApi,
+        members::MembersApi,
+        locations::LocationsApi,
+    )
+}

@@ -230,25 +230,27 @@ impl TestApp {
 
     /// Offers a new product of distributor `d` in `campaign` (one variant,
     /// one frozen item priced 6.31), with file `image` as its image when
-    /// given, as the catalog would; returns the item's id.
+    /// given, as the catalog would; returns the item's id. Each call makes a
+    /// product of its own.
     pub async fn offer_product(&self, d: i64, campaign: i64, image: Option<i64>) -> i64 {
         sqlx::query_scalar(
-            "WITH s AS (INSERT INTO vendors (distributor_id, name, email, address, is_supplier) \
-                        VALUES ($1, 'Offer supplier ' || $2, 's@vendor.example', '1 Way', TRUE) RETURNING id), \
-                  t AS (INSERT INTO product_types (distributor_id, name) VALUES ($1, 'Offer type ' || $2) RETURNING id), \
+            "WITH n AS (SELECT 'OFFER-' || nextval('order_number_seq') AS k), \
+                  s AS (INSERT INTO vendors (distributor_id, name, email, address, is_supplier) \
+                        SELECT $1, 'Supplier ' || n.k, 's@vendor.example', '1 Way', TRUE FROM n RETURNING id), \
+                  t AS (INSERT INTO product_types (distributor_id, name) SELECT $1, 'Type ' || n.k FROM n RETURNING id), \
                   p AS (INSERT INTO products (distributor_id, product_type_id, name, item_number, description) \
-                        SELECT $1, t.id, 'Offer tee', 'OFFER-' || $2, 'cotton' FROM t RETURNING id), \
+                        SELECT $1, t.id, 'Tee ' || n.k, n.k, 'cotton' FROM t, n RETURNING id), \
                   img AS (INSERT INTO product_images (product_id, resource_id, distributor_id, position) \
                           SELECT p.id, $3, $1, 0 FROM p WHERE $3::int8 IS NOT NULL), \
                   x AS (INSERT INTO product_variants (distributor_id, product_id, supplier_id, vendor_cost, value_ids, sku) \
-                        SELECT $1, p.id, s.id, 4.10, ARRAY[]::int8[], 'OFFER-' || $2 FROM p, s RETURNING id) \
+                        SELECT $1, p.id, s.id, 4.10, ARRAY[]::int8[], n.k FROM p, s, n RETURNING id) \
              INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, margin, sku, \
                                          product_id, product_name, product_type_name, item_number, description, \
                                          attributes, supplier_id, supplier_name, supplier_email, supplier_address, \
                                          total, price, frozen_at) \
-             SELECT $2, $1, x.id, 4.10, 35, 'OFFER-' || $2, p.id, 'Offer tee', 'Offer type', 'OFFER-' || $2, 'cotton', \
-                    '[]'::jsonb, s.id, 'Offer supplier', 's@vendor.example', '1 Way', 4.10, 6.31, now() \
-             FROM x, p, s RETURNING id",
+             SELECT $2, $1, x.id, 4.10, 35, n.k, p.id, 'Tee ' || n.k, 'Type ' || n.k, n.k, 'cotton', \
+                    '[]'::jsonb, s.id, 'Supplier ' || n.k, 's@vendor.example', '1 Way', 4.10, 6.31, now() \
+             FROM x, p, s, n RETURNING id",
         )
         .bind(d)
         .bind(campaign)

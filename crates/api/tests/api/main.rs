@@ -23,4 +23,5 @@ mod products_variants;
 mod query;
 mod security;
 mod statements;
+mod storefront;
 mod tokens;

@@ -1,0 +1,317 @@
+//! The storefront's writes: baskets, and checkout into an order with its
+//! lines, allowance ledger entry, event and notification.
+//!
+//! Every change to one shopper's basket in one campaign, and every checkout
+//! of it, first locks that shopper's `baskets` row ([`lock_basket`]), so
+//! they run one at a time per shopper and re-read everything they decide on
+//! after the lock. Different shoppers never wait on each other: there is no
+//! campaign-wide lock and no shared counter row (order numbers come from a
+//! sequence).
+
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use domain::shopping::{Line, Usage};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::PgExecutor;
+
+/// Locks the basket of `account_id` in `campaign_id` (creating it when
+/// missing) for the rest of the transaction; returns its version.
+#[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
+pub async fn lock_basket(
+    tx: &mut crate::Connection,
+    account_id: i64,
+    campaign_id: i64,
+    distributor_id: i64,
+) -> Result<i64> {
+    sqlx::query(
+        "INSERT INTO baskets (account_id, campaign_id, distributor_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id, campaign_id) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(campaign_id)
+    .bind(distributor_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(sqlx::query_scalar("SELECT version::int8 FROM baskets WHERE account_id = $1 AND campaign_id = $2 FOR UPDATE")
+        .bind(account_id)
+        .bind(campaign_id)
+        .fetch_one(&mut *tx)
+        .await?)
+}
+
+/// The basket's version, 0 when the shopper has none yet.
+pub async fn basket_version(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT coalesce((SELECT version::int8 FROM baskets WHERE account_id = $1 AND campaign_id = $2), 0)",
+    )
+    .bind(account_id)
+    .bind(campaign_id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Marks the basket changed (its version moves); returns the new version.
+pub async fn touch_basket(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "UPDATE baskets SET modified_at = now() WHERE account_id = $1 AND campaign_id = $2 RETURNING version::int8",
+    )
+    .bind(account_id)
+    .bind(campaign_id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// A basket line with what the shopper sees of its item now.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BasketLine {
+    pub campaign_item_id: i64,
+    pub quantity: i64,
+    /// The price when the line was last set.
+    pub unit_price: Decimal,
+    /// The item's price now (`None` if it has none).
+    pub current_price: Option<Decimal>,
+    pub sku: String,
+    pub product_name: String,
+}
+
+impl BasketLine {
+    /// The line for the money rules, at the price the shopper saw.
+    pub fn line(&self) -> Line {
+        Line { quantity: self.quantity, unit_price: self.unit_price }
+    }
+}
+
+/// The basket's lines, in the order they were first added.
+#[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
+pub async fn basket_lines(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<Vec<BasketLine>> {
+    Ok(sqlx::query_as::<_, BasketLine>(
+        "SELECT b.campaign_item_id, b.quantity::int8 AS quantity, b.unit_price, i.price AS current_price, i.sku, \
+                i.product_name \
+         FROM basket_items b JOIN campaign_items i ON i.id = b.campaign_item_id \
+         WHERE b.account_id = $1 AND b.campaign_id = $2 ORDER BY b.created_at, b.campaign_item_id",
+    )
+    .bind(account_id)
+    .bind(campaign_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The price of item `item_id` if it is an item of campaign `campaign_id`;
+/// `Some(None)` for an item without a price.
+pub async fn item_price(db: impl PgExecutor<'_>, campaign_id: i64, item_id: i64) -> Result<Option<Option<Decimal>>> {
+    Ok(sqlx::query_scalar::<_, Option<Decimal>>("SELECT price FROM campaign_items WHERE id = $1 AND campaign_id = $2")
+        .bind(item_id)
+        .bind(campaign_id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Sets the quantity of a basket line at `unit_price` (0 removes it).
+#[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id, item.id = item_id))]
+pub async fn set_line(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    campaign_id: i64,
+    distributor_id: i64,
+    item_id: i64,
+    quantity: i64,
+    unit_price: Decimal,
+) -> Result<()> {
+    if quantity == 0 {
+        sqlx::query("DELETE FROM basket_items WHERE account_id = $1 AND campaign_id = $2 AND campaign_item_id = $3")
+            .bind(account_id)
+            .bind(campaign_id)
+            .bind(item_id)
+            .execute(db)
+            .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, unit_price) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (account_id, campaign_id, campaign_item_id) \
+             DO UPDATE SET quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, modified_at = now()",
+        )
+        .bind(account_id)
+        .bind(campaign_id)
+        .bind(item_id)
+        .bind(distributor_id)
+        .bind(i32::try_from(quantity).unwrap_or(i32::MAX))
+        .bind(unit_price)
+        .execute(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Empties the basket.
+pub async fn clear_basket(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM basket_items WHERE account_id = $1 AND campaign_id = $2")
+        .bind(account_id)
+        .bind(campaign_id)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+/// What the shopper's non-cancelled orders in the campaign add up to, and
+/// what they took of the allowance (the ledger's sum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct History {
+    pub ordered: Usage,
+    pub allowance_used: Decimal,
+}
+
+#[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
+pub async fn history(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<History> {
+    let (items, amount, used): (i64, Decimal, Decimal) = sqlx::query_as(
+        "SELECT coalesce((SELECT sum(items_count) FROM orders \
+                          WHERE account_id = $1 AND campaign_id = $2 AND status <> 'cancelled'), 0)::int8, \
+                coalesce((SELECT sum(subtotal) FROM orders \
+                          WHERE account_id = $1 AND campaign_id = $2 AND status <> 'cancelled'), 0), \
+                coalesce((SELECT sum(amount) FROM allowance_ledger WHERE account_id = $1 AND campaign_id = $2), 0)",
+    )
+    .bind(account_id)
+    .bind(campaign_id)
+    .fetch_one(db)
+    .await?;
+    Ok(History { ordered: Usage { items, amount }, allowance_used: used })
+}
+
+/// A delivery location of the campaign, as copied onto an order.
+pub async fn location_copy(db: impl PgExecutor<'_>, campaign_id: i64, location_id: i64) -> Result<Option<Value>> {
+    Ok(sqlx::query_scalar(
+        "SELECT jsonb_build_object('id', id, 'nickname', nickname, 'company_name', company_name, \
+                'street_and_number', street_and_number, 'suite_unit', suite_unit, 'city', city, \
+                'zip_code', zip_code, 'region', region, 'country', country, 'delivery_contact', delivery_contact) \
+         FROM locations WHERE id = $1 AND campaign_id = $2",
+    )
+    .bind(location_id)
+    .bind(campaign_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The ids of the campaign's delivery locations.
+pub async fn location_ids(db: impl PgExecutor<'_>, campaign_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM locations WHERE campaign_id = $1 ORDER BY id")
+        .bind(campaign_id)
+        .fetch_all(db)
+        .await?)
+}
+
+/// Everything a checkout writes, decided by the caller under the basket lock.
+#[derive(Debug, Clone)]
+pub struct NewOrder<'a> {
+    pub distributor_id: i64,
+    pub account_id: i64,
+    pub campaign_id: i64,
+    pub checkout_fields: &'a Value,
+    pub location: Option<&'a Value>,
+    pub department: Option<&'a str>,
+    pub lines: &'a [BasketLine],
+    pub usage: Usage,
+    pub allowance_applied: Decimal,
+    pub payroll_deduction: Decimal,
+    /// The allowance left after this order; `None` when unlimited.
+    pub allowance_remaining: Option<Decimal>,
+    pub at: DateTime<Utc>,
+}
+
+/// A placed order's id and number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub id: i64,
+    pub number: String,
+}
+
+/// Writes the order, its lines, its ledger entry, its `order created` event
+/// and its confirmation in the outbox, and empties the basket. The caller
+/// holds the basket lock and has checked every rule.
+#[tracing::instrument(skip_all, fields(account.id = o.account_id, campaign.id = o.campaign_id))]
+pub async fn place_order(tx: &mut crate::Connection, o: &NewOrder<'_>) -> Result<Placed> {
+    let (seq, name): (i64, String) =
+        sqlx::query_as("SELECT nextval('order_number_seq'), (SELECT name FROM distributors WHERE id = $1)")
+            .bind(o.distributor_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let number = domain::shopping::order_number(&name, u64::try_from(seq).unwrap_or_default());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (number, distributor_id, account_id, campaign_id, checkout_fields, location, department, \
+                             items_count, subtotal, allowance_applied, payroll_deduction, created_at, modified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(&number)
+    .bind(o.distributor_id)
+    .bind(o.account_id)
+    .bind(o.campaign_id)
+    .bind(o.checkout_fields)
+    .bind(o.location)
+    .bind(o.department)
+    .bind(i32::try_from(o.usage.items).unwrap_or(i32::MAX))
+    .bind(o.usage.amount)
+    .bind(o.allowance_applied)
+    .bind(o.payroll_deduction)
+    .bind(o.at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let items: Vec<i64> = o.lines.iter().map(|l| l.campaign_item_id).collect();
+    let quantities: Vec<i32> = o.lines.iter().map(|l| i32::try_from(l.quantity).unwrap_or(i32::MAX)).collect();
+    let prices: Vec<Decimal> = o.lines.iter().map(|l| l.unit_price).collect();
+    let totals: Vec<Decimal> = o.lines.iter().map(|l| l.line().total()).collect();
+    let skus: Vec<&str> = o.lines.iter().map(|l| l.sku.as_str()).collect();
+    let names: Vec<&str> = o.lines.iter().map(|l| l.product_name.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO order_items (order_id, distributor_id, campaign_item_id, quantity, unit_price, line_total, sku, \
+                                  product_name) \
+         SELECT $1, $2, * FROM unnest($3::int8[], $4::int4[], $5::numeric[], $6::numeric[], $7::text[], $8::text[])",
+    )
+    .bind(id)
+    .bind(o.distributor_id)
+    .bind(&items)
+    .bind(&quantities)
+    .bind(&prices)
+    .bind(&totals)
+    .bind(&skus)
+    .bind(&names)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO allowance_ledger (account_id, campaign_id, distributor_id, order_id, kind, amount, balance) \
+         VALUES ($1, $2, $3, $4, 'checkout', $5, $6)",
+    )
+    .bind(o.account_id)
+    .bind(o.campaign_id)
+    .bind(o.distributor_id)
+    .bind(id)
+    .bind(o.allowance_applied)
+    .bind(o.allowance_remaining)
+    .execute(&mut *tx)
+    .await?;
+    let summary = serde_json::json!({
+        "number": number,
+        "items_count": o.usage.items,
+        "subtotal": domain::money::to_wire(o.usage.amount),
+        "allowance_applied": domain::money::to_wire(o.allowance_applied),
+        "payroll_deduction": domain::money::to_wire(o.payroll_deduction),
+    });
+    sqlx::query(
+        "INSERT INTO order_events (order_id, distributor_id, kind, message, actor_id, data, created_at) \
+         VALUES ($1, $2, 'created', 'order created at checkout', $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(o.distributor_id)
+    .bind(o.account_id)
+    .bind(&summary)
+    .bind(o.at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO outbox (distributor_id, kind, payload) VALUES ($1, 'order_confirmation', $2)")
+        .bind(o.distributor_id)
+        .bind(serde_json::json!({"order_id": id, "account_id": o.account_id, "number": number}))
+        .execute(&mut *tx)
+        .await?;
+    clear_basket(&mut *tx, o.account_id, o.campaign_id).await?;
+    touch_basket(&mut *tx, o.account_id, o.campaign_id).await?;
+    Ok(Placed { id, number })
+}
