@@ -202,7 +202,12 @@ fn limits_problem(broken: &[LimitExceeded]) -> ApiError {
             LimitExceeded::Price { limit, ordered, would_be } => FieldError::new(
                 "quantity",
                 b.code(),
-                format!("at most {limit} in this campaign; your orders come to {ordered}, this would make {would_be}"),
+                format!(
+                    "at most {} in this campaign; your orders come to {}, this would make {}",
+                    wire(limit),
+                    wire(ordered),
+                    wire(would_be)
+                ),
             ),
         })
         .collect();
@@ -225,8 +230,14 @@ fn wire(d: Decimal) -> String {
     domain::money::to_wire(d)
 }
 
+/// An amount in its wire form (two decimal places), or null when the
+/// campaign hides prices.
 fn money(d: Decimal, shown: bool) -> Option<Money> {
-    shown.then(|| Money(domain::money::round_cents(d)))
+    shown.then(|| {
+        let mut cents = domain::money::round_cents(d);
+        cents.rescale(2);
+        Money(cents)
+    })
 }
 
 /// The basket as the shopper sees it.

@@ -201,7 +201,7 @@ async fn campaign(
             at = next;
         }
     }
-    Ok(())
+    crate::apply_shopping::campaign(&mut *tx, id, new.now, seeded).await.context("seed demo orders and baskets")
 }
 
 /// Argon2 hashes of each distinct password, computed once each, in

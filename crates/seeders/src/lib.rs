@@ -24,6 +24,7 @@
 
 mod apply;
 mod apply_catalog;
+mod apply_shopping;
 pub mod catalog;
 pub mod generate;
 mod lookup;
@@ -60,6 +61,10 @@ pub struct Seeded {
     pub products: usize,
     pub variants: usize,
     pub items: usize,
+    /// Demo orders checked out (one per open campaign's first shopper).
+    pub orders: usize,
+    /// Demo baskets filled (one per open campaign's second shopper).
+    pub baskets: usize,
 }
 
 impl Seeded {
@@ -84,13 +89,15 @@ impl std::fmt::Display for Seeded {
             products,
             variants,
             items,
+            orders,
+            baskets,
         } = self;
         write!(
             f,
             "{distributors} distributors, {accounts} accounts, {campaigns} campaigns, \
              {members} campaign members, {locations} locations, {vendors} vendors, {attributes} attributes \
              with {attribute_values} values, {product_types} product types, {products} products, \
-             {variants} variants and {items} campaign items"
+             {variants} variants, {items} campaign items, {orders} orders and {baskets} filled baskets"
         )
     }
 }

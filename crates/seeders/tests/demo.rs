@@ -31,6 +31,8 @@ const EVERYTHING: Seeded = Seeded {
     products: 13,
     variants: 106,
     items: 80,
+    orders: 2,
+    baskets: 2,
 };
 
 /// What the first run creates, per table (`storage::bulk::TABLES` order).
@@ -274,10 +276,19 @@ async fn what_was_removed_comes_back_and_nothing_else_changes(pool: PgPool) {
         .await
         .unwrap();
     let again = seeders::demo_on(&pool, today()).await.unwrap();
-    // The draft campaign comes back with its locations and its 4 items.
+    // The draft campaign comes back with its locations and its 4 items, and
+    // the returning shopper (the second of an active campaign) its demo basket.
     assert_eq!(
         again,
-        Seeded { accounts: 1, campaigns: 1, members: 2 + 1, locations: 1 + 2, items: 4, ..Seeded::default() }
+        Seeded {
+            accounts: 1,
+            campaigns: 1,
+            members: 2 + 1,
+            locations: 1 + 2,
+            items: 4,
+            baskets: 1,
+            ..Seeded::default()
+        }
     );
     assert_eq!(counts(&pool).await, rows);
     let message: String = sqlx::query_scalar("SELECT message FROM campaigns WHERE name = 'Initech Welcome Kits'")

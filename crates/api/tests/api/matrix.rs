@@ -1,5 +1,6 @@
 //! The access matrix, "the most important tests of this issue": every
-//! operation of the Organization namespace (and `GET /auth/me`) for each of
+//! operation of the Organization, Storefront and Orders namespaces (and
+//! `GET /auth/me`) for each of
 //! the five roles, against a target in the caller's own distributor (Acme)
 //! and in another one (Globex). A super admin owns both sides. A user of
 //! Acme must never read, list, count, modify or learn the existence of
@@ -28,6 +29,7 @@ use sqlx::PgPool;
 use std::collections::BTreeSet;
 
 const ORG: &str = "/api/v1/organization";
+const SHOP: &str = "/api/v1/storefront/campaigns";
 /// An id no table holds.
 const GHOST: i64 = 987_654_321;
 
@@ -73,6 +75,16 @@ enum Op {
     UpdateLocationUnderOwnCampaign,
     AddMemberToOwnCampaign,
     RemoveMemberUnderOwnCampaign,
+    GetBasket,
+    GetBasketIfNoneMatch,
+    SetBasketItem,
+    SetBasketItemStale,
+    SetForeignItemInOwnBasket,
+    EmptyBasket,
+    Checkout,
+    ListOrders,
+    GetOrder,
+    GetOrderIfNoneMatch,
 }
 
 /// The expected outcomes. Each cell is `<Acme>/<Globex>`: a status code
@@ -128,6 +140,16 @@ const MATRIX: &[(Op, [&str; 5])] = &[
     (Op::UpdateLocationUnderOwnCampaign, ["404/404", "404/404", "404/404", "403/403", "403/403"]),
     (Op::AddMemberToOwnCampaign,         ["201/404", "201/404", "201/404", "403/403", "403/403"]),
     (Op::RemoveMemberUnderOwnCampaign,   ["404/404", "404/404", "404/404", "403/403", "403/403"]),
+    (Op::GetBasket,                      ["403/403", "403/404", "403/404", "403/404", "200/404"]),
+    (Op::GetBasketIfNoneMatch,           ["403/403", "403/404", "403/404", "403/404", "304/404"]),
+    (Op::SetBasketItem,                  ["403/403", "403/404", "403/404", "403/404", "200/404"]),
+    (Op::SetBasketItemStale,             ["403/403", "403/404", "403/404", "403/404", "412/404"]),
+    (Op::SetForeignItemInOwnBasket,      ["403/403", "403/403", "403/403", "403/403", "404/404"]),
+    (Op::EmptyBasket,                    ["403/403", "403/404", "403/404", "403/404", "200/404"]),
+    (Op::Checkout,                       ["403/403", "403/404", "403/404", "403/404", "201/404"]),
+    (Op::ListOrders,                     ["in/in",   "in/out",  "in/out",  "in/out",  "in/out"]),
+    (Op::GetOrder,                       ["200/200", "200/404", "200/404", "200/404", "200/404"]),
+    (Op::GetOrderIfNoneMatch,            ["304/304", "304/404", "304/404", "304/404", "304/404"]),
 ];
 
 impl Op {
@@ -168,7 +190,32 @@ impl Op {
                 ("PATCH", "/api/v1/organization/campaigns/{id}/locations/{location_id}")
             }
             Op::DeleteLocation => ("DELETE", "/api/v1/organization/campaigns/{id}/locations/{location_id}"),
+            Op::GetBasket | Op::GetBasketIfNoneMatch => ("GET", "/api/v1/storefront/campaigns/{id}/basket"),
+            Op::EmptyBasket => ("DELETE", "/api/v1/storefront/campaigns/{id}/basket"),
+            Op::SetBasketItem | Op::SetBasketItemStale | Op::SetForeignItemInOwnBasket => {
+                ("PUT", "/api/v1/storefront/campaigns/{id}/basket/items/{item_id}")
+            }
+            Op::Checkout => ("POST", "/api/v1/storefront/campaigns/{id}/checkout"),
+            Op::ListOrders => ("GET", "/api/v1/orders"),
+            Op::GetOrder | Op::GetOrderIfNoneMatch => ("GET", "/api/v1/orders/{id}"),
         }
+    }
+
+    /// Whether the cell needs a campaign item, a basket line and an order.
+    fn shops(self) -> bool {
+        matches!(
+            self,
+            Op::GetBasket
+                | Op::GetBasketIfNoneMatch
+                | Op::SetBasketItem
+                | Op::SetBasketItemStale
+                | Op::SetForeignItemInOwnBasket
+                | Op::EmptyBasket
+                | Op::Checkout
+                | Op::ListOrders
+                | Op::GetOrder
+                | Op::GetOrderIfNoneMatch
+        )
     }
 
     fn is_write(self) -> bool {
@@ -180,6 +227,7 @@ impl Op {
         match self {
             Op::ListDistributors => t.distributor,
             Op::ListAccounts => t.account,
+            Op::ListOrders => t.order,
             _ => t.campaign,
         }
     }
@@ -297,6 +345,42 @@ impl Op {
             Op::RemoveMemberUnderOwnCampaign => {
                 (Method::DELETE, format!("{under_own}/members/{}", t.account), vec![], None)
             }
+            Op::GetBasket => (Method::GET, format!("{SHOP}/{}/basket", t.campaign), vec![], None),
+            Op::GetBasketIfNoneMatch => {
+                (Method::GET, format!("{SHOP}/{}/basket", t.campaign), vec![("If-None-Match", "*".to_owned())], None)
+            }
+            Op::SetBasketItem => (
+                Method::PUT,
+                format!("{SHOP}/{}/basket/items/{}", t.campaign, t.item),
+                vec![],
+                Some(json!({"quantity": 2})),
+            ),
+            Op::SetBasketItemStale => (
+                Method::PUT,
+                format!("{SHOP}/{}/basket/items/{}", t.campaign, t.item),
+                stale("basket", t.campaign),
+                Some(json!({"quantity": 2})),
+            ),
+            // The target's item put into the caller's own (Acme) campaign: an
+            // item of another campaign, or of another distributor, is 404.
+            Op::SetForeignItemInOwnBasket => (
+                Method::PUT,
+                format!("{SHOP}/{}/basket/items/{}", t.own_shop, t.item),
+                vec![],
+                Some(json!({"quantity": 1})),
+            ),
+            Op::EmptyBasket => (Method::DELETE, format!("{SHOP}/{}/basket", t.campaign), vec![], None),
+            Op::Checkout => (
+                Method::POST,
+                format!("{SHOP}/{}/checkout", t.campaign),
+                vec![("Idempotency-Key", format!("cell-{n}-{}", t.campaign))],
+                Some(json!({})),
+            ),
+            Op::ListOrders => (Method::GET, format!("/api/v1/orders{}", id_filter(t.order)), vec![], None),
+            Op::GetOrder => (Method::GET, format!("/api/v1/orders/{}", t.order), vec![], None),
+            Op::GetOrderIfNoneMatch => {
+                (Method::GET, format!("/api/v1/orders/{}", t.order), vec![("If-None-Match", "*".to_owned())], None)
+            }
         };
         Req { method, path, headers, body }
     }
@@ -359,15 +443,32 @@ struct Target {
     campaign: i64,
     location: i64,
     account: i64,
+    /// A priced item of the campaign (shop cells only).
+    item: i64,
+    /// An order of the side's shopper in the campaign (shop cells only).
+    order: i64,
+    /// An open campaign of the caller's own side (Acme) whose members are
+    /// Acme's buyer and shopper (shop cells only).
+    own_shop: i64,
 }
 
 impl Target {
     /// The same request about objects that do not exist.
-    const GHOST: Target = Target { distributor: GHOST, campaign: GHOST, location: GHOST, account: GHOST };
+    const GHOST: Target = Target {
+        distributor: GHOST,
+        campaign: GHOST,
+        location: GHOST,
+        account: GHOST,
+        item: GHOST,
+        order: GHOST,
+        own_shop: GHOST,
+    };
 }
 
 struct Fixture {
     w: World,
+    /// An open Acme campaign with a roomy allowance for the shop cells.
+    own_shop: i64,
     /// Each side's admin buyer and shopper, members of every fresh campaign.
     members: [[i64; 2]; 2],
 }
@@ -380,7 +481,25 @@ impl Fixture {
             members[i] =
                 [id_of(&app.pool, &format!("{side}_buyer")).await, id_of(&app.pool, &format!("{side}_shopper")).await];
         }
-        Fixture { w, members }
+        let own_shop: i64 = sqlx::query_scalar(
+            "INSERT INTO campaigns (distributor_id, name, company_name, status, start_date, end_date, company_allowance) \
+             VALUES ($1, 'acme own shop', 'Client Co', 'active', (now() AT TIME ZONE 'UTC')::date - 30, \
+                     (now() AT TIME ZONE 'UTC')::date + 30, 1000) RETURNING id",
+        )
+        .bind(w.acme)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        for m in members[0] {
+            sqlx::query("INSERT INTO campaign_members (campaign_id, account_id, distributor_id) VALUES ($1, $2, $3)")
+                .bind(own_shop)
+                .bind(m)
+                .bind(w.acme)
+                .execute(&app.pool)
+                .await
+                .unwrap();
+        }
+        Fixture { w, own_shop, members }
     }
 
     fn distributor(&self, side: Side) -> i64 {
@@ -446,12 +565,59 @@ impl Fixture {
         } else {
             d
         };
-        Target { distributor, campaign, location, account }
+        let (mut item, mut order, mut own_shop) = (0, 0, 0);
+        if op.shops() {
+            let shopper = self.members[usize::from(side == Side::Globex)][1];
+            (item, order) = shop_fixture(pool, d, campaign, shopper, &format!("{tag}-cell-{n}")).await;
+            own_shop = self.own_shop;
+        }
+        Target { distributor, campaign, location, account, item, order, own_shop }
     }
 }
 
-/// A digest of every table the Organization namespace writes, for
-/// "nothing changed" checks.
+/// A priced item (6.31) in `campaign`, a basket line of it for `shopper`, an
+/// order of `shopper` in the campaign, and an allowance roomy enough for a
+/// checkout; returns the item's and the order's ids.
+async fn shop_fixture(pool: &PgPool, d: i64, campaign: i64, shopper: i64, key: &str) -> (i64, i64) {
+    let (item, order): (i64, i64) = sqlx::query_as(
+        "WITH c AS (UPDATE campaigns SET company_allowance = 1000 WHERE id = $2), \
+              s AS (INSERT INTO vendors (distributor_id, name, email, address, is_supplier) \
+                    VALUES ($1, $4, 's@vendor.example', '1 Way', TRUE) RETURNING id), \
+              t AS (INSERT INTO product_types (distributor_id, name) VALUES ($1, $4) RETURNING id), \
+              p AS (INSERT INTO products (distributor_id, product_type_id, name, item_number, description) \
+                    SELECT $1, t.id, $4, $4, 'cotton' FROM t RETURNING id), \
+              x AS (INSERT INTO product_variants (distributor_id, product_id, supplier_id, vendor_cost, value_ids, sku) \
+                    SELECT $1, p.id, s.id, 4.10, ARRAY[]::int8[], $4 FROM p, s RETURNING id), \
+              i AS (INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, margin, sku, \
+                                              product_id, product_name, product_type_name, item_number, description, \
+                                              attributes, supplier_id, supplier_name, supplier_email, supplier_address, \
+                                              total, price, frozen_at) \
+                    SELECT $2, $1, x.id, 4.10, 35, $4, p.id, $4, $4, $4, 'cotton', '[]'::jsonb, s.id, $4, \
+                           's@vendor.example', '1 Way', 4.10, 6.31, now() FROM x, p, s RETURNING id), \
+              b AS (INSERT INTO baskets (account_id, campaign_id, distributor_id) VALUES ($3, $2, $1)), \
+              bi AS (INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, \
+                                               unit_price) SELECT $3, $2, i.id, $1, 1, 6.31 FROM i), \
+              o AS (INSERT INTO orders (number, distributor_id, account_id, campaign_id, items_count, subtotal, \
+                                        allowance_applied, payroll_deduction) \
+                    VALUES ($4, $1, $3, $2, 1, 6.31, 6.31, 0) RETURNING id), \
+              oi AS (INSERT INTO order_items (order_id, distributor_id, campaign_item_id, sku, product_name, quantity, \
+                                              unit_price, line_total) SELECT o.id, $1, i.id, $4, $4, 1, 6.31, 6.31 FROM o, i), \
+              l AS (INSERT INTO allowance_ledger (account_id, campaign_id, distributor_id, order_id, kind, amount, balance) \
+                    SELECT $3, $2, $1, o.id, 'checkout', 6.31, 993.69 FROM o) \
+         SELECT i.id, o.id FROM i, o",
+    )
+    .bind(d)
+    .bind(campaign)
+    .bind(shopper)
+    .bind(key)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (item, order)
+}
+
+/// A digest of every table the Organization and Storefront namespaces
+/// write, for "nothing changed" checks.
 async fn fingerprint(pool: &PgPool) -> Value {
     sqlx::query_scalar(
         "SELECT jsonb_build_object( \
@@ -460,7 +626,14 @@ async fn fingerprint(pool: &PgPool) -> Value {
            'campaigns', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM campaigns t), \
            'locations', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM locations t), \
            'campaign_members', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY campaign_id, account_id), '')) \
-                                FROM campaign_members t))",
+                                FROM campaign_members t), \
+           'baskets', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY account_id, campaign_id), '')) \
+                       FROM baskets t), \
+           'basket_items', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' \
+                                   ORDER BY account_id, campaign_id, campaign_item_id), '')) FROM basket_items t), \
+           'orders', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM orders t), \
+           'allowance_ledger', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) \
+                                FROM allowance_ledger t))",
     )
     .fetch_one(pool)
     .await
@@ -486,7 +659,10 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
             let method = method.to_uppercase();
-            let inside = path.starts_with(ORG) || path == "/api/v1/auth/me";
+            let inside = path.starts_with(ORG)
+                || path.starts_with("/api/v1/storefront")
+                || path.starts_with("/api/v1/orders")
+                || path == "/api/v1/auth/me";
             if inside && !covered.contains(&(method.as_str(), path.as_str())) {
                 missing.push(format!("{method} {path}"));
             }
@@ -518,7 +694,9 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
                 let refused = r.status.is_client_error();
                 let foreign = who != Who::Root && side == Side::Globex;
                 if refused && (expected == Outcome::Hidden || foreign) {
-                    let ghost = send(&app, token, op.request(&Target::GHOST, fx.w.acme_campaign, cells)).await;
+                    // The caller's own campaign stays real: only the other side's ids are made up.
+                    let ghost_target = Target { own_shop: target.own_shop, ..Target::GHOST };
+                    let ghost = send(&app, token, op.request(&ghost_target, fx.w.acme_campaign, cells)).await;
                     if answer(&ghost) != answer(&r) {
                         problems.push(format!("answers {} but a nonexistent id answers {}", r.text, ghost.text));
                     }
