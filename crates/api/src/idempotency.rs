@@ -2,7 +2,8 @@
 //!
 //! The first request with a key runs and its response is stored durably; the
 //! same key with the same request replays that response (with
-//! `Idempotent-Replayed: true`); the same key with another body is 422; a
+//! `Idempotent-Replayed: true`, its own `X-Request-Id` and the first
+//! request's as `Idempotent-Original-Request-Id`); the same key with another body is 422; a
 //! request still in flight is 409. A 5xx, 401 or 403 is not stored, so a
 //! retry runs again. The caller is identified by the same check the handlers
 //! run, so a revoked token never reaches a stored response. Keys are per account and expire after a day. Operations that honour
@@ -29,6 +30,9 @@ impl ParamDoc for IdempotencyKeyDoc {
 
 /// The documented `Idempotency-Key` header; the middleware does the work.
 pub type IdempotencyKey = Param<IdempotencyKeyDoc>;
+
+/// The header naming the request whose response a replay repeats.
+pub const ORIGINAL_REQUEST_ID: &str = "idempotent-original-request-id";
 
 /// Response headers worth replaying.
 const KEPT_HEADERS: &[&str] = &["content-type", "location", "etag"];
@@ -138,6 +142,12 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             if let Some(v) = parts.headers.get(*name).and_then(|v| v.to_str().ok()) {
                 kept.insert((*name).to_owned(), Value::from(v));
             }
+        }
+        // A replay carries its own `X-Request-Id` (set by the outer
+        // middleware); the first request's id, which a stored problem body
+        // also quotes, travels under its own name.
+        if let Some(id) = crate::error::current_request_id() {
+            kept.insert(ORIGINAL_REQUEST_ID.to_owned(), Value::from(id));
         }
         if let Err(e) =
             idempotency::finish(&state.pool, account_id, &key, parts.status.as_u16(), &Value::Object(kept), &bytes)

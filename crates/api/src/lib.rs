@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod compression;
 pub mod error;
 pub mod idempotency;
 pub mod middleware;

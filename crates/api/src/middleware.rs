@@ -1,5 +1,5 @@
 //! The outermost layer of every request: a request id, a tracing span, metrics,
-//! the body-size bound, the security headers, and the rewrite of any error that is not yet
+//! the body-size bound, the security headers, compression, and the rewrite of any error that is not yet
 //! problem+json (poem's own 404/405/parse errors) into RFC 9457 form.
 
 use crate::error::{Problem, REQUEST_ID};
@@ -112,6 +112,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let upload = req.method() == poem::http::Method::POST && UPLOAD_PATHS.contains(&req.uri().path());
         let private = req.headers().contains_key(header::AUTHORIZATION) || TOKEN_PATHS.contains(&req.uri().path());
         let docs = req.uri().path() == "/docs" || req.uri().path().starts_with("/docs/");
+        let coding = crate::compression::choose(req.header(header::ACCEPT_ENCODING));
         let limit = if upload { self.max_upload_bytes } else { self.max_body_bytes };
         let work = async {
             let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
@@ -173,7 +174,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             resp.headers_mut().insert("x-request-id", v);
         }
         security_headers(&mut resp, private, docs);
-        Ok(resp)
+        Ok(crate::compression::apply(resp, coding).await)
     }
 }
 

@@ -13,9 +13,13 @@ pub struct ApiConfig {
     pub jwt_secret: String,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
-    /// Failed logins allowed per username or client address in one window.
+    /// Failed logins allowed per account in one window.
     pub login_max_failures: i64,
     pub login_window: Duration,
+    /// Failed logins allowed per client address in its own, shorter window:
+    /// higher than per account, because one office can share an address.
+    pub login_address_max_failures: i64,
+    pub login_address_window: Duration,
     /// Request bodies above this are refused with 413 (uploads excepted).
     pub max_body_bytes: usize,
     /// Bodies of the streamed uploads (`POST /api/v1/minor/resources`,
@@ -39,6 +43,8 @@ impl Default for ApiConfig {
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+            login_address_max_failures: 50,
+            login_address_window: Duration::from_secs(5 * 60),
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 50 * 1024 * 1024,
             max_import_rows: 200_000,

@@ -53,6 +53,21 @@ pub enum AccountAction {
 }
 
 #[derive(Subcommand)]
+pub enum AuthAction {
+    /// Clear the failed-login counters of an account and/or a client address,
+    /// lifting a 429 lockout at once (needs REDIS_URL: without it the
+    /// counters live inside the server process, and a restart clears them).
+    Unlock {
+        /// The account's username or email.
+        #[arg(long, required_unless_present = "address")]
+        username: Option<String>,
+        /// A client address (as the server saw it, e.g. 203.0.113.7).
+        #[arg(long)]
+        address: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum DbAction {
     /// Drop every table and apply the migrations again (development only).
     Reset {
@@ -159,6 +174,8 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         refresh_ttl: Duration::from_secs(serve.refresh_token_ttl),
         login_max_failures: serve.login_max_failures,
         login_window: Duration::from_secs(serve.login_window),
+        login_address_max_failures: serve.login_address_max_failures,
+        login_address_window: Duration::from_secs(serve.login_address_window),
         max_body_bytes: serve.max_body_bytes,
         max_upload_bytes: serve.max_upload_bytes,
         max_import_rows: serve.max_import_rows,
@@ -355,6 +372,33 @@ pub async fn account(common: &Common, action: AccountAction) -> anyhow::Result<(
             println!("password set for {username}; its sessions are revoked");
         }
     }
+    Ok(())
+}
+
+pub async fn auth(common: &Common, action: AuthAction) -> anyhow::Result<()> {
+    let AuthAction::Unlock { username, address } = action;
+    if common.redis_url.is_none() {
+        bail!(
+            "REDIS_URL is not set: the failed-login counters live inside the server process; restart it to clear them"
+        );
+    }
+    let cache = cache(common).await?;
+    let mut keys = Vec::new();
+    if let Some(name) = &username {
+        keys.push(api::auth::limits::name_key(name));
+        let pool = pool(common).await?;
+        match storage::accounts::find_for_login(&pool, name).await? {
+            Some(account) => keys.push(api::auth::limits::account_key(account.id)),
+            None => eprintln!("no account `{name}`: clearing the counter of that name only"),
+        }
+    }
+    if let Some(address) = &address {
+        keys.push(api::auth::limits::address_key(address));
+    }
+    for key in &keys {
+        cache.delete(key).await?;
+    }
+    println!("cleared {} failed-login counter(s)", keys.len());
     Ok(())
 }
 

@@ -93,12 +93,18 @@ pub struct Serve {
     /// Refresh-token lifetime in seconds.
     #[arg(long, env = "REFRESH_TOKEN_TTL", default_value_t = 2_592_000, value_parser = clap::value_parser!(u64).range(60..))]
     pub refresh_token_ttl: u64,
-    /// Failed logins per username (four times as many per client address) before 429.
+    /// Failed logins per account (username and email together) before 429.
     #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..))]
     pub login_max_failures: i64,
     /// The window of the failed-login count, in seconds.
     #[arg(long, env = "LOGIN_WINDOW", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
     pub login_window: u64,
+    /// Failed logins per client address before 429 (higher than per account: an office shares one).
+    #[arg(long, env = "LOGIN_ADDRESS_MAX_FAILURES", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
+    pub login_address_max_failures: i64,
+    /// The window of the per-address count, in seconds (shorter than per account).
+    #[arg(long, env = "LOGIN_ADDRESS_WINDOW", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_address_window: u64,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,

@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         action: commands::AccountAction,
     },
+    /// Login lockouts.
+    Auth {
+        #[command(subcommand)]
+        action: commands::AuthAction,
+    },
     /// Print the OpenAPI document (JSON).
     Openapi,
     /// Database maintenance.
@@ -77,6 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => commands::migrate(&common, action.unwrap_or_default()).await,
         Command::Seed(args) => commands::seed(&common, &args).await,
         Command::Account { action } => commands::account(&common, action).await,
+        Command::Auth { action } => commands::auth(&common, action).await,
         Command::Openapi => {
             println!("{}", api::openapi().spec());
             Ok(())

@@ -12,7 +12,23 @@ use crate::state::AppState;
 
 pub struct LoginLimiter<'a> {
     state: &'a AppState,
+    /// The account's (or unknown identifier's) key, then the address's.
     keys: [String; 2],
+}
+
+/// The counter key of an account's failed logins.
+pub fn account_key(account_id: i64) -> String {
+    format!("login:acct:{account_id}")
+}
+
+/// The counter key of failed logins with an identifier that names no account.
+pub fn name_key(identifier: &str) -> String {
+    format!("login:name:{}", identifier.to_lowercase())
+}
+
+/// The counter key of a client address's failed logins.
+pub fn address_key(address: &str) -> String {
+    format!("login:addr:{address}")
 }
 
 impl<'a> LoginLimiter<'a> {
@@ -20,18 +36,17 @@ impl<'a> LoginLimiter<'a> {
     /// the client typed.
     pub fn new(state: &'a AppState, account: Option<i64>, identifier: &str, client: &str) -> Self {
         let subject = match account {
-            Some(id) => format!("login:acct:{id}"),
-            None => format!("login:name:{}", identifier.to_lowercase()),
+            Some(id) => account_key(id),
+            None => name_key(identifier),
         };
-        LoginLimiter { state, keys: [subject, format!("login:addr:{client}")] }
+        LoginLimiter { state, keys: [subject, address_key(client)] }
     }
 
     /// Refuses when either counter is at the limit. A cache failure fails
     /// open (logged): the limit is a brake, and login must survive a cache outage.
     pub async fn check(&self) -> Result<(), ApiError> {
-        let max = self.state.config.login_max_failures;
-        // The address limit is looser: one office can share an address.
-        let limits = [max, max.saturating_mul(4)];
+        let config = &self.state.config;
+        let limits = [config.login_max_failures, config.login_address_max_failures];
         for (key, limit) in self.keys.iter().zip(limits) {
             refuse_when_spent(self.state, key, limit, "too many failed logins").await?;
         }
@@ -39,8 +54,11 @@ impl<'a> LoginLimiter<'a> {
     }
 
     pub async fn failed(&self) {
-        for key in &self.keys {
-            spend(self.state, key).await;
+        let config = &self.state.config;
+        for (key, window) in self.keys.iter().zip([config.login_window, config.login_address_window]) {
+            if let Err(e) = self.state.cache.incr_window(key, window).await {
+                tracing::warn!(error = %e, "rate-limit count skipped");
+            }
         }
     }
 

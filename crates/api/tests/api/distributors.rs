@@ -311,6 +311,9 @@ async fn idempotent_creates_run_once(pool: PgPool) {
     assert_eq!(again.text, first.text);
     assert_eq!(again.header("location"), first.header("location"));
     assert_eq!(again.header("etag"), first.header("etag"));
+    // The replay has its own request id, and names the first one apart.
+    assert_ne!(again.header("x-request-id"), first.header("x-request-id"));
+    assert_eq!(again.header("idempotent-original-request-id"), first.header("x-request-id"));
     assert_eq!(app.count("distributors").await, 3);
 
     let other = app.request(Method::POST, LIST, Some(&root), &key, Some(new_body("Initrode"))).await;

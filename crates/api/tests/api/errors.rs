@@ -156,3 +156,36 @@ async fn money_is_a_decimal_string_never_a_float(pool: PgPool) {
     assert_eq!(ok.body["ow_cost"], "0.10");
     assert_eq!(app.count("distributors").await, 3, "only the valid one was created");
 }
+
+/// Large textual bodies are compressed as the client asks; small ones, and
+/// clients that do not ask, get them as they are.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn large_text_bodies_are_compressed(pool: PgPool) {
+    use std::io::Read;
+    let app = TestApp::new(pool).await;
+    let plain = app.request(Method::GET, "/openapi.json", None, &[], None).await;
+    plain.expect(200);
+    assert_eq!(plain.header("content-encoding"), None);
+    assert!(plain.header("vary").is_some_and(|v| v.contains("accept-encoding")));
+
+    let raw = |encoding: &'static str| {
+        let app = &app;
+        async move { app.raw(Method::GET, "/openapi.json", &[("Accept-Encoding", encoding)]).await }
+    };
+    let (headers, gz) = raw("gzip").await;
+    assert_eq!(headers.get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+    assert!(gz.len() * 4 < plain.text.len(), "{} compressed bytes of {}", gz.len(), plain.text.len());
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+    assert_eq!(text, plain.text);
+
+    let (headers, br) = raw("gzip;q=0.5, br").await;
+    assert_eq!(headers.get("content-encoding").and_then(|v| v.to_str().ok()), Some("br"));
+    let mut text = String::new();
+    brotli::Decompressor::new(&br[..], 4096).read_to_string(&mut text).unwrap();
+    assert_eq!(text, plain.text);
+
+    // Small bodies go out as they are.
+    let (headers, _) = app.raw(Method::GET, "/health", &[("Accept-Encoding", "gzip")]).await;
+    assert_eq!(headers.get("content-encoding"), None);
+}

@@ -296,6 +296,18 @@ impl TestApp {
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp { status, headers, body, text }
     }
+
+    /// Sends a request without a body; answers the headers and the body's
+    /// bytes as they came (compressed ones included).
+    pub async fn raw(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> (HeaderMap, Vec<u8>) {
+        let mut req = self.client.request(method, path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await;
+        let headers = resp.0.headers().clone();
+        (headers, resp.0.into_body().into_vec().await.expect("body"))
+    }
 }
 
 // ---- files and multipart bodies ---------------------------------------------------
