@@ -113,6 +113,8 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let private = req.headers().contains_key(header::AUTHORIZATION) || TOKEN_PATHS.contains(&req.uri().path());
         let docs = req.uri().path() == "/docs" || req.uri().path().starts_with("/docs/");
         let coding = crate::compression::choose(req.header(header::ACCEPT_ENCODING));
+        let masked = matches!(*req.method(), poem::http::Method::GET | poem::http::Method::HEAD)
+            && req.uri().path().starts_with("/api/v1/");
         let limit = if upload { self.max_upload_bytes } else { self.max_body_bytes };
         let work = async {
             let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
@@ -174,6 +176,10 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             resp.headers_mut().insert("x-request-id", v);
         }
         security_headers(&mut resp, private, docs);
+        if masked && (resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED) {
+            // The X-Fields header shapes the body: a cache must key on it.
+            resp.headers_mut().append(header::VARY, HeaderValue::from_static("x-fields"));
+        }
         Ok(crate::compression::apply(resp, coding).await)
     }
 }

@@ -17,9 +17,24 @@ impl ParamDoc for IfMatchDoc {
 /// The documented `If-Match` header.
 pub type IfMatch = Param<IfMatchDoc>;
 
+/// Whether `If-None-Match` names `tag` or is `*`. The comparison is weak
+/// (RFC 9110 §13.1.2): `W/"x"` matches `"x"`.
+pub fn none_match(header: Option<&str>, tag: &str) -> bool {
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    header.is_some_and(|h| h.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag))
+}
+
+/// A version no row ever has: an `If-Match` that names another resource, or
+/// no ETag at all, expects it, so the write finds the row (404 when it does
+/// not exist) and then refuses it as stale (412).
+const NO_VERSION: i64 = -1;
+
 impl IfMatch {
-    /// The version the client expects, if it sent `If-Match`. An ETag of
-    /// another resource (or garbage) can never match: 412.
+    /// The version the client expects, if it sent `If-Match` (strong
+    /// comparison: a weak tag never matches). An ETag of this resource's
+    /// version matches whatever mask it was read with; one of another
+    /// resource (or garbage) can never match, and is answered 412 once the
+    /// row is found (404 when there is none).
     pub fn expected_version(&self, model: &str, id: i64) -> Result<Option<i64>, ApiError> {
         let Some(raw) = self.as_deref() else { return Ok(None) };
         let raw = raw.trim();
@@ -33,10 +48,11 @@ impl IfMatch {
             return Ok(None);
         }
         let prefix = format!("\"{}-{id}-", model.to_ascii_lowercase());
-        raw.strip_prefix(&prefix)
+        let version = raw
+            .strip_prefix(&prefix)
             .and_then(|rest| rest.strip_suffix('"'))
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(Some)
-            .ok_or_else(ApiError::precondition_failed)
+            .map(|rest| rest.split_once('-').map_or(rest, |(v, _digest)| v))
+            .and_then(|v| v.parse::<i64>().ok());
+        Ok(Some(version.unwrap_or(NO_VERSION)))
     }
 }

@@ -222,9 +222,21 @@ pub enum ListResponse<R: Described> {
     Ok(MaskedList<R>, #[oai(header = "Link")] Option<String>, #[oai(header = "X-Total-Count")] Option<i64>),
 }
 
-/// The ETag of a resource version (strong, quoted).
+/// The ETag of a resource version (strong, quoted), for bodies that are not
+/// shaped by a mask.
 pub fn etag(model: &str, id: i64, version: i64) -> String {
     format!("\"{}-{id}-{version}\"", model.to_ascii_lowercase())
+}
+
+/// The ETag of one representation of a resource version: the version, and a
+/// digest of the selection the mask made, so two masks of one version never
+/// share a validator (a cache must not answer 304 for a body the client does
+/// not hold). `If-Match` compares the version part only.
+pub fn representation_etag(model: &str, id: i64, version: i64, selection: &domain::query::Selection) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(selection.canonical().as_bytes());
+    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{}-{id}-{version}-{short}\"", model.to_ascii_lowercase())
 }
 
 /// Reads one resource for `who`: 404 when absent or out of scope, 304 when
@@ -237,7 +249,7 @@ pub async fn read_one<R: Described>(
     if_none_match: Option<&str>,
 ) -> Result<ReadResponse<R>, crate::error::ApiError> {
     let (body, tag) = crate::write::read_back::<R>(state, who, selection, id).await?;
-    if if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == tag || t.trim() == "*")) {
+    if crate::precondition::none_match(if_none_match, &tag) {
         return Ok(ReadResponse::NotModified(tag));
     }
     Ok(ReadResponse::Ok(body, tag))

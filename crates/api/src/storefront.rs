@@ -359,7 +359,7 @@ impl StorefrontApi {
         let campaign = shop(&mut conn, who, id.0, Lock::None).await?;
         let (version, doc) = read_basket(&mut conn, who, &campaign).await?;
         let tag = basket_etag(campaign.id, version);
-        if if_none_match.0.as_deref().is_some_and(|h| h.split(',').any(|t| t.trim() == tag || t.trim() == "*")) {
+        if crate::precondition::none_match(if_none_match.0.as_deref(), &tag) {
             return Ok(BasketResponse::NotModified(tag));
         }
         Ok(BasketResponse::Ok(Json(Box::new(doc)), tag))

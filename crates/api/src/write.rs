@@ -43,7 +43,7 @@ pub async fn read_back<R: Described>(
     id: i64,
 ) -> ApiResult<(Json<Masked<R>>, String)> {
     let item = storage::read::get(&state.pool, who, selection, id).await?.ok_or_else(ApiError::not_found)?;
-    Ok((Json(Masked::new(item.body)), resource::etag(R::RESOURCE.model, id, item.version)))
+    Ok((Json(Masked::new(item.body)), resource::representation_etag(R::RESOURCE.model, id, item.version, selection)))
 }
 
 /// `If-Match` checked against the row already locked in this transaction, so

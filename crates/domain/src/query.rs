@@ -49,6 +49,36 @@ impl Selection {
     pub fn has_field(&self, name: &str) -> bool {
         self.fields.iter().any(|f| f.name == name)
     }
+
+    /// The selection in one canonical text (`id,name,distributor{id,name}`):
+    /// equal for every mask that selects the same, so it names one
+    /// representation (ETags are per representation).
+    pub fn canonical(&self) -> String {
+        let mut out = String::new();
+        self.write_canonical(&mut out);
+        out
+    }
+
+    fn write_canonical(&self, out: &mut String) {
+        let mut first = true;
+        for f in &self.fields {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(f.name);
+        }
+        for (r, sub) in &self.relations {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(r.name);
+            out.push('{');
+            sub.write_canonical(out);
+            out.push('}');
+        }
+    }
 }
 
 /// A filter operator (sqlalchemy-filters names; the symbolic ones are aliases).

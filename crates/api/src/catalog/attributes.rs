@@ -484,7 +484,10 @@ impl AttributesApi {
         };
         of_attribute(&mut query, id)?;
         let page = storage::read::list(&state.pool, who, &query, &state.cursors).await?;
-        Ok(Reordered::Ok(MaskedList::new(page.items), resource::etag(ATTRIBUTE.model, id, version)))
+        // The attribute's own tag, as a read of it with the default fields gives.
+        let defaults = validators::query::select(None, &ATTRIBUTE, who.role)?;
+        let tag = resource::representation_etag(ATTRIBUTE.model, id, version, &defaults);
+        Ok(Reordered::Ok(MaskedList::new(page.items), tag))
     }
 
     /// Read a value

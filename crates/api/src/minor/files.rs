@@ -19,6 +19,7 @@ use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
 use crate::precondition::IfMatch;
+use crate::precondition::none_match;
 use crate::resource::{self, FileDoc, ListResponse, Masked, ReadResponse};
 use crate::state::{ApiConfig, AppState};
 use crate::tags::ApiTags;
@@ -173,11 +174,6 @@ fn disposition(content_type: &str, name: &str, id: i64) -> String {
     } else {
         format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{}", ext_value(&name))
     }
-}
-
-/// Whether `If-None-Match` names `tag` (weak or strong) or is `*`.
-fn none_match(header: Option<&str>, tag: &str) -> bool {
-    header.is_some_and(|h| h.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag))
 }
 
 // ---- the upload body --------------------------------------------------------

@@ -168,6 +168,20 @@ impl TestApp {
     }
 }
 
+/// Asserts that `r`'s ETag is the representation tag of `version_tag`
+/// (`"model-id-version"`): that tag with a digest of the selection, so two
+/// masks of one version never share a tag.
+#[track_caller]
+pub fn assert_etag(r: &Resp, version_tag: &str) {
+    let tag = r.header("etag").unwrap_or_default();
+    let base = version_tag.strip_suffix('"').unwrap_or(version_tag);
+    let digest = tag.strip_prefix(base).and_then(|rest| rest.strip_prefix('-')).and_then(|rest| rest.strip_suffix('"'));
+    assert!(
+        digest.is_some_and(|d| d.len() == 8 && d.bytes().all(|b| b.is_ascii_hexdigit())),
+        "ETag {tag:?} is not {version_tag} with a selection digest"
+    );
+}
+
 /// A config with short windows for rate-limit tests.
 pub fn config_with_login_limit(max: i64) -> ApiConfig {
     ApiConfig { login_max_failures: max, login_window: Duration::from_secs(60), ..ApiConfig::default() }

@@ -11,6 +11,7 @@ mod campaign_items;
 mod campaigns;
 mod catalog_matrix;
 mod catalog_setup;
+mod contract;
 mod distributors;
 mod errors;
 mod files;
