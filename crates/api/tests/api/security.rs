@@ -2,24 +2,13 @@
 //! (issue 11), one test per finding, each failing on the code before the fix.
 
 use crate::helpers::{PASSWORD, TestApp, World, config_with_login_limit, enc, temp_files_dir};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use crate::tokens::{claims_of, sign};
 use poem::http::Method;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
 const ACCOUNTS: &str = "/api/v1/organization/accounts";
 const VENDORS: &str = "/api/v1/catalog/vendors";
-
-fn sign(claims: &Value, secret: &[u8]) -> String {
-    jsonwebtoken::encode(&jsonwebtoken::Header::default(), claims, &jsonwebtoken::EncodingKey::from_secret(secret))
-        .unwrap()
-}
-
-fn claims_of(token: &str) -> Value {
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&B64.decode(payload).unwrap()).unwrap()
-}
 
 async fn id_of(app: &TestApp, username: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1").bind(username).fetch_one(&app.pool).await.unwrap()
