@@ -72,11 +72,31 @@ pub fn app(state: AppState) -> impl Endpoint {
     let max_upload_bytes = state.config.max_upload_bytes;
     let routes =
         std::sync::Arc::new(middleware::Routes::from_spec(&serde_json::from_str(&api.spec()).unwrap_or_default()));
+    // CORS stays closed unless origins are configured: then only those may
+    // call from a browser (no credentials: the API uses bearer tokens).
+    let origins = state.config.cors_origins.clone();
+    let cors = (!origins.is_empty()).then(|| {
+        poem::middleware::Cors::new()
+            .allow_origins(origins)
+            .allow_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+            .allow_headers([
+                "authorization",
+                "content-type",
+                "x-fields",
+                "if-match",
+                "if-none-match",
+                "idempotency-key",
+            ])
+            .expose_headers(["etag", "location", "link", "x-total-count", "x-request-id", "retry-after"])
+            .max_age(600)
+    });
+    let cors_enabled = cors.is_some();
     Route::new()
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", api)
         .with(idempotency::Idempotency)
         .data(state)
-        .with(middleware::Observe { max_body_bytes, max_upload_bytes, routes })
+        .with_if(cors_enabled, cors.unwrap_or_default())
+        .with(middleware::Observe { max_body_bytes, max_upload_bytes, cors: cors_enabled, routes })
 }

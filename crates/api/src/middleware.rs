@@ -23,6 +23,8 @@ pub const UPLOAD_PATHS: &[&str] = &["/api/v1/minor/resources", "/api/v1/catalog/
 pub struct Observe {
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
+    /// Whether a CORS layer answers preflights (`CORS_ORIGINS` is set).
+    pub cors: bool,
     /// The methods of each path, for the `Allow` header of a 405.
     pub routes: Arc<Routes>,
 }
@@ -35,6 +37,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
             inner,
             max_body_bytes: self.max_body_bytes,
             max_upload_bytes: self.max_upload_bytes,
+            cors: self.cors,
             routes: self.routes.clone(),
         }
     }
@@ -44,6 +47,7 @@ pub struct ObserveEndpoint<E> {
     inner: E,
     max_body_bytes: usize,
     max_upload_bytes: usize,
+    cors: bool,
     routes: Arc<Routes>,
 }
 
@@ -62,8 +66,13 @@ impl Routes {
                 .flatten()
                 .map(|(path, item)| {
                     let segments = path.split('/').map(str::to_owned).collect();
-                    let methods: Vec<String> =
+                    let mut methods: Vec<String> =
                         item.as_object().into_iter().flatten().map(|(m, _)| m.to_ascii_uppercase()).collect();
+                    // HEAD is answered wherever GET is, and OPTIONS everywhere.
+                    if methods.iter().any(|m| m == "GET") {
+                        methods.push("HEAD".into());
+                    }
+                    methods.push("OPTIONS".into());
                     (segments, methods.join(", "))
                 })
                 .collect(),
@@ -80,6 +89,67 @@ impl Routes {
             })
             .map(|(_, methods)| methods.as_str())
     }
+}
+
+impl<E> ObserveEndpoint<E> {
+    /// `OPTIONS` on a known path: 204 with `Allow`. A CORS preflight goes on
+    /// to the CORS layer when one is configured (`CORS_ORIGINS`).
+    fn answer_options(&self, req: &Request) -> Option<Response> {
+        if req.method() != poem::http::Method::OPTIONS
+            || (self.cors && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD))
+        {
+            return None;
+        }
+        let allow = self.routes.allow(req.uri().path())?;
+        let mut resp = Response::builder().status(StatusCode::NO_CONTENT).finish();
+        if let Ok(v) = HeaderValue::from_str(allow) {
+            resp.headers_mut().insert(header::ALLOW, v);
+        }
+        Some(resp)
+    }
+}
+
+/// 406 for an API request whose `Accept` excludes JSON (every operation but
+/// file downloads answers JSON; the reports will offer CSV, XLSX and HTML
+/// through the same check).
+fn not_acceptable(req: &Request) -> Option<Response> {
+    let path = req.uri().path();
+    if !path.starts_with("/api/v1/") || path.ends_with("/content") {
+        return None;
+    }
+    let accept = req.header(header::ACCEPT)?;
+    if accepts(accept, "application/json") || accepts(accept, "application/problem+json") {
+        return None;
+    }
+    Some(problem_response(
+        StatusCode::NOT_ACCEPTABLE,
+        &format!("this operation answers application/json only, which `Accept: {accept}` excludes"),
+    ))
+}
+
+/// Whether an `Accept` header admits `media` (`type/subtype`): the most
+/// specific matching range decides, and `q=0` refuses.
+pub fn accepts(accept: &str, media: &str) -> bool {
+    let (ty, _) = media.split_once('/').unwrap_or((media, ""));
+    let mut best: Option<(u8, bool)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let refused = parts.any(|p| p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()) == Some(0.0));
+        let specificity = if name == media {
+            3
+        } else if name.strip_suffix("/*") == Some(ty) {
+            2
+        } else if name == "*/*" {
+            1
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(s, _)| specificity > s) {
+            best = Some((specificity, !refused));
+        }
+    }
+    best.is_some_and(|(_, ok)| ok)
 }
 
 /// A client-supplied request id is kept when it is short and plain, so ids
@@ -117,6 +187,12 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             && req.uri().path().starts_with("/api/v1/");
         let limit = if upload { self.max_upload_bytes } else { self.max_body_bytes };
         let work = async {
+            if let Some(resp) = self.answer_options(&req) {
+                return resp;
+            }
+            if let Some(resp) = not_acceptable(&req) {
+                return resp;
+            }
             let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
             if declared.is_some_and(|n| n > limit) {
                 return problem_response(

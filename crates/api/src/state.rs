@@ -32,6 +32,8 @@ pub struct ApiConfig {
     pub files_dir: std::path::PathBuf,
     /// Honour `X-Forwarded-For` for the client address (behind a trusted proxy only).
     pub trust_forwarded_for: bool,
+    /// Browser origins allowed to call the API (CORS); empty: CORS closed.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -50,6 +52,7 @@ impl Default for ApiConfig {
             max_import_rows: 200_000,
             files_dir: std::path::PathBuf::from(".data/files"),
             trust_forwarded_for: false,
+            cors_origins: Vec::new(),
         }
     }
 }

@@ -181,6 +181,7 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         max_import_rows: serve.max_import_rows,
         files_dir: serve.files_dir.clone(),
         trust_forwarded_for: serve.trust_forwarded_for,
+        cors_origins: serve.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
     };
     let state = api::AppState::new(pool.clone(), cache, config, Some(metrics));
     if let Some(bind) = &serve.metrics_bind {

@@ -117,6 +117,10 @@ pub struct Serve {
     /// Directory for uploaded files (created when missing).
     #[arg(long, env = "FILES_DIR", default_value = ".data/files")]
     pub files_dir: std::path::PathBuf,
+    /// Browser origins allowed to call the API (CORS), comma-separated, e.g.
+    /// https://store.example.com; unset: CORS stays closed.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,

@@ -70,3 +70,56 @@ async fn a_missing_row_is_404_before_any_precondition(pool: PgPool) {
         present.expect(412);
     }
 }
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn options_head_and_accept_are_answered(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    World::build(&app).await;
+    let (sales, _) = app.login("acme_sales").await;
+    let r = app.request(Method::OPTIONS, "/api/v1/catalog/vendors", None, &[], None).await;
+    assert_eq!(r.status.as_u16(), 204);
+    let allow = r.header("allow").unwrap_or_default().to_owned();
+    for m in ["GET", "HEAD", "POST", "OPTIONS"] {
+        assert!(allow.split(", ").any(|a| a == m), "{m} missing from Allow: {allow}");
+    }
+    let r = app.request(Method::OPTIONS, "/api/v1/catalog/vendors/1", None, &[], None).await;
+    assert!(r.header("allow").is_some_and(|a| a.contains("PATCH") && a.contains("DELETE")));
+    app.request(Method::OPTIONS, "/api/v1/nowhere", None, &[], None).await.expect(404);
+
+    let (headers, body) = app.raw(Method::HEAD, "/health", &[]).await;
+    assert!(body.is_empty());
+    assert!(headers.get("content-type").is_some());
+
+    // JSON-only operations refuse an Accept that excludes JSON, and only that.
+    for accept in ["text/csv, */*;q=0", "text/html", "application/json;q=0, text/plain"] {
+        let r = app.get_with("/api/v1/auth/me", &sales, &[("Accept", accept)]).await;
+        r.expect(406);
+    }
+    for accept in ["application/json", "*/*", "text/html, application/*;q=0.5", "application/problem+json"] {
+        let r = app.get_with("/api/v1/auth/me", &sales, &[("Accept", accept)]).await;
+        assert_eq!(r.status.as_u16(), 200, "{accept}");
+    }
+}
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn cors_is_closed_unless_origins_are_configured(pool: PgPool) {
+    let closed = TestApp::new(pool.clone()).await;
+    let origin = [("Origin", "https://store.example")];
+    let r = closed.request(Method::GET, "/health", None, &origin, None).await;
+    assert_eq!(r.header("access-control-allow-origin"), None);
+
+    let config = api::ApiConfig { cors_origins: vec!["https://store.example".into()], ..api::ApiConfig::default() };
+    let open = TestApp::with_config(pool, config).await;
+    let preflight = [
+        ("Origin", "https://store.example"),
+        ("Access-Control-Request-Method", "PATCH"),
+        ("Access-Control-Request-Headers", "authorization, if-match, x-fields"),
+    ];
+    let r = open.request(Method::OPTIONS, "/api/v1/catalog/vendors/1", None, &preflight, None).await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.text);
+    assert_eq!(r.header("access-control-allow-origin"), Some("https://store.example"));
+    let r = open.request(Method::GET, "/health", None, &origin, None).await;
+    assert_eq!(r.header("access-control-allow-origin"), Some("https://store.example"));
+    let r = open.request(Method::GET, "/health", None, &[("Origin", "https://evil.example")], None).await;
+    assert_eq!(r.header("access-control-allow-origin"), None);
+}

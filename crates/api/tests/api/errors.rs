@@ -12,10 +12,11 @@ async fn routing_errors_are_problems(pool: PgPool) {
     app.request(Method::GET, "/", None, &[], None).await.expect(404);
     let wrong = app.request(Method::DELETE, "/api/v1/auth/login", None, &[], None).await;
     wrong.expect(405);
-    assert_eq!(wrong.header("allow"), Some("POST"));
+    // Allow names every method the path answers, HEAD and OPTIONS included.
+    assert_eq!(wrong.header("allow"), Some("POST, OPTIONS"));
     let me = app.request(Method::PUT, "/api/v1/organization/accounts/1", None, &[], None).await;
     me.expect(405);
-    assert_eq!(me.header("allow"), Some("DELETE, GET, PATCH"));
+    assert_eq!(me.header("allow"), Some("DELETE, GET, PATCH, HEAD, OPTIONS"));
 }
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
