@@ -86,13 +86,19 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         // account state): a logged-out or revoked token reaches no stored
         // response, and gets its 401 from the operation.
         let token = req.header("Authorization").and_then(|h| h.strip_prefix("Bearer ")).map(str::to_owned);
-        let session = match token {
-            Some(t) => crate::auth::scheme::check(&state, &t).await.ok(),
+        let verified = match token {
+            Some(token) => crate::auth::scheme::check(&state, &token)
+                .await
+                .ok()
+                .map(|session| crate::auth::scheme::Verified { token, session }),
             None => None,
         };
-        let Some(account_id) = session.map(|s| s.principal.account_id) else {
+        let Some(verified) = verified else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
+        let account_id = verified.session.principal.account_id;
+        // The handler's auth check reuses this one instead of asking again.
+        req.extensions_mut().insert(verified);
 
         // The body was bounded by the outer middleware.
         let body = req.take_body().into_vec().await?;

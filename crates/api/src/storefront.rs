@@ -16,12 +16,13 @@ use crate::resource::OrderDoc;
 use crate::state::AppState;
 use crate::strict::Money;
 use crate::tags::ApiTags;
-use crate::write::{Created, begin, commit, read_back};
+use crate::write::{Created, begin, check_version, commit, read_back};
 use chrono::Utc;
 use domain::Principal;
 use domain::Role;
+use domain::money::to_wire as wire;
 use domain::resource::ORDER;
-use domain::shopping::{LimitExceeded, Limits, Split, Usage, check_limits, split, usage_of};
+use domain::shopping::{LimitExceeded, Refusal, Rules, Split, check_limits, split};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
@@ -177,14 +178,15 @@ async fn shop(db: &mut storage::Connection, who: &Principal, id: i64, lock: Lock
     Ok(campaign)
 }
 
-/// The campaign's limits for the money rules.
-fn limits_of(c: &Campaign) -> Limits {
-    Limits { items_count: c.settings.items_count_limit, price: c.settings.price_limit }
-}
-
-/// The campaign's allowance: the company pays up to it per shopper.
-fn allowance_of(c: &Campaign) -> Option<Decimal> {
-    Some(c.settings.company_allowance)
+/// The campaign's money rules for a shopper: its limits, and the allowance
+/// the company pays up to per shopper.
+fn rules_of(c: &Campaign) -> Rules {
+    let s = &c.settings;
+    Rules {
+        limits: domain::shopping::Limits { items_count: s.items_count_limit, price: s.price_limit },
+        allowance: Some(s.company_allowance),
+        personal_pay: s.personal_pay,
+    }
 }
 
 /// The 422 for broken limits, with the numbers.
@@ -226,28 +228,19 @@ fn limits_problem(broken: &[LimitExceeded]) -> ApiError {
     ))
 }
 
-fn wire(d: Decimal) -> String {
-    domain::money::to_wire(d)
-}
-
 /// An amount in its wire form (two decimal places), or null when the
 /// campaign hides prices.
 fn money(d: Decimal, shown: bool) -> Option<Money> {
-    shown.then(|| {
-        let mut cents = domain::money::round_cents(d);
-        cents.rescale(2);
-        Money(cents)
-    })
+    shown.then(|| Money(domain::money::cents(d)))
 }
 
 /// The basket as the shopper sees it.
 fn basket_doc(c: &Campaign, version: i64, lines: &[BasketLine], history: &History) -> BasketDoc {
     let shown = c.settings.storefront_pricing;
-    let basket = usage_of(&lines.iter().map(BasketLine::line).collect::<Vec<_>>());
-    let limits = limits_of(c);
-    let allowance = allowance_of(c);
+    let basket = storage::shopping::usage(lines);
+    let Rules { limits, allowance, personal_pay } = rules_of(c);
     let fits = check_limits(limits, history.ordered, basket).is_ok();
-    let projected = split(basket.amount, allowance, history.allowance_used, c.settings.personal_pay);
+    let projected = split(basket.amount, allowance, history.allowance_used, personal_pay);
     let Split { allowance_applied, payroll_deduction, .. } = match projected {
         Ok(s) => s,
         Err(e) => Split {
@@ -286,7 +279,7 @@ fn basket_doc(c: &Campaign, version: i64, lines: &[BasketLine], history: &Histor
             amount_left: limits.price.and_then(|p| money((p - total.amount).max(Decimal::ZERO), shown)),
             company_allowance: allowance.and_then(|a| money(a, shown)),
             allowance_remaining: allowance.and_then(|a| money((a - history.allowance_used).max(Decimal::ZERO), shown)),
-            personal_pay: c.settings.personal_pay,
+            personal_pay,
         },
     }
 }
@@ -301,10 +294,30 @@ async fn read_basket(db: &mut storage::Connection, who: &Principal, c: &Campaign
 
 /// `If-Match` on the basket: its ETag, or `*`.
 fn basket_precondition(if_match: &IfMatch, campaign_id: i64, version: i64) -> ApiResult<()> {
-    match if_match.expected_version(BASKET, campaign_id)? {
-        Some(v) if v != version => Err(ApiError::precondition_failed()),
-        _ => Ok(()),
-    }
+    check_version(if_match.expected_version(BASKET, campaign_id)?, version)
+}
+
+/// The 422 for an order the allowance cannot cover without a payroll
+/// deduction the campaign does not allow.
+fn allowance_problem(e: &domain::shopping::AllowanceExceeded) -> ApiError {
+    ApiError::Unprocessable(Json(
+        Problem::new(
+            422,
+            "this order is more than your remaining allowance, and this campaign does not allow payroll deductions",
+        )
+        .with_errors(vec![FieldError::new(
+            "basket",
+            domain::shopping::AllowanceExceeded::CODE,
+            format!(
+                "the order comes to {}; {} of your allowance is left, {} short",
+                wire(e.subtotal),
+                wire(e.allowance_remaining),
+                wire(e.shortfall)
+            ),
+        )])
+        .with_amounts(json!({"subtotal": wire(e.subtotal),
+            "allowance_remaining": wire(e.allowance_remaining), "shortfall": wire(e.shortfall)})),
+    ))
 }
 
 /// The 409 for lines whose price changed since they were set.
@@ -406,9 +419,7 @@ impl StorefrontApi {
         let Some(price) = price else {
             return Err(ApiError::conflict("this item has no price yet and cannot be bought"));
         };
-        let before = storage::shopping::basket_lines(&mut *tx, who.account_id, campaign.id).await?;
-        let old = before.iter().find(|l| l.campaign_item_id == item_id.0).map_or(0, |l| l.quantity);
-        storage::shopping::set_line(
+        let old = storage::shopping::set_line(
             &mut *tx,
             who.account_id,
             campaign.id,
@@ -420,9 +431,10 @@ impl StorefrontApi {
         .await?;
         let lines = storage::shopping::basket_lines(&mut *tx, who.account_id, campaign.id).await?;
         let history = storage::shopping::history(&mut *tx, who.account_id, campaign.id).await?;
-        let basket = usage_of(&lines.iter().map(BasketLine::line).collect::<Vec<_>>());
+        // A cut is always allowed, even past a limit lowered since.
         if quantity > old
-            && let Err(broken) = check_limits(limits_of(&campaign), history.ordered, basket)
+            && let Err(broken) =
+                check_limits(rules_of(&campaign).limits, history.ordered, storage::shopping::usage(&lines))
         {
             return Err(limits_problem(&broken));
         }
@@ -504,25 +516,11 @@ impl StorefrontApi {
             return Err(price_changed(&changed));
         }
         let history = storage::shopping::history(&mut *tx, who.account_id, campaign.id).await?;
-        let usage: Usage = usage_of(&lines.iter().map(BasketLine::line).collect::<Vec<_>>());
-        check_limits(limits_of(&campaign), history.ordered, usage).map_err(|b| limits_problem(&b))?;
-        let split = split(usage.amount, allowance_of(&campaign), history.allowance_used, campaign.settings.personal_pay)
-            .map_err(|e| {
-                ApiError::Unprocessable(Json(
-                    Problem::new(422, "this order is more than your remaining allowance, and this campaign does not allow payroll deductions")
-                        .with_errors(vec![FieldError::new(
-                            "basket",
-                            domain::shopping::AllowanceExceeded::CODE,
-                            format!(
-                                "the order comes to {}; {} of your allowance is left, {} short",
-                                wire(e.subtotal),
-                                wire(e.allowance_remaining),
-                                wire(e.shortfall)
-                            ),
-                        )])
-                        .with_amounts(json!({"subtotal": wire(e.subtotal),
-                            "allowance_remaining": wire(e.allowance_remaining), "shortfall": wire(e.shortfall)})),
-                ))
+        let usage = storage::shopping::usage(&lines);
+        let split = domain::shopping::checkout(rules_of(&campaign), history.ordered, history.allowance_used, usage)
+            .map_err(|refusal| match refusal {
+                Refusal::Limits(broken) => limits_problem(&broken),
+                Refusal::Allowance(e) => allowance_problem(&e),
             })?;
         let location_ids = storage::shopping::location_ids(&mut *tx, campaign.id).await?;
         let values: serde_json::Map<String, Value> = b.checkout_fields.into_iter().collect();

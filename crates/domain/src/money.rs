@@ -8,11 +8,17 @@ pub fn round_cents(amount: Decimal) -> Decimal {
     amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// The wire form: always two decimal places (`"12.50"`).
-pub fn to_wire(amount: Decimal) -> String {
+/// The amount rounded to cents and carrying exactly two decimal places, so
+/// it prints as `12.50`, not `12.5`.
+pub fn cents(amount: Decimal) -> Decimal {
     let mut rounded = round_cents(amount);
     rounded.rescale(2);
-    rounded.to_string()
+    rounded
+}
+
+/// The wire form: always two decimal places (`"12.50"`).
+pub fn to_wire(amount: Decimal) -> String {
+    cents(amount).to_string()
 }
 
 #[cfg(test)]

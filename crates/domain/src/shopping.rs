@@ -50,8 +50,8 @@ impl Line {
 
 /// What `lines` add up to: the units and the subtotal (the sum of line
 /// totals, so it reconciles with the lines to the cent).
-pub fn usage_of(lines: &[Line]) -> Usage {
-    lines.iter().fold(Usage::ZERO, |u, l| Usage { items: u.items + l.quantity, amount: u.amount + l.total() })
+pub fn usage_of(lines: impl IntoIterator<Item = Line>) -> Usage {
+    lines.into_iter().fold(Usage::ZERO, |u, l| Usage { items: u.items + l.quantity, amount: u.amount + l.total() })
 }
 
 /// Whether a quantity sent for a basket line is one the basket can hold
@@ -164,6 +164,32 @@ pub fn split(
     })
 }
 
+/// Why a checkout is refused by the money rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The shopper's orders plus this basket would pass these limits.
+    Limits(Vec<LimitExceeded>),
+    /// The order needs a payroll deduction the campaign does not allow.
+    Allowance(AllowanceExceeded),
+}
+
+/// A campaign's money rules for one shopper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub limits: Limits,
+    /// The allowance per shopper; `None`: the company pays everything.
+    pub allowance: Option<Decimal>,
+    pub personal_pay: bool,
+}
+
+/// The one checkout decision, for the API and the seeders alike: `basket`
+/// must fit the limits on top of what the shopper `ordered`, and its
+/// subtotal is split against the allowance the shopper has not `used`.
+pub fn checkout(rules: Rules, ordered: Usage, used: Decimal, basket: Usage) -> Result<Split, Refusal> {
+    check_limits(rules.limits, ordered, basket).map_err(Refusal::Limits)?;
+    split(basket.amount, rules.allowance, used, rules.personal_pay).map_err(Refusal::Allowance)
+}
+
 /// Characters of an order number: Crockford's base 32, which leaves out
 /// I, L, O and U so a number read over the phone cannot be misheard.
 const ORDER_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -240,8 +266,8 @@ mod tests {
     #[test]
     fn lines_add_up_to_the_cent() {
         let lines = [Line { quantity: 3, unit_price: d("6.31") }, Line { quantity: 1, unit_price: d("12.50") }];
-        assert_eq!(usage_of(&lines), Usage { items: 4, amount: d("31.43") });
-        assert_eq!(usage_of(&[]), Usage::ZERO);
+        assert_eq!(usage_of(lines), Usage { items: 4, amount: d("31.43") });
+        assert_eq!(usage_of([]), Usage::ZERO);
     }
 
     #[test]

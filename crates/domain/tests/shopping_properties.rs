@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use domain::shopping::{Limits, Line, Usage, check_limits, order_number, order_number_is_valid, split, usage_of};
+use domain::shopping::{
+    Limits, Line, Refusal, Rules, Usage, check_limits, checkout, order_number, order_number_is_valid, split, usage_of,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -70,12 +72,23 @@ proptest! {
         let mut ordered = Usage::ZERO;
         let mut allowance_used = Decimal::ZERO;
         let mut deducted = Decimal::ZERO;
+        let rules = Rules { limits, allowance, personal_pay };
         for lines in &baskets {
-            let basket = usage_of(lines);
-            if basket.items == 0 || check_limits(limits, ordered, basket).is_err() {
+            let basket = usage_of(lines.iter().copied());
+            if basket.items == 0 {
                 continue;
             }
-            let Ok(s) = split(basket.amount, allowance, allowance_used, personal_pay) else { continue };
+            let s = match checkout(rules, ordered, allowance_used, basket) {
+                Ok(s) => s,
+                Err(Refusal::Limits(broken)) => {
+                    prop_assert!(!broken.is_empty());
+                    continue;
+                }
+                Err(Refusal::Allowance(e)) => {
+                    prop_assert!(!personal_pay && e.shortfall > Decimal::ZERO);
+                    continue;
+                }
+            };
             ordered = ordered.plus(basket);
             allowance_used += s.allowance_applied;
             deducted += s.payroll_deduction;
@@ -91,7 +104,7 @@ proptest! {
     /// exactly passes.
     #[test]
     fn limits_are_exactly_the_sums(limits in limits(), before in basket(), now in basket()) {
-        let (ordered, basket) = (usage_of(&before), usage_of(&now));
+        let (ordered, basket) = (usage_of(before.iter().copied()), usage_of(now.iter().copied()));
         let total = ordered.plus(basket);
         let over = limits.items_count.is_some_and(|n| total.items > n) || limits.price.is_some_and(|p| total.amount > p);
         prop_assert_eq!(check_limits(limits, ordered, basket).is_err(), over);

@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use domain::Role;
 use domain::campaign::{CheckoutFieldKind, Status};
-use domain::shopping::{Limits, Line, check_limits, split, usage_of};
+use domain::shopping::{Limits, Line, Rules, check_limits, usage_of};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use sqlx::PgConnection;
@@ -52,9 +52,13 @@ pub(crate) async fn campaign(
         if history.ordered.items > 0 || !shopping::basket_lines(&mut *tx, shopper, id).await?.is_empty() {
             continue;
         }
-        let basket = usage_of(&[Line { quantity: 1, unit_price: price }]);
-        let limits = Limits { items_count: s.items_count_limit, price: s.price_limit };
-        if check_limits(limits, history.ordered, basket).is_err() {
+        let basket = usage_of([Line { quantity: 1, unit_price: price }]);
+        let rules = Rules {
+            limits: Limits { items_count: s.items_count_limit, price: s.price_limit },
+            allowance: Some(s.company_allowance),
+            personal_pay: s.personal_pay,
+        };
+        if check_limits(rules.limits, history.ordered, basket).is_err() {
             continue;
         }
         shopping::set_line(&mut *tx, shopper, id, c.distributor_id, item, 1, price).await?;
@@ -63,7 +67,8 @@ pub(crate) async fn campaign(
             seeded.baskets += 1;
             continue;
         }
-        let Ok(split) = split(basket.amount, Some(s.company_allowance), history.allowance_used, s.personal_pay) else {
+        // Checked out exactly as the API decides a checkout.
+        let Ok(split) = domain::shopping::checkout(rules, history.ordered, history.allowance_used, basket) else {
             continue;
         };
         let lines: Vec<BasketLine> = shopping::basket_lines(&mut *tx, shopper, id).await?;

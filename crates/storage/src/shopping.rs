@@ -82,6 +82,11 @@ impl BasketLine {
     }
 }
 
+/// What `lines` add up to (see `domain::shopping::usage_of`).
+pub fn usage(lines: &[BasketLine]) -> Usage {
+    domain::shopping::usage_of(lines.iter().map(BasketLine::line))
+}
+
 /// The basket's lines, in the order they were first added.
 #[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
 pub async fn basket_lines(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<Vec<BasketLine>> {
@@ -107,7 +112,9 @@ pub async fn item_price(db: impl PgExecutor<'_>, campaign_id: i64, item_id: i64)
         .await?)
 }
 
-/// Sets the quantity of a basket line at `unit_price` (0 removes it).
+/// Sets the quantity of a basket line at `unit_price` (0 removes it);
+/// returns the quantity it had (0 when there was no line), so the caller
+/// can tell a raise from a cut without reading the basket twice.
 #[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id, item.id = item_id))]
 pub async fn set_line(
     db: impl PgExecutor<'_>,
@@ -117,31 +124,30 @@ pub async fn set_line(
     item_id: i64,
     quantity: i64,
     unit_price: Decimal,
-) -> Result<()> {
-    if quantity == 0 {
-        sqlx::query("DELETE FROM basket_items WHERE account_id = $1 AND campaign_id = $2 AND campaign_item_id = $3")
-            .bind(account_id)
-            .bind(campaign_id)
-            .bind(item_id)
-            .execute(db)
-            .await?;
-    } else {
-        sqlx::query(
-            "INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, unit_price) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (account_id, campaign_id, campaign_item_id) \
-             DO UPDATE SET quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, modified_at = now()",
-        )
-        .bind(account_id)
-        .bind(campaign_id)
-        .bind(item_id)
-        .bind(distributor_id)
-        .bind(i32::try_from(quantity).unwrap_or(i32::MAX))
-        .bind(unit_price)
-        .execute(db)
-        .await?;
-    }
-    Ok(())
+) -> Result<i64> {
+    // Every CTE sees the table as it was before the statement: `old` is the
+    // line before the change, whichever branch runs.
+    let previous: Option<i64> = sqlx::query_scalar(
+        "WITH old AS (SELECT quantity FROM basket_items \
+                      WHERE account_id = $1 AND campaign_id = $2 AND campaign_item_id = $3), \
+              gone AS (DELETE FROM basket_items \
+                       WHERE $5 = 0 AND account_id = $1 AND campaign_id = $2 AND campaign_item_id = $3), \
+              set AS (INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, \
+                                                unit_price) \
+                      SELECT $1, $2, $3, $4, $5, $6 WHERE $5 > 0 \
+                      ON CONFLICT (account_id, campaign_id, campaign_item_id) \
+                      DO UPDATE SET quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, modified_at = now()) \
+         SELECT quantity::int8 FROM old",
+    )
+    .bind(account_id)
+    .bind(campaign_id)
+    .bind(item_id)
+    .bind(distributor_id)
+    .bind(i32::try_from(quantity).unwrap_or(i32::MAX))
+    .bind(unit_price)
+    .fetch_optional(db)
+    .await?;
+    Ok(previous.unwrap_or(0))
 }
 
 /// Empties the basket.

@@ -56,9 +56,7 @@ impl<'a> LoginLimiter<'a> {
     pub async fn failed(&self) {
         let config = &self.state.config;
         for (key, window) in self.keys.iter().zip([config.login_window, config.login_address_window]) {
-            if let Err(e) = self.state.cache.incr_window(key, window).await {
-                tracing::warn!(error = %e, "rate-limit count skipped");
-            }
+            spend(self.state, key, window).await;
         }
     }
 
@@ -85,9 +83,10 @@ async fn refuse_when_spent(state: &AppState, key: &str, limit: i64, what: &str) 
     }
 }
 
-/// Counts one more against `key` in the login window.
-async fn spend(state: &AppState, key: &str) {
-    if let Err(e) = state.cache.incr_window(key, state.config.login_window).await {
+/// Counts one more against `key` in a fixed `window`. A cache failure is
+/// logged and skipped, like the check.
+async fn spend(state: &AppState, key: &str, window: std::time::Duration) {
+    if let Err(e) = state.cache.incr_window(key, window).await {
         tracing::warn!(error = %e, "rate-limit count skipped");
     }
 }
@@ -119,6 +118,6 @@ impl<'a> ExistenceProbes<'a> {
 
     /// Counts one answer that told something.
     pub async fn spend(&self) {
-        spend(self.state, &self.key).await;
+        spend(self.state, &self.key, self.state.config.login_window).await;
     }
 }

@@ -182,6 +182,38 @@ pub fn assert_etag(r: &Resp, version_tag: &str) {
     );
 }
 
+/// Offers a new product of distributor `d` in `campaign` (one variant,
+/// one frozen item priced 6.31), with file `image` as its image when
+/// given, as the catalog would; returns the item's id. Each call makes a
+/// product of its own.
+pub async fn offer_product(pool: &PgPool, d: i64, campaign: i64, image: Option<i64>) -> i64 {
+    sqlx::query_scalar(
+        "WITH n AS (SELECT 'OFFER-' || nextval('order_number_seq') AS k), \
+              s AS (INSERT INTO vendors (distributor_id, name, email, address, is_supplier) \
+                    SELECT $1, 'Supplier ' || n.k, 's@vendor.example', '1 Way', TRUE FROM n RETURNING id), \
+              t AS (INSERT INTO product_types (distributor_id, name) SELECT $1, 'Type ' || n.k FROM n RETURNING id), \
+              p AS (INSERT INTO products (distributor_id, product_type_id, name, item_number, description) \
+                    SELECT $1, t.id, 'Tee ' || n.k, n.k, 'cotton' FROM t, n RETURNING id), \
+              img AS (INSERT INTO product_images (product_id, resource_id, distributor_id, position) \
+                      SELECT p.id, $3, $1, 0 FROM p WHERE $3::int8 IS NOT NULL), \
+              x AS (INSERT INTO product_variants (distributor_id, product_id, supplier_id, vendor_cost, value_ids, sku) \
+                    SELECT $1, p.id, s.id, 4.10, ARRAY[]::int8[], n.k FROM p, s, n RETURNING id) \
+         INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, margin, sku, \
+                                     product_id, product_name, product_type_name, item_number, description, \
+                                     attributes, supplier_id, supplier_name, supplier_email, supplier_address, \
+                                     total, price, frozen_at) \
+         SELECT $2, $1, x.id, 4.10, 35, n.k, p.id, 'Tee ' || n.k, 'Type ' || n.k, n.k, 'cotton', \
+                '[]'::jsonb, s.id, 'Supplier ' || n.k, 's@vendor.example', '1 Way', 4.10, 6.31, now() \
+         FROM x, p, s, n RETURNING id",
+    )
+    .bind(d)
+    .bind(campaign)
+    .bind(image)
+    .fetch_one(pool)
+    .await
+    .expect("offered product")
+}
+
 /// A config with short windows for rate-limit tests.
 pub fn config_with_login_limit(max: i64) -> ApiConfig {
     ApiConfig { login_max_failures: max, login_window: Duration::from_secs(60), ..ApiConfig::default() }
@@ -242,36 +274,9 @@ impl TestApp {
         .expect("vendor")
     }
 
-    /// Offers a new product of distributor `d` in `campaign` (one variant,
-    /// one frozen item priced 6.31), with file `image` as its image when
-    /// given, as the catalog would; returns the item's id. Each call makes a
-    /// product of its own.
+    /// Offers a new product of distributor `d` in `campaign` (see [`offer_product`]).
     pub async fn offer_product(&self, d: i64, campaign: i64, image: Option<i64>) -> i64 {
-        sqlx::query_scalar(
-            "WITH n AS (SELECT 'OFFER-' || nextval('order_number_seq') AS k), \
-                  s AS (INSERT INTO vendors (distributor_id, name, email, address, is_supplier) \
-                        SELECT $1, 'Supplier ' || n.k, 's@vendor.example', '1 Way', TRUE FROM n RETURNING id), \
-                  t AS (INSERT INTO product_types (distributor_id, name) SELECT $1, 'Type ' || n.k FROM n RETURNING id), \
-                  p AS (INSERT INTO products (distributor_id, product_type_id, name, item_number, description) \
-                        SELECT $1, t.id, 'Tee ' || n.k, n.k, 'cotton' FROM t, n RETURNING id), \
-                  img AS (INSERT INTO product_images (product_id, resource_id, distributor_id, position) \
-                          SELECT p.id, $3, $1, 0 FROM p WHERE $3::int8 IS NOT NULL), \
-                  x AS (INSERT INTO product_variants (distributor_id, product_id, supplier_id, vendor_cost, value_ids, sku) \
-                        SELECT $1, p.id, s.id, 4.10, ARRAY[]::int8[], n.k FROM p, s, n RETURNING id) \
-             INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, margin, sku, \
-                                         product_id, product_name, product_type_name, item_number, description, \
-                                         attributes, supplier_id, supplier_name, supplier_email, supplier_address, \
-                                         total, price, frozen_at) \
-             SELECT $2, $1, x.id, 4.10, 35, n.k, p.id, 'Tee ' || n.k, 'Type ' || n.k, n.k, 'cotton', \
-                    '[]'::jsonb, s.id, 'Supplier ' || n.k, 's@vendor.example', '1 Way', 4.10, 6.31, now() \
-             FROM x, p, s, n RETURNING id",
-        )
-        .bind(d)
-        .bind(campaign)
-        .bind(image)
-        .fetch_one(&self.pool)
-        .await
-        .expect("offered product")
+        offer_product(&self.pool, d, campaign, image).await
     }
 
     /// An active campaign of distributor `d`, open from 30 days ago to 30 days

@@ -575,41 +575,30 @@ impl Fixture {
     }
 }
 
-/// A priced item (6.31) in `campaign`, a basket line of it for `shopper`, an
+/// A priced item (6.31) in `campaign` ([`crate::helpers::offer_product`]), a basket line of it for `shopper`, an
 /// order of `shopper` in the campaign, and an allowance roomy enough for a
 /// checkout; returns the item's and the order's ids.
 async fn shop_fixture(pool: &PgPool, d: i64, campaign: i64, shopper: i64, key: &str) -> (i64, i64) {
-    let (item, order): (i64, i64) = sqlx::query_as(
+    let item = crate::helpers::offer_product(pool, d, campaign, None).await;
+    let order: i64 = sqlx::query_scalar(
         "WITH c AS (UPDATE campaigns SET company_allowance = 1000 WHERE id = $2), \
-              s AS (INSERT INTO vendors (distributor_id, name, email, address, is_supplier) \
-                    VALUES ($1, $4, 's@vendor.example', '1 Way', TRUE) RETURNING id), \
-              t AS (INSERT INTO product_types (distributor_id, name) VALUES ($1, $4) RETURNING id), \
-              p AS (INSERT INTO products (distributor_id, product_type_id, name, item_number, description) \
-                    SELECT $1, t.id, $4, $4, 'cotton' FROM t RETURNING id), \
-              x AS (INSERT INTO product_variants (distributor_id, product_id, supplier_id, vendor_cost, value_ids, sku) \
-                    SELECT $1, p.id, s.id, 4.10, ARRAY[]::int8[], $4 FROM p, s RETURNING id), \
-              i AS (INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, margin, sku, \
-                                              product_id, product_name, product_type_name, item_number, description, \
-                                              attributes, supplier_id, supplier_name, supplier_email, supplier_address, \
-                                              total, price, frozen_at) \
-                    SELECT $2, $1, x.id, 4.10, 35, $4, p.id, $4, $4, $4, 'cotton', '[]'::jsonb, s.id, $4, \
-                           's@vendor.example', '1 Way', 4.10, 6.31, now() FROM x, p, s RETURNING id), \
               b AS (INSERT INTO baskets (account_id, campaign_id, distributor_id) VALUES ($3, $2, $1)), \
               bi AS (INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, \
-                                               unit_price) SELECT $3, $2, i.id, $1, 1, 6.31 FROM i), \
+                                               unit_price) VALUES ($3, $2, $5, $1, 1, 6.31)), \
               o AS (INSERT INTO orders (number, distributor_id, account_id, campaign_id, items_count, subtotal, \
                                         allowance_applied, payroll_deduction) \
                     VALUES ($4, $1, $3, $2, 1, 6.31, 6.31, 0) RETURNING id), \
               oi AS (INSERT INTO order_items (order_id, distributor_id, campaign_item_id, sku, product_name, quantity, \
-                                              unit_price, line_total) SELECT o.id, $1, i.id, $4, $4, 1, 6.31, 6.31 FROM o, i), \
+                                              unit_price, line_total) SELECT o.id, $1, $5, $4, $4, 1, 6.31, 6.31 FROM o), \
               l AS (INSERT INTO allowance_ledger (account_id, campaign_id, distributor_id, order_id, kind, amount, balance) \
                     SELECT $3, $2, $1, o.id, 'checkout', 6.31, 993.69 FROM o) \
-         SELECT i.id, o.id FROM i, o",
+         SELECT id FROM o",
     )
     .bind(d)
     .bind(campaign)
     .bind(shopper)
     .bind(key)
+    .bind(item)
     .fetch_one(pool)
     .await
     .unwrap();
