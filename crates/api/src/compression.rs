@@ -38,6 +38,17 @@ pub fn choose(accept_encoding: Option<&str>) -> Option<CompressionAlgo> {
     best.map(|(algo, _)| algo)
 }
 
+/// Whether the client accepts gzip at all (`q` above 0), whatever it
+/// prefers: a body stored gzip-compressed is sent as is to such a client.
+pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    accept_encoding.unwrap_or_default().split(',').any(|part| {
+        let mut pieces = part.split(';').map(str::trim);
+        let coding = pieces.next().unwrap_or_default().to_ascii_lowercase();
+        let q = pieces.find_map(|p| p.strip_prefix("q=")).map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        (coding == "gzip" || coding == "x-gzip" || coding == "*") && q > 0.0
+    })
+}
+
 /// Whether bodies of `content_type` are worth compressing.
 fn compressible(content_type: &str) -> bool {
     let ct = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();

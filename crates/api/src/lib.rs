@@ -40,7 +40,7 @@ type Apis = (
     organization::Api,
     catalog::Api,
     (minor::MinorApi, minor::files::FilesApi),
-    storefront::StorefrontApi,
+    storefront::Api,
     orders::OrdersApi,
 );
 
@@ -53,7 +53,7 @@ pub fn openapi() -> OpenApiService<Apis, ()> {
             organization::api(),
             catalog::api(),
             (minor::MinorApi, minor::files::FilesApi),
-            storefront::StorefrontApi,
+            storefront::api(),
             orders::OrdersApi,
         ),
         "promostore",

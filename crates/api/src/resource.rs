@@ -8,7 +8,8 @@
 
 use domain::resource::{
     ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, LOCATION, ORDER,
-    ORDER_ITEM, PRODUCT, PRODUCT_TYPE, RelationKind, Resource, VARIANT, VENDOR,
+    ORDER_ITEM, PRODUCT, PRODUCT_TYPE, RelationKind, Resource, STOREFRONT_CAMPAIGN, STOREFRONT_PRODUCT, VARIANT,
+    VENDOR,
 };
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
@@ -49,6 +50,8 @@ described!(
     FileDoc => FILE,
     OrderDoc => ORDER,
     OrderItemDoc => ORDER_ITEM,
+    StorefrontCampaignDoc => STOREFRONT_CAMPAIGN,
+    StorefrontProductDoc => STOREFRONT_PRODUCT,
 );
 
 fn field_schema(ty: FieldType, doc: &'static str, nullable: bool) -> MetaSchemaRef {

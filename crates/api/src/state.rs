@@ -68,6 +68,8 @@ pub struct Inner {
     pub tokens: TokenIssuer,
     pub cursors: CursorKey,
     pub metrics: Option<PrometheusHandle>,
+    /// Built storefront catalog pages (see `storage::storefront`).
+    pub pages: storage::storefront::PageCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -82,6 +84,7 @@ impl AppState {
     pub fn new(pool: PgPool, cache: Cache, config: ApiConfig, metrics: Option<PrometheusHandle>) -> AppState {
         let tokens = TokenIssuer::new(config.jwt_secret.as_bytes(), config.access_ttl);
         let cursors = CursorKey::derive(config.jwt_secret.as_bytes());
-        AppState(Arc::new(Inner { pool, cache, config, tokens, cursors, metrics }))
+        let pages = storage::storefront::PageCache::new(cache.clone());
+        AppState(Arc::new(Inner { pool, cache, config, tokens, cursors, metrics, pages }))
     }
 }

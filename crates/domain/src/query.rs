@@ -300,3 +300,34 @@ pub struct ListQuery {
     /// `count=exact`: also count every matching row.
     pub count: bool,
 }
+
+impl ListQuery {
+    /// Narrows the list to rows whose `field` equals `id` (a campaign's
+    /// products, a product's variants), before whatever the caller filtered.
+    pub fn within(&mut self, field: &'static Field, id: i64) {
+        let parent = Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
+        self.filter = Some(match self.filter.take() {
+            None => parent,
+            Some(f) => Filter::And(vec![parent, f]),
+        });
+    }
+
+    /// The whole request in one canonical text: equal for every request that
+    /// answers the same page (whatever the order or spelling of its
+    /// parameters), so it can key a cached page.
+    pub fn canonical(&self) -> String {
+        let filter = self.filter.as_ref().map(ToString::to_string).unwrap_or_default();
+        let page = match &self.page.mode {
+            PageMode::Offset { number } => format!("page {number}"),
+            PageMode::Keyset { cursor } => format!("after {}", cursor.as_deref().unwrap_or("-")),
+        };
+        format!(
+            "{}|{filter}|{}|{} of {}|{}",
+            self.selection.canonical(),
+            self.sort,
+            page,
+            self.page.size,
+            if self.count { "count" } else { "-" }
+        )
+    }
+}

@@ -495,9 +495,14 @@ impl Deferred {
 
 /// Drops the foreign keys of every loaded table and every index of theirs
 /// that does not back a primary-key or unique constraint (those stay: their
-/// ids arrive in order, which a btree appends cheaply). Run it in the load's
+/// ids arrive in order, which a btree appends cheaply), and turns the
+/// catalog-version triggers off. Run it in the load's
 /// transaction and [`Deferred::restore`] before committing.
 pub async fn defer_indexes(conn: &mut PgConnection) -> Result<Deferred> {
+    // Rows written earlier in this transaction (the demo data) left
+    // deferred trigger events queued, and ALTER TABLE refuses to run over
+    // them: run them now.
+    sqlx::raw_sql("SET CONSTRAINTS ALL IMMEDIATE").execute(&mut *conn).await?;
     let tables: Vec<String> = TABLES.iter().map(|(t, _)| format!("public.{t}")).collect();
     let foreign_keys: Vec<(String, String)> = sqlx::query_as(
         "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname), \
@@ -520,11 +525,27 @@ pub async fn defer_indexes(conn: &mut PgConnection) -> Result<Deferred> {
     .bind(&tables)
     .fetch_all(&mut *conn)
     .await?;
-    let mut rebuild = Vec::with_capacity(foreign_keys.len() + indexes.len());
-    for (drop, create) in indexes.into_iter().chain(foreign_keys) {
+    // The catalog-version triggers fire at commit, once per row: a load
+    // would queue millions of events, and pending events forbid the ALTER
+    // TABLEs of `restore`. They are off for the load; `restore` turns them
+    // back on and bumps every distributor's version once.
+    let triggers: Vec<(String, String)> = sqlx::query_as(
+        "SELECT format('ALTER TABLE %s DISABLE TRIGGER %I', tgrelid::regclass, tgname), \
+                format('ALTER TABLE %s ENABLE TRIGGER %I', tgrelid::regclass, tgname) \
+         FROM pg_trigger WHERE tgname LIKE '%\\_catalog\\_version' AND NOT tgisinternal ORDER BY tgrelid, tgname",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rebuild = Vec::with_capacity(foreign_keys.len() + indexes.len() + triggers.len() + 1);
+    for (drop, create) in indexes.into_iter().chain(foreign_keys).chain(triggers) {
         sqlx::raw_sql(AssertSqlSafe(drop)).execute(&mut *conn).await?;
         rebuild.push(create);
     }
+    rebuild.push(
+        "INSERT INTO catalog_versions AS v (distributor_id) SELECT id FROM distributors \
+         ON CONFLICT (distributor_id) DO UPDATE SET version = v.version + 1"
+            .to_owned(),
+    );
     // Indexes were pushed first, so they are rebuilt before the keys that may use them.
     Ok(Deferred { rebuild })
 }

@@ -32,6 +32,8 @@ struct Entry {
     count: i64,
     /// The value of a text entry ([`Cache::set_text`]); `None` for counters and flags.
     text: Option<std::sync::Arc<str>>,
+    /// The value of a binary entry ([`Cache::set_blob`]).
+    blob: Option<bytes::Bytes>,
     expires_at: Instant,
 }
 
@@ -109,7 +111,7 @@ impl Cache {
                 let _: () = conn.set_ex(key, 1, ttl.as_secs()).await.map_err(unavailable)?;
             }
             Backend::Local(map) => {
-                map.insert(key, Entry { count: 1, text: None, expires_at: Instant::now() + ttl }).await;
+                map.insert(key, Entry { count: 1, text: None, blob: None, expires_at: Instant::now() + ttl }).await;
             }
         }
         Ok(())
@@ -169,7 +171,41 @@ impl Cache {
                 let _: () = conn.set_ex(key, value, ttl.as_secs()).await.map_err(unavailable)?;
             }
             Backend::Local(map) => {
-                map.insert(key, Entry { count: 0, text: Some(value.into()), expires_at: Instant::now() + ttl }).await;
+                map.insert(
+                    key,
+                    Entry { count: 0, text: Some(value.into()), blob: None, expires_at: Instant::now() + ttl },
+                )
+                .await;
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes under `key`, if set (a cached catalog page).
+    pub async fn get_blob(&self, key: &str) -> Result<Option<bytes::Bytes>> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let value: Option<Vec<u8>> = conn.get(key).await.map_err(unavailable)?;
+                Ok(value.map(bytes::Bytes::from))
+            }
+            Backend::Local(map) => Ok(map.get(&key).await.and_then(|e| e.blob)),
+        }
+    }
+
+    /// Stores the bytes `value` under `key` for `ttl`.
+    pub async fn set_blob(&self, key: &str, value: &[u8], ttl: Duration) -> Result<()> {
+        let key = self.key(key);
+        let ttl = ttl.max(Duration::from_secs(1));
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                let _: () = conn.set_ex(key, value, ttl.as_secs()).await.map_err(unavailable)?;
+            }
+            Backend::Local(map) => {
+                let blob = Some(bytes::Bytes::copy_from_slice(value));
+                map.insert(key, Entry { count: 0, text: None, blob, expires_at: Instant::now() + ttl }).await;
             }
         }
         Ok(())
@@ -203,7 +239,7 @@ impl Cache {
                     .and_upsert_with(|old| {
                         let next = match old.map(|e| e.into_value()) {
                             Some(e) if e.expires_at > now => Entry { count: e.count + 1, ..e },
-                            _ => Entry { count: 1, text: None, expires_at: now + window },
+                            _ => Entry { count: 1, text: None, blob: None, expires_at: now + window },
                         };
                         std::future::ready(next)
                     })

@@ -13,6 +13,7 @@
 //!   [`campaign_items`], [`imports`]), [`files`], and the [`idempotency`] key store.
 //! - [`derived`]: the one place derived catalog columns (skus, item prices,
 //!   frozen copies) are recomputed.
+//! - [`storefront`]: the catalog's access check, catalog version and page cache.
 //! - [`bulk`]: COPY-based bulk loading for the seeders.
 
 pub mod accounts;
@@ -36,6 +37,7 @@ pub mod schema;
 pub mod secrets;
 pub mod sessions;
 pub mod shopping;
+pub mod storefront;
 pub mod variants;
 pub mod vendors;
 

@@ -122,3 +122,14 @@ pub async fn revoke_distributor(db: impl PgExecutor<'_>, distributor_id: i64) ->
     .fetch_all(db)
     .await?)
 }
+
+/// Whether the session (refresh family) `family` was revoked: logout, a
+/// password change, refresh reuse and account changes all revoke here
+/// first, so this answers for the denylist when the cache cannot.
+#[tracing::instrument(skip_all)]
+pub async fn family_revoked(db: impl PgExecutor<'_>, family: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family = $1 AND revoked_at IS NOT NULL)")
+        .bind(family)
+        .fetch_one(db)
+        .await?)
+}

@@ -55,20 +55,26 @@ pub async fn check(state: &AppState, token: &str) -> Result<Session, ApiError> {
         ApiError::unauthorized(detail)
     })?;
     let principal = claims.principal().ok_or_else(|| ApiError::unauthorized("the access token is not valid"))?;
-    let (revoked, cached) = state
-        .cache
-        .probe(&[&jti_key(&claims.jti), &family_key(&claims.fam)], &account_key(principal.account_id))
-        .await?;
-    if revoked {
-        return Err(ApiError::unauthorized("the access token has been revoked; log in again"));
-    }
-    let current = match cached {
-        Some(text) => text,
-        None => {
+    let probed =
+        state.cache.probe(&[&jti_key(&claims.jti), &family_key(&claims.fam)], &account_key(principal.account_id)).await;
+    let current = match probed {
+        Ok((true, _)) => return Err(revoked()),
+        Ok((false, Some(text))) => text,
+        Ok((false, None)) => {
             let text = AccountState::of(storage::accounts::state(&state.pool, principal.account_id).await?);
             state.cache.set_text(&account_key(principal.account_id), &text, ACCOUNT_STATE_TTL).await?;
             text
         }
+        // The cache is down: the database holds the truth it caches (every
+        // revocation is written there first), so reads go on, a little slower.
+        Err(storage::StorageError::Unavailable(e)) => {
+            tracing::warn!(error = %e, "cache unavailable; checking the session in the database");
+            if storage::sessions::family_revoked(&state.pool, &claims.fam).await? {
+                return Err(revoked());
+            }
+            AccountState::of(storage::accounts::state(&state.pool, principal.account_id).await?)
+        }
+        Err(e) => return Err(e.into()),
     };
     if current != AccountState::expected(&principal) {
         return Err(ApiError::unauthorized(
@@ -76,6 +82,10 @@ pub async fn check(state: &AppState, token: &str) -> Result<Session, ApiError> {
         ));
     }
     Ok(Session { principal, claims })
+}
+
+fn revoked() -> ApiError {
+    ApiError::unauthorized("the access token has been revoked; log in again")
 }
 
 /// How long an account's state stays cached. Changes made through the API

@@ -303,12 +303,7 @@ impl VariantsApi {
         let mut query = args.parse(&VARIANT, who.role)?;
         let field =
             VARIANT.field("product_id").ok_or_else(|| ApiError::internal(&"ProductVariant has no product_id"))?;
-        let of_product =
-            Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Int(id.0)) });
-        query.filter = Some(match query.filter.take() {
-            None => of_product,
-            Some(f) => Filter::And(vec![of_product, f]),
-        });
+        query.within(field, id.0);
         resource::list_query(&state, who, &query, request).await
     }
 

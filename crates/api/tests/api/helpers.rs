@@ -74,7 +74,16 @@ impl TestApp {
     }
 
     pub async fn with_config(pool: PgPool, config: ApiConfig) -> TestApp {
-        let cache = redis_cache().await;
+        Self::assemble(pool, redis_cache().await, config)
+    }
+
+    /// The application on a cache of the test's choosing (a Redis behind a
+    /// proxy the test can cut).
+    pub async fn with_cache(pool: PgPool, cache: Cache) -> TestApp {
+        Self::assemble(pool, cache, ApiConfig::default())
+    }
+
+    fn assemble(pool: PgPool, cache: Cache, config: ApiConfig) -> TestApp {
         let state = AppState::new(pool.clone(), cache, config, None);
         let app = api::app(state.clone()).map_to_response().boxed();
         TestApp { pool, state, client: TestClient::new(app) }
@@ -104,6 +113,18 @@ impl TestApp {
         let text = resp.0.into_body().into_string().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp { status, headers, body, text }
+    }
+
+    /// A GET whose body is kept as bytes (a gzip-compressed one, say).
+    pub async fn get_raw(&self, path: &str, token: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut req = self.client.get(path).header("Authorization", format!("Bearer {token}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await;
+        let status = resp.0.status();
+        let headers = resp.0.headers().clone();
+        (status, headers, resp.0.into_body().into_vec().await.expect("body"))
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {
@@ -388,4 +409,42 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 pub async fn id_of(pool: &PgPool, username: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1").bind(username).fetch_one(pool).await.unwrap()
+}
+
+/// A TCP proxy in front of the real Redis that a test can cut, to see the
+/// application with its cache gone (Redis itself stays up for the others).
+pub struct RedisProxy {
+    pub url: String,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl RedisProxy {
+    pub async fn start() -> RedisProxy {
+        let upstream = std::env::var("REDIS_URL").expect("REDIS_URL (make test sets it)");
+        let target = upstream.trim_start_matches("redis://").trim_end_matches('/').to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let url = format!("redis://{}", listener.local_addr().expect("address"));
+        let tasks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let held = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let target = target.clone();
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                held.lock().expect("tasks").push(pipe);
+            }
+        });
+        tasks.lock().expect("tasks").push(accept);
+        RedisProxy { url, tasks }
+    }
+
+    /// Stops listening and drops every open connection: Redis is gone.
+    pub fn cut(&self) {
+        for task in self.tasks.lock().expect("tasks").drain(..) {
+            task.abort();
+        }
+    }
 }

@@ -25,4 +25,5 @@ mod query;
 mod security;
 mod statements;
 mod storefront;
+mod storefront_catalog;
 mod tokens;

@@ -75,6 +75,9 @@ enum Op {
     UpdateLocationUnderOwnCampaign,
     AddMemberToOwnCampaign,
     RemoveMemberUnderOwnCampaign,
+    ListStorefrontCampaigns,
+    ListStorefrontProducts,
+    ListStorefrontProductsIfNoneMatch,
     GetBasket,
     GetBasketIfNoneMatch,
     SetBasketItem,
@@ -140,6 +143,9 @@ const MATRIX: &[(Op, [&str; 5])] = &[
     (Op::UpdateLocationUnderOwnCampaign, ["404/404", "404/404", "404/404", "403/403", "403/403"]),
     (Op::AddMemberToOwnCampaign,         ["201/404", "201/404", "201/404", "403/403", "403/403"]),
     (Op::RemoveMemberUnderOwnCampaign,   ["404/404", "404/404", "404/404", "403/403", "403/403"]),
+    (Op::ListStorefrontCampaigns,        ["in/in",   "in/out",  "in/out",  "in/out",  "in/out"]),
+    (Op::ListStorefrontProducts,         ["200/200", "200/404", "200/404", "200/404", "200/404"]),
+    (Op::ListStorefrontProductsIfNoneMatch, ["304/304", "304/404", "304/404", "304/404", "304/404"]),
     (Op::GetBasket,                      ["403/403", "403/404", "403/404", "403/404", "200/404"]),
     (Op::GetBasketIfNoneMatch,           ["403/403", "403/404", "403/404", "403/404", "304/404"]),
     (Op::SetBasketItem,                  ["403/403", "403/404", "403/404", "403/404", "200/404"]),
@@ -190,6 +196,10 @@ impl Op {
                 ("PATCH", "/api/v1/organization/campaigns/{id}/locations/{location_id}")
             }
             Op::DeleteLocation => ("DELETE", "/api/v1/organization/campaigns/{id}/locations/{location_id}"),
+            Op::ListStorefrontCampaigns => ("GET", "/api/v1/storefront/campaigns"),
+            Op::ListStorefrontProducts | Op::ListStorefrontProductsIfNoneMatch => {
+                ("GET", "/api/v1/storefront/campaigns/{id}/products")
+            }
             Op::GetBasket | Op::GetBasketIfNoneMatch => ("GET", "/api/v1/storefront/campaigns/{id}/basket"),
             Op::EmptyBasket => ("DELETE", "/api/v1/storefront/campaigns/{id}/basket"),
             Op::SetBasketItem | Op::SetBasketItemStale | Op::SetForeignItemInOwnBasket => {
@@ -205,7 +215,9 @@ impl Op {
     fn shops(self) -> bool {
         matches!(
             self,
-            Op::GetBasket
+            Op::ListStorefrontProducts
+                | Op::ListStorefrontProductsIfNoneMatch
+                | Op::GetBasket
                 | Op::GetBasketIfNoneMatch
                 | Op::SetBasketItem
                 | Op::SetBasketItemStale
@@ -344,6 +356,13 @@ impl Op {
             }
             Op::RemoveMemberUnderOwnCampaign => {
                 (Method::DELETE, format!("{under_own}/members/{}", t.account), vec![], None)
+            }
+            Op::ListStorefrontCampaigns => (Method::GET, format!("{SHOP}{}", id_filter(t.campaign)), vec![], None),
+            Op::ListStorefrontProducts => {
+                (Method::GET, format!("{SHOP}/{}/products?count=exact", t.campaign), vec![], None)
+            }
+            Op::ListStorefrontProductsIfNoneMatch => {
+                (Method::GET, format!("{SHOP}/{}/products", t.campaign), vec![("If-None-Match", "*".to_owned())], None)
             }
             Op::GetBasket => (Method::GET, format!("{SHOP}/{}/basket", t.campaign), vec![], None),
             Op::GetBasketIfNoneMatch => {

@@ -20,8 +20,8 @@ use sqlx::{Postgres, QueryBuilder, Row as _};
 pub(crate) struct Row {
     pub id: i64,
     pub version: i64,
-    /// One per reference relation of the selection (in its order); `None`
-    /// for other relations.
+    /// One per relation of the selection (in its order): a reference's
+    /// target id, or a child join's `along` value; `None` for the others.
     pub fks: Vec<Option<i64>>,
     pub obj: Map<String, Value>,
     pub sort: Vec<Option<Scalar>>,
@@ -29,7 +29,8 @@ pub(crate) struct Row {
 
 /// The columns of one statement.
 pub(crate) struct Layout<'a> {
-    /// The reference FK column of each relation of the selection, if any.
+    /// The key column each relation of the selection needs from this row
+    /// besides its id: a reference's FK, or a child join's `along` column.
     fks: Vec<Option<&'static str>>,
     fields: &'a [&'static Field],
     sort: Vec<&'static Field>,
@@ -42,7 +43,7 @@ impl<'a> Layout<'a> {
                 .relations
                 .iter()
                 .map(|(rel, _)| match table.join(rel.name) {
-                    Some(Join::Reference { fk }) => Some(fk),
+                    Some(Join::Reference { fk }) | Some(Join::Children { along: Some(fk), .. }) => Some(fk),
                     _ => None,
                 })
                 .collect(),
@@ -101,6 +102,10 @@ impl<'a> Layout<'a> {
 /// conditional field `CASE WHEN <caller may read it> THEN <column> END`, so
 /// hidden values are null wherever they are used (output, filters, sorts).
 pub(crate) fn push_field(table: &Table, who: &Principal, field: &Field, alias: &str, qb: &mut QueryBuilder<Postgres>) {
+    if let Some(computed) = table.computed(field) {
+        (computed.push)(who, alias, qb);
+        return;
+    }
     let column = table.column(alias, field);
     if table.is_guarded(field) {
         qb.push("CASE WHEN ");

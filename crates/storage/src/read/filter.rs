@@ -49,8 +49,11 @@ pub(crate) fn push_filter(
                     Join::Reference { fk } => {
                         qb.push(format_args!("{} {r} WHERE {r}.id = {alias}.{fk}", target.name));
                     }
-                    Join::Children { fk } => {
+                    Join::Children { fk, along } => {
                         qb.push(format_args!("{} {r} WHERE {r}.{fk} = {alias}.id", target.name));
+                        if let Some(along) = along {
+                            qb.push(format_args!(" AND {r}.{along} = {alias}.{along}"));
+                        }
                     }
                     Join::Through { table: link, parent_fk, target_fk, .. } => {
                         let j = aliases.next();

@@ -51,15 +51,17 @@ pub(crate) fn attach<'a>(
                     }
                 }
                 Join::Children { .. } | Join::Through { .. } => {
-                    let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                    // A parent is its id and, for a child join `along` a
+                    // column, that column's value too.
+                    let keys: Vec<Parent> = rows.iter().map(|r| (r.id, r.fks.get(index).copied().flatten())).collect();
                     let (parents, mut children) = load_children(pool, who, target, relation, join, sub, &keys).await?;
                     attach(pool, who, target, sub, &mut children).await?;
-                    let mut grouped: HashMap<i64, Vec<Value>> = HashMap::new();
+                    let mut grouped: HashMap<Parent, Vec<Value>> = HashMap::new();
                     for (parent, child) in parents.into_iter().zip(children) {
                         grouped.entry(parent).or_default().push(Value::Object(child.obj));
                     }
-                    for row in rows.iter_mut() {
-                        let list = grouped.remove(&row.id).unwrap_or_default();
+                    for (row, key) in rows.iter_mut().zip(keys) {
+                        let list = grouped.remove(&key).unwrap_or_default();
                         row.obj.insert(relation.name.to_owned(), Value::Array(list));
                     }
                 }
@@ -68,6 +70,9 @@ pub(crate) fn attach<'a>(
         Ok(())
     })
 }
+
+/// A parent row as a child join matches it: its id, and its `along` value.
+type Parent = (i64, Option<i64>);
 
 /// `SELECT ... FROM target WHERE id = ANY($1) AND scope`.
 async fn load_by_id(pool: &PgPool, who: &Principal, target: &Table, sub: &Selection, keys: &[i64]) -> Result<Vec<Row>> {
@@ -83,9 +88,9 @@ async fn load_by_id(pool: &PgPool, who: &Principal, target: &Table, sub: &Select
     Ok(rows.iter().map(|r| layout.decode(r, 0)).collect::<Result<_, _>>()?)
 }
 
-/// The children of each parent key, at most `MAX_EMBEDDED_CHILDREN` each, in
-/// the target's default order: one lateral join over `unnest($1)`. Returns
-/// the parent key of each child beside the children.
+/// The children of each parent, at most `MAX_EMBEDDED_CHILDREN` each, in
+/// the target's default order: one lateral join over `unnest($1, $2)`.
+/// Returns the parent of each child beside the children.
 async fn load_children(
     pool: &PgPool,
     who: &Principal,
@@ -93,15 +98,20 @@ async fn load_children(
     relation: &Relation,
     join: Join,
     sub: &Selection,
-    keys: &[i64],
-) -> Result<(Vec<i64>, Vec<Row>)> {
+    keys: &[Parent],
+) -> Result<(Vec<Parent>, Vec<Row>)> {
     let layout = Layout::new(target, sub, &Sort::default());
-    let mut qb = QueryBuilder::<Postgres>::new("SELECT p.k, c.* FROM unnest(");
-    qb.push_bind(keys.to_vec()).push("::int8[]) AS p(k) CROSS JOIN LATERAL (SELECT ");
+    let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+    let alongs: Vec<Option<i64>> = keys.iter().map(|k| k.1).collect();
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT p.k, p.k2, c.* FROM unnest(");
+    qb.push_bind(ids).push("::int8[], ").push_bind(alongs).push("::int8[]) AS p(k, k2) CROSS JOIN LATERAL (SELECT ");
     layout.push_columns(target, who, "r", &mut qb);
     match join {
-        Join::Children { fk } => {
+        Join::Children { fk, along } => {
             qb.push(format_args!(" FROM {} r WHERE r.{fk} = p.k", target.name));
+            if let Some(along) = along {
+                qb.push(format_args!(" AND r.{along} = p.k2"));
+            }
         }
         Join::Through { table: link, parent_fk, target_fk, .. } => {
             qb.push(format_args!(
@@ -126,8 +136,8 @@ async fn load_children(
     let mut parents = Vec::with_capacity(rows.len());
     let mut children = Vec::with_capacity(rows.len());
     for row in &rows {
-        parents.push(row.try_get::<i64, _>(0)?);
-        children.push(layout.decode(row, 1)?);
+        parents.push((row.try_get::<i64, _>(0)?, row.try_get::<Option<i64>, _>(1)?));
+        children.push(layout.decode(row, 2)?);
     }
     Ok((parents, children))
 }

@@ -37,10 +37,11 @@ pub fn select(mask: Option<&Mask>, resource: &'static Resource, role: Role) -> R
 }
 
 /// A relation is embedded by default only when the descriptor says so and it
-/// is a one-to-one child: a reference (many-to-one) is embedded only when
-/// named, and to-many lists are out until asked for (DESIGN §4).
+/// is not a reference: a many-to-one is embedded only when named, and lists
+/// are out until asked for (DESIGN §4) except where the list is the point of
+/// the resource and bounded (a storefront product's items).
 fn in_defaults(relation: &Relation, role: Role) -> bool {
-    relation.default && relation.kind == RelationKind::OneToOne && relation.least_role <= role
+    relation.default && relation.kind != RelationKind::Reference && relation.least_role <= role
 }
 
 /// The descriptor's defaults, without what `role` may not read, and cut at the

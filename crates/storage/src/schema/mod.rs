@@ -13,13 +13,19 @@ use domain::resource::{
 use domain::{Principal, Role};
 use sqlx::{Postgres, QueryBuilder};
 
+mod storefront;
+use storefront::{STOREFRONT_CAMPAIGNS, STOREFRONT_ITEMS, STOREFRONT_PRODUCTS};
+
 /// How a relation joins its target.
 #[derive(Debug, Clone, Copy)]
 pub enum Join {
     /// This row's `fk` column holds the target's id.
     Reference { fk: &'static str },
-    /// The target's `fk` column holds this row's id.
-    Children { fk: &'static str },
+    /// The target's `fk` column holds this row's id; with `along`, the
+    /// target's `along` column must also equal this row's (a storefront
+    /// product is a product within one campaign, so its items are the
+    /// product's items in that campaign).
+    Children { fk: &'static str, along: Option<&'static str> },
     /// A link table holds (`parent_fk`, `target_fk`) pairs; `position`, when
     /// set, is the link column that orders the targets of one parent.
     Through { table: &'static str, parent_fk: &'static str, target_fk: &'static str, position: Option<&'static str> },
@@ -32,6 +38,15 @@ pub enum Join {
 pub struct Conditional {
     pub field: &'static str,
     pub guard: fn(&Principal, &str, &mut QueryBuilder<Postgres>) -> bool,
+}
+
+/// A field computed for the caller rather than read from a column (a
+/// shopper's own figures in a campaign): `push` pushes its SQL expression
+/// for `who` on alias `a`.
+#[derive(Debug)]
+pub struct Computed {
+    pub field: &'static str,
+    pub push: fn(&Principal, &str, &mut QueryBuilder<Postgres>),
 }
 
 /// A resource's table.
@@ -50,6 +65,8 @@ pub struct Table {
     /// not show prices): like private fields, the value is null wherever the
     /// rule says no, in output, filters and sorts alike.
     pub conditional: &'static [Conditional],
+    /// Fields computed for the caller.
+    pub computed: &'static [Computed],
     /// Pushes the predicate that limits rows to those `who` may see.
     scope: fn(&Principal, &str, &mut QueryBuilder<Postgres>),
 }
@@ -63,6 +80,11 @@ impl Table {
             T::Int => format!("{alias}.{}::int8", field.name),
             _ => format!("{alias}.{}", field.name),
         }
+    }
+
+    /// The computed field named `field`, if it is one.
+    pub fn computed(&self, field: &domain::resource::Field) -> Option<&Computed> {
+        self.computed.iter().find(|c| c.field == field.name)
     }
 
     pub fn join(&self, relation: &str) -> Option<Join> {
@@ -139,6 +161,9 @@ static TABLES: &[&Table] = &[
     &ORDERS,
     &ORDER_ITEMS,
     &FILES,
+    &STOREFRONT_CAMPAIGNS,
+    &STOREFRONT_PRODUCTS,
+    &STOREFRONT_ITEMS,
 ];
 
 pub static ACCOUNTS: Table = Table {
@@ -159,6 +184,7 @@ pub static ACCOUNTS: Table = Table {
     tenant: Some("distributor_id"),
     owner: Some("id"),
     conditional: &[],
+    computed: &[],
     scope: |who, a, qb| {
         if who.is_super_admin() {
             qb.push("TRUE");
@@ -174,12 +200,13 @@ pub static DISTRIBUTORS: Table = Table {
     resource: &DISTRIBUTOR,
     name: "distributors",
     joins: &[
-        ("accounts", Join::Children { fk: "distributor_id" }),
-        ("campaigns", Join::Children { fk: "distributor_id" }),
+        ("accounts", Join::Children { fk: "distributor_id", along: None }),
+        ("campaigns", Join::Children { fk: "distributor_id", along: None }),
     ],
     tenant: Some("id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: |who, a, qb| {
         if who.is_super_admin() {
             qb.push("TRUE");
@@ -222,7 +249,7 @@ pub static CAMPAIGNS: Table = Table {
     name: "campaigns",
     joins: &[
         ("distributor", Join::Reference { fk: "distributor_id" }),
-        ("locations", Join::Children { fk: "campaign_id" }),
+        ("locations", Join::Children { fk: "campaign_id", along: None }),
         (
             "accounts",
             Join::Through {
@@ -236,6 +263,7 @@ pub static CAMPAIGNS: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: |who, a, qb| {
         if !push_staff(who, a, qb) {
             push_membership(who, &format!("{a}.id"), qb);
@@ -250,6 +278,7 @@ pub static LOCATIONS: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: |who, a, qb| {
         if !push_staff(who, a, qb) {
             push_membership(who, &format!("{a}.campaign_id"), qb);
@@ -271,16 +300,18 @@ pub static VENDORS: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: staff_scope,
 };
 
 pub static ATTRIBUTES: Table = Table {
     resource: &ATTRIBUTE,
     name: "attributes",
-    joins: &[("values", Join::Children { fk: "attribute_id" })],
+    joins: &[("values", Join::Children { fk: "attribute_id", along: None })],
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: staff_scope,
 };
 
@@ -291,6 +322,7 @@ pub static ATTRIBUTE_VALUES: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: staff_scope,
 };
 
@@ -320,6 +352,7 @@ pub static PRODUCT_TYPES: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: staff_scope,
 };
 
@@ -328,7 +361,7 @@ pub static PRODUCTS: Table = Table {
     name: "products",
     joins: &[
         ("product_type", Join::Reference { fk: "product_type_id" }),
-        ("variants", Join::Children { fk: "product_id" }),
+        ("variants", Join::Children { fk: "product_id", along: None }),
         (
             "images",
             Join::Through {
@@ -342,6 +375,7 @@ pub static PRODUCTS: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: staff_scope,
 };
 
@@ -364,6 +398,7 @@ pub static VARIANTS: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: staff_scope,
 };
 
@@ -379,6 +414,7 @@ pub static CAMPAIGN_ITEMS: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[Conditional { field: "price", guard: push_price_guard }],
+    computed: &[],
     scope: |who, a, qb| {
         if !push_staff(who, a, qb) {
             push_membership(who, &format!("{a}.campaign_id"), qb);
@@ -391,10 +427,14 @@ pub static CAMPAIGN_ITEMS: Table = Table {
 pub static ORDERS: Table = Table {
     resource: &ORDER,
     name: "orders",
-    joins: &[("items", Join::Children { fk: "order_id" }), ("campaign", Join::Reference { fk: "campaign_id" })],
+    joins: &[
+        ("items", Join::Children { fk: "order_id", along: None }),
+        ("campaign", Join::Reference { fk: "campaign_id" }),
+    ],
     tenant: Some("distributor_id"),
     owner: Some("account_id"),
     conditional: &[],
+    computed: &[],
     scope: |who, a, qb| push_order_scope(who, &format!("{a}.id"), qb),
 };
 
@@ -406,6 +446,7 @@ pub static ORDER_ITEMS: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: |who, a, qb| push_order_scope(who, &format!("{a}.order_id"), qb),
 };
 
@@ -443,6 +484,7 @@ pub static FILES: Table = Table {
     tenant: Some("distributor_id"),
     owner: None,
     conditional: &[],
+    computed: &[],
     scope: staff_scope,
 };
 

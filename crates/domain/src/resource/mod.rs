@@ -9,6 +9,9 @@
 
 use crate::role::Role;
 
+mod storefront;
+pub use storefront::{STOREFRONT_CAMPAIGN, STOREFRONT_ITEM, STOREFRONT_PRODUCT};
+
 /// The type of a field's value, on the wire and in filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -205,6 +208,9 @@ pub static RESOURCES: &[&Resource] = &[
     &FILE,
     &ORDER,
     &ORDER_ITEM,
+    &STOREFRONT_CAMPAIGN,
+    &STOREFRONT_PRODUCT,
+    &STOREFRONT_ITEM,
 ];
 
 /// The resource with this model name.

@@ -1,8 +1,7 @@
-//! Tag Storefront: a shopper's basket in one campaign, and checkout.
+//! A shopper's basket in one campaign, and checkout.
 //!
-//! Shoppers who are members of a campaign that is open today shop in it.
-//! Staff of its distributor and its admin buyers may see the campaign but
-//! have no basket (403); everyone else gets 404. Every basket change and
+//! Staff of the campaign's distributor and its admin buyers see the
+//! campaign but have no basket (403); everyone else gets 404. Every basket change and
 //! checkout locks the shopper's basket row first and decides on what it
 //! reads after the lock (`storage::shopping`), so limits and the allowance
 //! hold however many requests of one shopper race, and different shoppers
@@ -33,7 +32,7 @@ use std::collections::BTreeMap;
 use storage::campaigns::{Campaign, Lock};
 use storage::shopping::{BasketLine, History};
 
-pub struct StorefrontApi;
+pub struct BasketApi;
 
 /// The model name in a basket's ETag (`"basket-<campaign>-<version>"`).
 const BASKET: &str = "Basket";
@@ -166,15 +165,7 @@ async fn shop(db: &mut storage::Connection, who: &Principal, id: i64, lock: Lock
         ));
     }
     let s = &campaign.settings;
-    if !domain::campaign::is_open_on(campaign.status, s.start_date, s.end_date, Utc::now().date_naive()) {
-        return Err(ApiError::Conflict(Json(
-            Problem::new(409, "this campaign's store is not open today").with_errors(vec![FieldError::new(
-                "campaign",
-                "campaign_not_open",
-                "the store is closed today",
-            )]),
-        )));
-    }
+    super::require_open(campaign.status, s.start_date, s.end_date)?;
     Ok(campaign)
 }
 
@@ -347,7 +338,7 @@ fn price_changed(lines: &[&BasketLine]) -> ApiError {
 }
 
 #[OpenApi(prefix_path = "/api/v1/storefront", tag = "ApiTags::Storefront")]
-impl StorefrontApi {
+impl BasketApi {
     /// Read my basket
     ///
     /// The caller's basket in campaign `id`: its lines, units, subtotal, the
