@@ -92,7 +92,8 @@ log "caller $MANAGER (distributor $DISTRIBUTOR_ID); rows: accounts products vari
 
 # ---- the server --------------------------------------------------------------------------------------
 log "starting the server on 127.0.0.1:$PORT"
-PROMOSTORE_ENV=production JWT_SECRET="bench-secret-bench-secret-bench-secret-0123" RUST_LOG=warn ACCESS_TOKEN_TTL=86400 \
+BENCH_SECRET="bench-secret-bench-secret-bench-secret-0123"
+PROMOSTORE_ENV=production JWT_SECRET="$BENCH_SECRET" RUST_LOG=warn ACCESS_TOKEN_TTL=86400 \
     BIND="127.0.0.1:$PORT" LOGIN_MAX_FAILURES=1000000 CACHE_PREFIX="bench-$$:" \
     "$BIN" serve --migrate >target/bench-server.log 2>&1 &
 PID=$!
@@ -168,6 +169,85 @@ scenario product_list_variants_mask "GET catalog/products, X-Fields {id,name,var
 scenario campaign_items_of_one_campaign "GET catalog/campaign-items filtered on campaign $CAMPAIGN_ID" \
     -H "$AUTH" "$BASE/api/v1/catalog/campaign-items?filter=$ITEM_FILTER"
 
+# ---- the storefront: the catalog (cached and not) and checkout ------------------------------------------
+# bench/storefront_prep.sql adds an open store of 24 products for the benchmark shopper and
+# prepares CHECKOUT_JOBS baskets of three lines for distinct shoppers (see its header).
+CHECKOUT_JOBS=${CHECKOUT_JOBS:-40000}
+if selected storefront_catalog_cached || selected storefront_catalog_uncached || selected checkout; then
+    SHOPPER="$(psql_bench -c "SELECT username FROM accounts WHERE id = $ACCOUNT_ID")"
+    log "storefront: preparing the store and $CHECKOUT_JOBS checkout baskets"
+    psql_bench -v distributor="$DISTRIBUTOR_ID" -v shopper="$ACCOUNT_ID" -v jobs="$CHECKOUT_JOBS" \
+        -f bench/storefront_prep.sql >/dev/null
+    STORE_ID="$(psql_bench -c "SELECT id FROM campaigns WHERE distributor_id = $DISTRIBUTOR_ID AND name = 'Bench Storefront'")"
+    SHOP_TOKEN="$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
+        -d "{\"username\":\"$SHOPPER\",\"password\":\"shopper-demo\"}" |
+        python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')" || die "login as $SHOPPER failed"
+    CATALOG="$BASE/api/v1/storefront/campaigns/$STORE_ID/products?page_size=24"
+    PAGE_BYTES="$(curl -fs -H "Authorization: Bearer $SHOP_TOKEN" "$CATALOG" | wc -c)"
+    PAGE_GZ="$(curl -fs -H "Authorization: Bearer $SHOP_TOKEN" -H 'Accept-Encoding: gzip' "$CATALOG" | wc -c)"
+    log "catalog page: 24 products, $PAGE_BYTES bytes of JSON ($PAGE_GZ gzip-compressed)"
+fi
+scenario storefront_catalog_cached "GET storefront/campaigns/{id}/products: 24 products with their items, cached, gzip" \
+    -H "Authorization: Bearer ${SHOP_TOKEN:-}" -H 'Accept-Encoding: gzip' "${CATALOG:-$BASE/}"
+scenario storefront_catalog_cached_identity "the same page, cached, sent uncompressed (${PAGE_BYTES:-?} bytes)" \
+    -H "Authorization: Bearer ${SHOP_TOKEN:-}" "${CATALOG:-$BASE/}"
+# Uncached: every request filters on `id >= -<7 random digits>` (every product passes), so each
+# one has a query of its own, misses the cache and builds its page (and stores it).
+UNCACHED_FILTER="$(enc '[{"field":"id","op":">=","value":-')"
+scenario storefront_catalog_uncached "the same 24 products, a query of its own per request: built every time" \
+    -H "Authorization: Bearer ${SHOP_TOKEN:-}" -H 'Accept-Encoding: gzip' --rand-regex-url \
+    "http://127\\.0\\.0\\.1:$PORT/api/v1/storefront/campaigns/${STORE_ID:-0}/products\\?page_size=24&filter=${UNCACHED_FILTER}[1-9][0-9]{6}%7D%5D"
+if selected checkout; then
+    log "checkout: distinct shoppers check out their 3-line baskets"
+    psql_bench -F' ' -c "SELECT j.account_id, j.distributor_id, j.campaign_id, c.checkout_fields, c.departments,
+        (SELECT min(l.id) FROM locations l WHERE l.campaign_id = c.id)
+        FROM bench_checkout_jobs j JOIN campaigns c ON c.id = j.campaign_id" -F'|' |
+        command python3 -c '
+import json, sys
+for line in sys.stdin:
+    account, distributor, campaign, fields, departments, location = line.rstrip("\n").split("|")
+    departments = departments.strip("{}").split(",") if departments.strip("{}") else []
+    values = {}
+    for f in json.loads(fields):
+        kind = f.get("kind")
+        if kind == "select": values[f["name"]] = f["options"][0]
+        elif kind == "number": values[f["name"]] = 1
+        elif kind == "location" and location: values[f["name"]] = int(location)
+        elif kind == "department" and departments: values[f["name"]] = departments[0].strip("\"")
+        elif kind == "text": values[f["name"]] = "bench"
+    print(account, distributor, campaign, json.dumps({"checkout_fields": values}, separators=(",", ":")))
+' >target/checkout-jobs.txt
+    cargo build --release -q -p server --example checkout_load
+    ORDERS_BEFORE="$(psql_bench -c "SELECT count(*) FROM orders")"
+    JWT_SECRET="$BENCH_SECRET" target/release/examples/checkout_load "$BASE" target/checkout-jobs.txt \
+        "$CONNECTIONS" "$DURATION" >target/checkout-row.json
+    VIOLATIONS="$(psql_bench -f bench/checkout_check.sql)"
+    command python3 - "$(peak_rss_mib)" "$VIOLATIONS" "$ORDERS_BEFORE" >>target/bench-rows.jsonl <<'PY'
+import json, sys
+r = json.load(open("target/checkout-row.json"))
+r.update({"scenario": "checkout", "what": "POST storefront/campaigns/{id}/checkout, distinct shoppers, 3-line baskets",
+          "peak_rss_mib": int(sys.argv[1]), "violations_after": int(sys.argv[2])})
+print(json.dumps(r))
+PY
+    log "checkout: $(cat target/checkout-row.json); limit or allowance violations afterwards: $VIOLATIONS"
+    # The limit: pgbench runs the same statements (bench/checkout.sql) with as many connections.
+    psql_bench -c "DROP TABLE IF EXISTS bench_checkout_jobs_n" \
+        -c "CREATE TABLE bench_checkout_jobs_n AS SELECT row_number() OVER () AS n, * FROM bench_checkout_jobs" >/dev/null
+    NJOBS="$(psql_bench -c "SELECT count(*) FROM bench_checkout_jobs_n")"
+    pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j "$CONNECTIONS" -T "$DURATION" -D njobs="$NJOBS" \
+        -f bench/checkout.sql "$DATABASE_URL" 2>&1)" || die "pgbench failed: $pg_out"
+    command python3 - "$pg_out" >>target/bench-rows.jsonl <<'PY'
+import json, re, sys
+out = sys.argv[1]
+tps = float(re.search(r"tps = ([0-9.]+)", out).group(1))
+lat = re.search(r"latency average = ([0-9.]+) ms", out)
+failed = re.search(r"number of failed transactions: (\d+)", out)
+print(json.dumps({"scenario": "pgbench: checkout SQL", "what": "the same statements, no HTTP",
+    "requests_per_second": round(tps, 1), "p50_ms": float(lat.group(1)) if lat else 0, "p99_ms": 0,
+    "ok": 0, "errors": int(failed.group(1)) if failed else 0, "peak_rss_mib": None}))
+PY
+fi
+
 # ---- the limit: pgbench runs the read-by-id scenario's SQL with as many connections --------------------
 if selected account_read_by_id_masked; then
     log "pgbench: the SQL of account_read_by_id_masked (bench/read_by_id.sql), $CONNECTIONS connections"
@@ -201,10 +281,13 @@ command python3 - "$STAMP" "$SCALE" "$RNG_SEED" "$CONNECTIONS" "$DURATION" "$COU
 import json, os, platform, sys
 stamp, scale, seed, conns, duration, counts, seed_report, path = sys.argv[1:]
 rows = [json.loads(l) for l in open("target/bench-rows.jsonl") if l.strip()]
-limit = next((r for r in rows if r["scenario"].startswith("pgbench")), None)
+limit = next((r for r in rows if r["scenario"] == "pgbench: account_read_by_id_masked SQL"), None)
 for r in rows:
     if limit and r["scenario"] == "account_read_by_id_masked" and limit["requests_per_second"]:
         r["vs_limit"] = round(r["requests_per_second"] / limit["requests_per_second"], 3)
+    checkout_limit = next((x for x in rows if x["scenario"] == "pgbench: checkout SQL"), None)
+    if checkout_limit and r["scenario"] == "checkout" and checkout_limit["requests_per_second"]:
+        r["vs_limit"] = round(r["requests_per_second"] / checkout_limit["requests_per_second"], 3)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
 a, p, v, i, ic = [int(x) if x.isdigit() else x for x in (counts.split() + ["?"] * 5)[:5]]

@@ -1,0 +1,66 @@
+-- The storefront scenarios' data, added to the seeded benchmark database by bench/run.sh
+-- (psql -v distributor=… -v shopper=… -v jobs=…):
+--
+-- 1. "Bench Storefront", an open store of the distributor with its 24 products that have the most
+--    items anywhere, every such item copied in once per variant (frozen, priced), and the
+--    benchmark shopper as a member: the catalog scenarios read its first page of 24 products.
+-- 2. Checkout jobs: up to :jobs pairs of (shopper, open campaign with personal pay and room for
+--    three units) whose shopper has no order and no basket in it yet, each given a basket of the
+--    campaign's three cheapest items; bench/run.sh turns them into checkout requests.
+\set ON_ERROR_STOP on
+
+INSERT INTO campaigns (distributor_id, name, company_name, status, start_date, end_date, message, personal_pay)
+SELECT :distributor, 'Bench Storefront', 'Bench Co', 'active', (now() AT TIME ZONE 'UTC')::date - 1,
+       (now() AT TIME ZONE 'UTC')::date + 365, 'Welcome to the benchmark store', TRUE
+WHERE NOT EXISTS (SELECT 1 FROM campaigns WHERE distributor_id = :distributor AND name = 'Bench Storefront');
+
+WITH store AS (SELECT id FROM campaigns WHERE distributor_id = :distributor AND name = 'Bench Storefront'),
+     top AS (SELECT product_id FROM campaign_items WHERE distributor_id = :distributor
+             GROUP BY product_id ORDER BY count(DISTINCT product_variant_id) DESC, product_id LIMIT 24)
+INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, ow_cost, margin, decorations,
+                            bin_id, sku, product_id, product_name, product_type_name, item_number, description,
+                            attributes, supplier_id, supplier_name, supplier_email, supplier_address, bfl_cost,
+                            applied_ow_cost, decoration_cost, total, price, frozen_at)
+SELECT DISTINCT ON (i.product_variant_id)
+       store.id, i.distributor_id, i.product_variant_id, i.vendor_cost, i.ow_cost, i.margin, i.decorations, i.bin_id,
+       i.sku, i.product_id, i.product_name, i.product_type_name, i.item_number, i.description, i.attributes,
+       i.supplier_id, i.supplier_name, i.supplier_email, i.supplier_address, i.bfl_cost, i.applied_ow_cost,
+       i.decoration_cost, i.total, i.price, now()
+FROM campaign_items i JOIN top USING (product_id), store
+WHERE NOT EXISTS (SELECT 1 FROM campaign_items x WHERE x.campaign_id = store.id)
+ORDER BY i.product_variant_id, i.id;
+
+INSERT INTO campaign_members (campaign_id, account_id, distributor_id)
+SELECT c.id, :shopper, :distributor FROM campaigns c
+WHERE c.distributor_id = :distributor AND c.name = 'Bench Storefront'
+ON CONFLICT DO NOTHING;
+
+-- The checkout jobs.
+DROP TABLE IF EXISTS bench_checkout_jobs;
+CREATE TABLE bench_checkout_jobs AS
+WITH open AS (
+    SELECT c.id, c.distributor_id FROM campaigns c
+    WHERE c.status = 'active' AND c.personal_pay
+      AND c.start_date <= (now() AT TIME ZONE 'UTC')::date AND c.end_date >= (now() AT TIME ZONE 'UTC')::date
+      AND (c.items_count_limit IS NULL OR c.items_count_limit >= 3)
+      AND (c.price_limit IS NULL OR c.price_limit >= (SELECT sum(p) FROM (SELECT price AS p FROM campaign_items
+                                                     WHERE campaign_id = c.id ORDER BY price LIMIT 3) x))
+      AND (SELECT count(*) FROM campaign_items WHERE campaign_id = c.id) >= 3
+)
+SELECT m.account_id, o.distributor_id, o.id AS campaign_id
+FROM open o
+JOIN campaign_members m ON m.campaign_id = o.id
+JOIN accounts a ON a.id = m.account_id AND a.role = 'shopper' AND a.active
+WHERE NOT EXISTS (SELECT 1 FROM orders x WHERE x.account_id = m.account_id AND x.campaign_id = o.id)
+  AND NOT EXISTS (SELECT 1 FROM baskets b WHERE b.account_id = m.account_id AND b.campaign_id = o.id)
+ORDER BY md5(m.account_id::text || o.id::text)
+LIMIT :jobs;
+
+INSERT INTO baskets (account_id, campaign_id, distributor_id)
+SELECT account_id, campaign_id, distributor_id FROM bench_checkout_jobs;
+
+INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, unit_price)
+SELECT j.account_id, j.campaign_id, i.id, j.distributor_id, 1, i.price
+FROM bench_checkout_jobs j
+CROSS JOIN LATERAL (SELECT id, price FROM campaign_items WHERE campaign_id = j.campaign_id
+                    ORDER BY price, id LIMIT 3) i;
