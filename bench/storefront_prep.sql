@@ -4,8 +4,8 @@
 -- 1. "Bench Storefront", an open store of the distributor with its 24 products that have the most
 --    items anywhere, every such item copied in once per variant (frozen, priced), and the
 --    benchmark shopper as a member: the catalog scenarios read its first page of 24 products.
--- 2. Checkout jobs: up to :jobs pairs of (shopper, open campaign with personal pay and room for
---    three units) whose shopper has no order and no basket in it yet, each given a basket of the
+-- 2. Checkout jobs: up to :jobs pairs of (shopper, open campaign where three units of its cheapest
+--    items fit the limits and are covered by the allowance or personal pay) whose shopper has no order and no basket in it yet, each given a basket of the
 --    campaign's three cheapest items; bench/run.sh turns them into checkout requests.
 \set ON_ERROR_STOP on
 
@@ -40,11 +40,13 @@ DROP TABLE IF EXISTS bench_checkout_jobs;
 CREATE TABLE bench_checkout_jobs AS
 WITH open AS (
     SELECT c.id, c.distributor_id FROM campaigns c
-    WHERE c.status = 'active' AND c.personal_pay
+    CROSS JOIN LATERAL (SELECT sum(p) AS three FROM (SELECT price AS p FROM campaign_items
+                                                      WHERE campaign_id = c.id ORDER BY price LIMIT 3) x) cheapest
+    WHERE c.status = 'active'
       AND c.start_date <= (now() AT TIME ZONE 'UTC')::date AND c.end_date >= (now() AT TIME ZONE 'UTC')::date
+      AND (c.personal_pay OR c.company_allowance >= cheapest.three)
       AND (c.items_count_limit IS NULL OR c.items_count_limit >= 3)
-      AND (c.price_limit IS NULL OR c.price_limit >= (SELECT sum(p) FROM (SELECT price AS p FROM campaign_items
-                                                     WHERE campaign_id = c.id ORDER BY price LIMIT 3) x))
+      AND (c.price_limit IS NULL OR c.price_limit >= cheapest.three)
       AND (SELECT count(*) FROM campaign_items WHERE campaign_id = c.id) >= 3
 )
 SELECT m.account_id, o.distributor_id, o.id AS campaign_id
