@@ -41,7 +41,7 @@ INSERT INTO allowance_ledger (account_id, campaign_id, distributor_id, order_id,
   VALUES (:a, :c, :d, :o, 'checkout', 0, NULL);
 INSERT INTO order_events (order_id, distributor_id, kind, message, actor_id, data, created_at)
   VALUES (:o, :d, 'created', 'order created at checkout', :a, '{}', now());
-INSERT INTO outbox (distributor_id, kind, payload) VALUES (:d, 'order_confirmation', jsonb_build_object('order_id', :o));
+INSERT INTO outbox (distributor_id, kind, payload) VALUES (:d, 'order_confirmation', jsonb_build_object('order_id', :o::int8));
 DELETE FROM basket_items WHERE account_id = :a AND campaign_id = :c;
 UPDATE baskets SET modified_at = now() WHERE account_id = :a AND campaign_id = :c RETURNING version::int8;
 END;

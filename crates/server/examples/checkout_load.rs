@@ -11,7 +11,7 @@
 //!   checkout_load <base-url> <jobs-file> <connections> <seconds>
 //!
 //! Each line of the jobs file: `account_id distributor_id campaign_id body`
-//! (the body is the checkout JSON, without spaces). Prints one JSON line in
+//! (the body, the checkout JSON, is the rest of the line). Prints one JSON line in
 //! the shape of the other scenarios' rows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark tool fails loudly")]
@@ -48,10 +48,11 @@ async fn main() {
         .filter(|l| !l.trim().is_empty())
         .enumerate()
         .map(|(n, line)| {
-            let mut parts = line.split_whitespace();
+            // The body is the rest of the line: its values may hold spaces.
+            let mut parts = line.splitn(4, ' ');
             let mut number = || parts.next().and_then(|p| p.parse::<i64>().ok()).expect("a number");
             let (account_id, distributor_id, campaign) = (number(), number(), number());
-            let body = line.split_whitespace().nth(3).unwrap_or("{}").to_owned();
+            let body = parts.next().unwrap_or("{}").to_owned();
             let who = Principal { account_id, role: Role::Shopper, distributor_id: Some(distributor_id) };
             let (token, _) = issuer.issue(&who, &format!("bench-{n}")).expect("token");
             Job { token, campaign, body }
