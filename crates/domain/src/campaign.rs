@@ -185,7 +185,8 @@ pub struct Settings {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub storefront_pricing: bool,
-    pub company_allowance: Decimal,
+    /// What the company pays per shopper over all their orders; `None`: everything.
+    pub company_allowance: Option<Decimal>,
     pub personal_pay: bool,
     pub items_count_limit: Option<i64>,
     pub price_limit: Option<Decimal>,
@@ -208,7 +209,7 @@ impl Settings {
             start_date: None,
             end_date: None,
             storefront_pricing: true,
-            company_allowance: Decimal::ZERO,
+            company_allowance: Some(Decimal::ZERO),
             personal_pay: false,
             items_count_limit: None,
             price_limit: None,

@@ -55,7 +55,7 @@ pub(crate) async fn campaign(
         let basket = usage_of([Line { quantity: 1, unit_price: price }]);
         let rules = Rules {
             limits: Limits { items_count: s.items_count_limit, price: s.price_limit },
-            allowance: Some(s.company_allowance),
+            allowance: s.company_allowance,
             personal_pay: s.personal_pay,
         };
         if check_limits(rules.limits, history.ordered, basket).is_err() {
@@ -72,7 +72,8 @@ pub(crate) async fn campaign(
             continue;
         };
         let lines: Vec<BasketLine> = shopping::basket_lines(&mut *tx, shopper, id).await?;
-        let locations = shopping::location_ids(&mut *tx, id).await?;
+        let context = shopping::checkout_context(&mut *tx, shopper, id, c.distributor_id).await?;
+        let locations = context.location_ids;
         let values = checkout_values(&c, &locations);
         let location = match locations.first() {
             Some(&l) => shopping::location_copy(&mut *tx, id, l).await?,
@@ -81,6 +82,7 @@ pub(crate) async fn campaign(
         shopping::place_order(
             &mut *tx,
             &NewOrder {
+                number: &context.order_number,
                 distributor_id: c.distributor_id,
                 account_id: shopper,
                 campaign_id: id,

@@ -849,17 +849,22 @@ impl Generator {
         if self.rng.random_bool(0.2) {
             checkout_fields.push(field("Cost center", "number", false, &[]));
         }
-        let allowance = money(self.rng.random_range(0..=40) * 500);
+        // One draw in 41 is no allowance at all: the company pays everything.
+        let draw = self.rng.random_range(0..=40);
+        let allowance = (draw < 40).then(|| money(draw * 500));
         let personal_pay = self.rng.random_bool(0.5);
         let items_count_limit = self.rng.random_bool(0.7).then(|| self.rng.random_range(1..=8));
-        let price_limit = self.rng.random_bool(0.5).then(|| allowance + money(self.rng.random_range(0..=20) * 500));
+        let price_limit = self
+            .rng
+            .random_bool(0.5)
+            .then(|| allowance.unwrap_or_default() + money(self.rng.random_range(0..=20) * 500));
         let po = (status != Status::Draft).then(|| format!("PO-{}", self.rng.random_range(10_000..99_999)));
         let message = format!(
             "Welcome to the {company} store! {}",
-            if allowance.is_zero() {
-                "Order what your team needs; delivery is free.".to_owned()
-            } else {
-                format!("The first ${} is on us.", domain::money::to_wire(allowance))
+            match allowance {
+                None => "Your company covers everything you order.".to_owned(),
+                Some(a) if a.is_zero() => "Order what your team needs; delivery is free.".to_owned(),
+                Some(a) => format!("The first ${} is on us.", domain::money::to_wire(a)),
             }
         );
         Settings {

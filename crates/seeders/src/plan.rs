@@ -500,7 +500,7 @@ fn campaigns(
         CampaignPlan {
             status: Status::Draft,
             settings: Settings {
-                company_allowance: money(7_500),
+                company_allowance: Some(money(7_500)),
                 items_count_limit: Some(1),
                 price_limit: Some(money(7_500)),
                 checkout_fields: checkout_fields(client, false),
@@ -513,7 +513,7 @@ fn campaigns(
         CampaignPlan {
             status: Status::Active,
             settings: Settings {
-                company_allowance: money(15_000),
+                company_allowance: Some(money(15_000)),
                 personal_pay: true,
                 items_count_limit: Some(5),
                 price_limit: Some(money(25_000)),
@@ -534,7 +534,7 @@ fn campaigns(
         CampaignPlan {
             status: Status::Closed,
             settings: Settings {
-                company_allowance: money(4_000),
+                company_allowance: Some(money(4_000)),
                 items_count_limit: Some(2),
                 checkout_fields: checkout_fields(client, true),
                 message: format!("{company} summer event: two items each, shipped to your office."),
@@ -547,7 +547,7 @@ fn campaigns(
         CampaignPlan {
             status: Status::Complete,
             settings: Settings {
-                company_allowance: money(10_000),
+                company_allowance: Some(money(10_000)),
                 personal_pay: true,
                 price_limit: Some(money(20_000)),
                 email_shopper: true,

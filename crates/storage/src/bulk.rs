@@ -272,7 +272,7 @@ tables! {
     Campaign => "campaigns" {
         id: i64, distributor_id: i64, name: String, company_name: String, status: String,
         start_date: Option<NaiveDate>, end_date: Option<NaiveDate>, storefront_pricing: bool,
-        company_allowance: Decimal, personal_pay: bool, items_count_limit: Option<i32>, price_limit: Option<Decimal>,
+        company_allowance: Option<Decimal>, personal_pay: bool, items_count_limit: Option<i32>, price_limit: Option<Decimal>,
         email_shopper: bool, checkout_fields: serde_json::Value, departments: Vec<String>, message: String,
         bfl_cost: Decimal, distributor_po: Option<String>, pick_pack_partner_id: Option<i64>,
         pick_pack_partner_message: String, created_by: Option<i64>, created_at: DateTime<Utc>,

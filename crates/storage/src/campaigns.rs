@@ -61,7 +61,7 @@ struct Row {
     start_date: Option<NaiveDate>,
     end_date: Option<NaiveDate>,
     storefront_pricing: bool,
-    company_allowance: Decimal,
+    company_allowance: Option<Decimal>,
     personal_pay: bool,
     items_count_limit: Option<i64>,
     price_limit: Option<Decimal>,

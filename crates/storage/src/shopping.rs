@@ -17,6 +17,11 @@ use sqlx::PgExecutor;
 
 /// Locks the basket of `account_id` in `campaign_id` (creating it when
 /// missing) for the rest of the transaction; returns its version.
+///
+/// One round trip in the usual case: a new row is ours until commit, an
+/// existing one is locked by the same statement. Only when another
+/// transaction created the row after this statement's snapshot does neither
+/// part see it; a second statement (with a new snapshot) then locks it.
 #[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
 pub async fn lock_basket(
     tx: &mut crate::Connection,
@@ -24,15 +29,20 @@ pub async fn lock_basket(
     campaign_id: i64,
     distributor_id: i64,
 ) -> Result<i64> {
-    sqlx::query(
-        "INSERT INTO baskets (account_id, campaign_id, distributor_id) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id, campaign_id) DO NOTHING",
+    let version: Option<i64> = sqlx::query_scalar(
+        "WITH new AS (INSERT INTO baskets (account_id, campaign_id, distributor_id) VALUES ($1, $2, $3) \
+                      ON CONFLICT (account_id, campaign_id) DO NOTHING RETURNING version), \
+              old AS (SELECT version FROM baskets WHERE account_id = $1 AND campaign_id = $2 FOR UPDATE) \
+         SELECT coalesce((SELECT version FROM new), (SELECT version FROM old))::int8",
     )
     .bind(account_id)
     .bind(campaign_id)
     .bind(distributor_id)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    if let Some(version) = version {
+        return Ok(version);
+    }
     Ok(sqlx::query_scalar("SELECT version::int8 FROM baskets WHERE account_id = $1 AND campaign_id = $2 FOR UPDATE")
         .bind(account_id)
         .bind(campaign_id)
@@ -168,20 +178,61 @@ pub struct History {
     pub allowance_used: Decimal,
 }
 
+/// The columns of a [`History`], for `$1` the account and `$2` the campaign.
+const HISTORY_COLUMNS: &str = "\
+    coalesce((SELECT sum(items_count) FROM orders \
+              WHERE account_id = $1 AND campaign_id = $2 AND status <> 'cancelled'), 0)::int8, \
+    coalesce((SELECT sum(subtotal) FROM orders \
+              WHERE account_id = $1 AND campaign_id = $2 AND status <> 'cancelled'), 0), \
+    coalesce((SELECT sum(amount) FROM allowance_ledger WHERE account_id = $1 AND campaign_id = $2), 0)";
+
 #[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
 pub async fn history(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<History> {
-    let (items, amount, used): (i64, Decimal, Decimal) = sqlx::query_as(
-        "SELECT coalesce((SELECT sum(items_count) FROM orders \
-                          WHERE account_id = $1 AND campaign_id = $2 AND status <> 'cancelled'), 0)::int8, \
-                coalesce((SELECT sum(subtotal) FROM orders \
-                          WHERE account_id = $1 AND campaign_id = $2 AND status <> 'cancelled'), 0), \
-                coalesce((SELECT sum(amount) FROM allowance_ledger WHERE account_id = $1 AND campaign_id = $2), 0)",
-    )
-    .bind(account_id)
-    .bind(campaign_id)
-    .fetch_one(db)
-    .await?;
+    let (items, amount, used): (i64, Decimal, Decimal) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {HISTORY_COLUMNS}")))
+            .bind(account_id)
+            .bind(campaign_id)
+            .fetch_one(db)
+            .await?;
     Ok(History { ordered: Usage { items, amount }, allowance_used: used })
+}
+
+/// What a checkout decides on besides the basket, read in one round trip
+/// under the basket lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutContext {
+    pub history: History,
+    /// The ids of the campaign's delivery locations.
+    pub location_ids: Vec<i64>,
+    /// The number the order gets if it is placed. Taken from a sequence now,
+    /// so a refused checkout leaves a gap; numbers are unique, not dense.
+    pub order_number: String,
+}
+
+#[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
+pub async fn checkout_context(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    campaign_id: i64,
+    distributor_id: i64,
+) -> Result<CheckoutContext> {
+    let (items, amount, used, location_ids, seq, name): (i64, Decimal, Decimal, Vec<i64>, i64, String) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {HISTORY_COLUMNS}, \
+                    ARRAY(SELECT id FROM locations WHERE campaign_id = $2 ORDER BY id), \
+                    nextval('order_number_seq'), \
+                    (SELECT name FROM distributors WHERE id = $3)"
+        )))
+        .bind(account_id)
+        .bind(campaign_id)
+        .bind(distributor_id)
+        .fetch_one(db)
+        .await?;
+    Ok(CheckoutContext {
+        history: History { ordered: Usage { items, amount }, allowance_used: used },
+        location_ids,
+        order_number: domain::shopping::order_number(&name, u64::try_from(seq).unwrap_or_default()),
+    })
 }
 
 /// A delivery location of the campaign, as copied onto an order.
@@ -198,17 +249,11 @@ pub async fn location_copy(db: impl PgExecutor<'_>, campaign_id: i64, location_i
     .await?)
 }
 
-/// The ids of the campaign's delivery locations.
-pub async fn location_ids(db: impl PgExecutor<'_>, campaign_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM locations WHERE campaign_id = $1 ORDER BY id")
-        .bind(campaign_id)
-        .fetch_all(db)
-        .await?)
-}
-
 /// Everything a checkout writes, decided by the caller under the basket lock.
 #[derive(Debug, Clone)]
 pub struct NewOrder<'a> {
+    /// From [`CheckoutContext::order_number`].
+    pub number: &'a str,
     pub distributor_id: i64,
     pub account_id: i64,
     pub campaign_id: i64,
@@ -232,22 +277,52 @@ pub struct Placed {
 }
 
 /// Writes the order, its lines, its ledger entry, its `order created` event
-/// and its confirmation in the outbox, and empties the basket. The caller
+/// and its confirmation in the outbox, and empties the basket, in one
+/// statement (one round trip: checkout is the hottest write). The caller
 /// holds the basket lock and has checked every rule.
 #[tracing::instrument(skip_all, fields(account.id = o.account_id, campaign.id = o.campaign_id))]
 pub async fn place_order(tx: &mut crate::Connection, o: &NewOrder<'_>) -> Result<Placed> {
-    let (seq, name): (i64, String) =
-        sqlx::query_as("SELECT nextval('order_number_seq'), (SELECT name FROM distributors WHERE id = $1)")
-            .bind(o.distributor_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let number = domain::shopping::order_number(&name, u64::try_from(seq).unwrap_or_default());
+    let items: Vec<i64> = o.lines.iter().map(|l| l.campaign_item_id).collect();
+    let quantities: Vec<i32> = o.lines.iter().map(|l| i32::try_from(l.quantity).unwrap_or(i32::MAX)).collect();
+    let prices: Vec<Decimal> = o.lines.iter().map(|l| l.unit_price).collect();
+    let totals: Vec<Decimal> = o.lines.iter().map(|l| l.line().total()).collect();
+    let skus: Vec<&str> = o.lines.iter().map(|l| l.sku.as_str()).collect();
+    let names: Vec<&str> = o.lines.iter().map(|l| l.product_name.as_str()).collect();
+    let summary = serde_json::json!({
+        "number": o.number,
+        "items_count": o.usage.items,
+        "subtotal": domain::money::to_wire(o.usage.amount),
+        "allowance_applied": domain::money::to_wire(o.allowance_applied),
+        "payroll_deduction": domain::money::to_wire(o.payroll_deduction),
+    });
+    // The parts see one snapshot, so none reads what another writes: the
+    // lines, ledger entry, event and outbox row take the order's id from
+    // `o`, and foreign keys are checked when the statement ends.
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (number, distributor_id, account_id, campaign_id, checkout_fields, location, department, \
-                             items_count, subtotal, allowance_applied, payroll_deduction, created_at, modified_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        "WITH o AS ( \
+           INSERT INTO orders (number, distributor_id, account_id, campaign_id, checkout_fields, location, department, \
+                               items_count, subtotal, allowance_applied, payroll_deduction, created_at, modified_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id), \
+         lines AS ( \
+           INSERT INTO order_items (order_id, distributor_id, campaign_item_id, quantity, unit_price, line_total, sku, \
+                                    product_name) \
+           SELECT o.id, $2, l.* FROM o, \
+                  unnest($13::int8[], $14::int4[], $15::numeric[], $16::numeric[], $17::text[], $18::text[]) l), \
+         ledger AS ( \
+           INSERT INTO allowance_ledger (account_id, campaign_id, distributor_id, order_id, kind, amount, balance) \
+           SELECT $3, $4, $2, o.id, 'checkout', $10, $19 FROM o), \
+         event AS ( \
+           INSERT INTO order_events (order_id, distributor_id, kind, message, actor_id, data, created_at) \
+           SELECT o.id, $2, 'created', 'order created at checkout', $3, $20, $12 FROM o), \
+         confirmation AS ( \
+           INSERT INTO outbox (distributor_id, kind, payload) \
+           SELECT $2, 'order_confirmation', \
+                  jsonb_build_object('order_id', o.id, 'account_id', $3::int8, 'number', $1::text) FROM o), \
+         emptied AS (DELETE FROM basket_items WHERE account_id = $3 AND campaign_id = $4), \
+         touched AS (UPDATE baskets SET modified_at = now() WHERE account_id = $3 AND campaign_id = $4) \
+         SELECT id FROM o",
     )
-    .bind(&number)
+    .bind(o.number)
     .bind(o.distributor_id)
     .bind(o.account_id)
     .bind(o.campaign_id)
@@ -259,65 +334,15 @@ pub async fn place_order(tx: &mut crate::Connection, o: &NewOrder<'_>) -> Result
     .bind(o.allowance_applied)
     .bind(o.payroll_deduction)
     .bind(o.at)
-    .fetch_one(&mut *tx)
-    .await?;
-    let items: Vec<i64> = o.lines.iter().map(|l| l.campaign_item_id).collect();
-    let quantities: Vec<i32> = o.lines.iter().map(|l| i32::try_from(l.quantity).unwrap_or(i32::MAX)).collect();
-    let prices: Vec<Decimal> = o.lines.iter().map(|l| l.unit_price).collect();
-    let totals: Vec<Decimal> = o.lines.iter().map(|l| l.line().total()).collect();
-    let skus: Vec<&str> = o.lines.iter().map(|l| l.sku.as_str()).collect();
-    let names: Vec<&str> = o.lines.iter().map(|l| l.product_name.as_str()).collect();
-    sqlx::query(
-        "INSERT INTO order_items (order_id, distributor_id, campaign_item_id, quantity, unit_price, line_total, sku, \
-                                  product_name) \
-         SELECT $1, $2, * FROM unnest($3::int8[], $4::int4[], $5::numeric[], $6::numeric[], $7::text[], $8::text[])",
-    )
-    .bind(id)
-    .bind(o.distributor_id)
     .bind(&items)
     .bind(&quantities)
     .bind(&prices)
     .bind(&totals)
     .bind(&skus)
     .bind(&names)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO allowance_ledger (account_id, campaign_id, distributor_id, order_id, kind, amount, balance) \
-         VALUES ($1, $2, $3, $4, 'checkout', $5, $6)",
-    )
-    .bind(o.account_id)
-    .bind(o.campaign_id)
-    .bind(o.distributor_id)
-    .bind(id)
-    .bind(o.allowance_applied)
     .bind(o.allowance_remaining)
-    .execute(&mut *tx)
-    .await?;
-    let summary = serde_json::json!({
-        "number": number,
-        "items_count": o.usage.items,
-        "subtotal": domain::money::to_wire(o.usage.amount),
-        "allowance_applied": domain::money::to_wire(o.allowance_applied),
-        "payroll_deduction": domain::money::to_wire(o.payroll_deduction),
-    });
-    sqlx::query(
-        "INSERT INTO order_events (order_id, distributor_id, kind, message, actor_id, data, created_at) \
-         VALUES ($1, $2, 'created', 'order created at checkout', $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(o.distributor_id)
-    .bind(o.account_id)
     .bind(&summary)
-    .bind(o.at)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO outbox (distributor_id, kind, payload) VALUES ($1, 'order_confirmation', $2)")
-        .bind(o.distributor_id)
-        .bind(serde_json::json!({"order_id": id, "account_id": o.account_id, "number": number}))
-        .execute(&mut *tx)
-        .await?;
-    clear_basket(&mut *tx, o.account_id, o.campaign_id).await?;
-    touch_basket(&mut *tx, o.account_id, o.campaign_id).await?;
-    Ok(Placed { id, number })
+    Ok(Placed { id, number: o.number.to_owned() })
 }

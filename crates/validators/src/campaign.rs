@@ -162,11 +162,9 @@ pub fn settings(s: &Settings) -> Vec<FieldIssue> {
     {
         issues.push(FieldIssue::new("end_date", "before_start", "must not be before start_date"));
     }
-    for (field, value) in [
-        ("company_allowance", Some(s.company_allowance)),
-        ("price_limit", s.price_limit),
-        ("bfl_cost", Some(s.bfl_cost)),
-    ] {
+    for (field, value) in
+        [("company_allowance", s.company_allowance), ("price_limit", s.price_limit), ("bfl_cost", Some(s.bfl_cost))]
+    {
         if let Some(issue) = value.and_then(|v| money(field, v)) {
             issues.push(issue);
         }
@@ -300,7 +298,7 @@ mod tests {
         let mut s = Settings::named("");
         s.start_date = Some("2026-05-02".parse().unwrap());
         s.end_date = Some("2026-05-01".parse().unwrap());
-        s.company_allowance = d("-1");
+        s.company_allowance = Some(d("-1"));
         s.price_limit = Some(d("1.234"));
         s.items_count_limit = Some(0);
         s.departments = vec!["Sales".into(), "sales".into(), " ".into()];

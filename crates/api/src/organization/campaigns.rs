@@ -128,8 +128,11 @@ pub struct CampaignCreate {
     pub end_date: Option<NaiveDate>,
     /// Whether shoppers see prices (default true).
     pub storefront_pricing: Option<bool>,
-    /// What the client company pays per shopper: a decimal string, at most 2 places (default "0").
-    pub company_allowance: Option<Money>,
+    /// What the client company pays per shopper over all their orders: a decimal string, at most
+    /// 2 places, or null when the company pays everything. Default "0": the shoppers pay (with
+    /// `personal_pay`), so an allowance nobody set never bills the company without bound.
+    #[oai(nullable)]
+    pub company_allowance: MaybeUndefined<Money>,
     /// Excess over the allowance becomes a payroll deduction; otherwise such a checkout is refused (default false).
     pub personal_pay: Option<bool>,
     /// Most items per basket (at least 1); omit for no limit.
@@ -163,7 +166,7 @@ impl poem_openapi::types::Example for CampaignCreate {
             start_date: NaiveDate::from_ymd_opt(2027, 3, 1),
             end_date: NaiveDate::from_ymd_opt(2027, 3, 31),
             storefront_pricing: Some(true),
-            company_allowance: Some(Money(Decimal::new(5000, 2))),
+            company_allowance: MaybeUndefined::Value(Money(Decimal::new(5000, 2))),
             personal_pay: Some(true),
             items_count_limit: Some(5),
             price_limit: None,
@@ -201,7 +204,7 @@ impl CampaignCreate {
             start_date: self.start_date,
             end_date: self.end_date,
             storefront_pricing: self.storefront_pricing.map_or(d.storefront_pricing, Into::into),
-            company_allowance: self.company_allowance.map_or(d.company_allowance, Into::into),
+            company_allowance: sent(self.company_allowance).map_or(d.company_allowance, |a| a.map(Into::into)),
             personal_pay: self.personal_pay.map_or(d.personal_pay, Into::into),
             items_count_limit: self.items_count_limit,
             price_limit: self.price_limit.map(Into::into),
@@ -233,8 +236,8 @@ pub struct CampaignPatch {
     pub start_date: MaybeUndefined<NaiveDate>,
     pub end_date: MaybeUndefined<NaiveDate>,
     pub storefront_pricing: Option<bool>,
-    /// Decimal string, at most 2 places.
-    pub company_allowance: Option<Money>,
+    /// Decimal string, at most 2 places; null: the company pays everything.
+    pub company_allowance: MaybeUndefined<Money>,
     pub personal_pay: Option<bool>,
     /// At least 1; null for no limit.
     pub items_count_limit: MaybeUndefined<i64>,
@@ -289,7 +292,7 @@ impl CampaignPatch {
         set!(start_date, sent(self.start_date));
         set!(end_date, sent(self.end_date));
         set!(storefront_pricing, self.storefront_pricing);
-        set!(company_allowance, self.company_allowance);
+        set!(company_allowance, sent(self.company_allowance).map(|v| v.map(Into::into)));
         set!(personal_pay, self.personal_pay);
         set!(items_count_limit, sent(self.items_count_limit));
         set!(price_limit, sent(self.price_limit).map(|v| v.map(Into::into)));

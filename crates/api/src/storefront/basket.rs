@@ -175,7 +175,7 @@ fn rules_of(c: &Campaign) -> Rules {
     let s = &c.settings;
     Rules {
         limits: domain::shopping::Limits { items_count: s.items_count_limit, price: s.price_limit },
-        allowance: Some(s.company_allowance),
+        allowance: s.company_allowance,
         personal_pay: s.personal_pay,
     }
 }
@@ -506,19 +506,20 @@ impl BasketApi {
         if !changed.is_empty() {
             return Err(price_changed(&changed));
         }
-        let history = storage::shopping::history(&mut *tx, who.account_id, campaign.id).await?;
+        let context =
+            storage::shopping::checkout_context(&mut *tx, who.account_id, campaign.id, campaign.distributor_id).await?;
+        let (history, location_ids) = (context.history, &context.location_ids);
         let usage = storage::shopping::usage(&lines);
         let split = domain::shopping::checkout(rules_of(&campaign), history.ordered, history.allowance_used, usage)
             .map_err(|refusal| match refusal {
                 Refusal::Limits(broken) => limits_problem(&broken),
                 Refusal::Allowance(e) => allowance_problem(&e),
             })?;
-        let location_ids = storage::shopping::location_ids(&mut *tx, campaign.id).await?;
         let values: serde_json::Map<String, Value> = b.checkout_fields.into_iter().collect();
         let mut issues = validators::checkout::checkout_values(
             &campaign.settings.checkout_fields,
             &values,
-            validators::checkout::Choices { location_ids: &location_ids, departments: &campaign.settings.departments },
+            validators::checkout::Choices { location_ids, departments: &campaign.settings.departments },
         )
         .err()
         .unwrap_or_default();
@@ -546,6 +547,7 @@ impl BasketApi {
         let placed = storage::shopping::place_order(
             &mut tx,
             &storage::shopping::NewOrder {
+                number: &context.order_number,
                 distributor_id: campaign.distributor_id,
                 account_id: who.account_id,
                 campaign_id: campaign.id,

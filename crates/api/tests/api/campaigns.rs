@@ -142,6 +142,36 @@ async fn staff_create_read_edit_and_delete_a_draft(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn the_allowance_starts_at_zero_and_null_means_the_company_pays_everything(pool: PgPool) {
+    let app = TestApp::new(pool.clone()).await;
+    World::build(&app).await;
+    let (sales, _) = app.login("acme_sales").await;
+    // Left out: 0, so an allowance nobody set never bills the company without bound.
+    let unset = app.post(LIST, Some(&sales), json!({"name": "Unset"})).await;
+    unset.expect(201);
+    assert_eq!(unset.body["company_allowance"], "0.00");
+    // Sent as null: no allowance, the company pays everything.
+    let open = app.post(LIST, Some(&sales), json!({"name": "Open", "company_allowance": null})).await;
+    open.expect(201);
+    assert_eq!(open.body["company_allowance"], Value::Null);
+    let id = unset.body["id"].as_i64().unwrap();
+    let r = patch(&app, id, &sales, &[], json!({"company_allowance": null})).await;
+    r.expect(200);
+    assert_eq!(r.body["company_allowance"], Value::Null);
+    assert_eq!(row(&pool, id).await["company_allowance"], Value::Null);
+    // Left out of a patch, it stays as it is; a value sets it again.
+    let r = patch(&app, id, &sales, &[], json!({"message": "Hi"})).await;
+    assert_eq!(r.body["company_allowance"], Value::Null);
+    let r = patch(&app, id, &sales, &[], json!({"company_allowance": "12.5"})).await;
+    assert_eq!(r.body["company_allowance"], "12.50");
+    // Filters see the difference.
+    let filter = enc(r#"[{"field":"company_allowance","op":"is_null"}]"#);
+    let r = app.get(&format!("{LIST}?filter={filter}"), &sales).await;
+    r.expect(200);
+    assert_eq!(names(&r), ["Open"]);
+}
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
 async fn only_staff_create_and_only_for_their_own_distributor(pool: PgPool) {
     let app = TestApp::new(pool.clone()).await;
     let w = World::build(&app).await;

@@ -34,6 +34,14 @@ fn install() {
     });
 }
 
+/// The SQL statements `request` makes (it must run in this task), and its output.
+pub(crate) async fn statements_of<T>(request: impl std::future::Future<Output = T>) -> (usize, T) {
+    install();
+    let counter = Arc::new(AtomicUsize::new(0));
+    let out = COUNTER.scope(counter.clone(), request).await;
+    (counter.load(Ordering::SeqCst), out)
+}
+
 pub(crate) async fn statements_for(app: &TestApp, url: &str, token: &str) -> (usize, usize) {
     install();
     let counter = Arc::new(AtomicUsize::new(0));

@@ -328,7 +328,7 @@ pub static CAMPAIGN: Resource = Resource {
         Field::new("start_date", T::Date, "First day the store is open (required to activate).").nullable(),
         Field::new("end_date", T::Date, "Last day the store is open (required to activate).").nullable(),
         Field::new("storefront_pricing", T::Bool, "Whether shoppers see prices."),
-        Field::new("company_allowance", T::Money, "What the client company pays per shopper."),
+        Field::new("company_allowance", T::Money, "What the client company pays per shopper over all their orders in the campaign; null: the company pays everything.").nullable(),
         Field::new("personal_pay", T::Bool, "Excess over the allowance becomes a payroll deduction; otherwise such a checkout is refused."),
         Field::new("items_count_limit", T::Int, "Most items per basket; null for no limit.").nullable(),
         Field::new("price_limit", T::Money, "Most a basket may cost; null for no limit.").nullable(),

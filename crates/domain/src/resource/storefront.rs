@@ -32,8 +32,9 @@ pub static STOREFRONT_CAMPAIGN: Resource = Resource {
         Field::new(
             "company_allowance",
             T::Money,
-            "What the company pays per shopper in the campaign, over all their orders.",
-        ),
+            "What the company pays per shopper in the campaign, over all their orders; null: the company pays everything.",
+        )
+        .nullable(),
         Field::new(
             "personal_pay",
             T::Bool,
@@ -51,7 +52,7 @@ pub static STOREFRONT_CAMPAIGN: Resource = Resource {
         Field::new("allowance_used", T::Money, "How much of the allowance the caller's orders have used.")
             .nullable()
             .not_filterable(),
-        Field::new("allowance_remaining", T::Money, "What is left of the caller's allowance.")
+        Field::new("allowance_remaining", T::Money, "What is left of the caller's allowance; null when the company pays everything.")
             .nullable()
             .not_filterable(),
         Field::new("version", T::Int, "The campaign's version.").not_filterable(),

@@ -57,7 +57,11 @@ pub static STOREFRONT_CAMPAIGNS: Table = Table {
         Computed {
             field: "allowance_remaining",
             push: |who, a, qb| {
-                let select = format!("greatest({a}.company_allowance - coalesce(sum(x.amount), 0), 0)");
+                // `greatest` skips nulls, so no allowance (null) must stay null by hand.
+                let select = format!(
+                    "CASE WHEN {a}.company_allowance IS NOT NULL \
+                     THEN greatest({a}.company_allowance - coalesce(sum(x.amount), 0), 0) END"
+                );
                 push_own(who, a, &select, "allowance_ledger x", qb, "NULL::numeric");
             },
         },
