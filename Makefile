@@ -30,10 +30,11 @@ run: ## Start the API on 127.0.0.1:8080 (migrates, seeds an empty database; logi
 	@exports="$$(scripts/dev-services.sh run)" && eval "$$exports" && \
 	$(CARGO) run -p server --bin promostore -- serve $(SERVE_FLAGS)
 
-test: ## Everything CI tests: dev-services test, cargo test, schemathesis against the API
+test: ## Everything CI tests: dev-services test, cargo test (and doctests), schemathesis against the API
 	@exports="$$(scripts/dev-services.sh test)" && eval "$$exports" && \
 	scripts/test-dev-services.sh && \
 	$(CARGO) test --workspace --all-targets && \
+	$(CARGO) test --workspace --doc && \
 	scripts/schemathesis.sh
 
 test-services: ## Test scripts/dev-services.sh's private PostgreSQL + Redis path

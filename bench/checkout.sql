@@ -6,7 +6,8 @@
 -- empties the basket, the key's response stored and the order read back. Two statements are not
 -- the server's: the job's lookup, and the basket refilled first (three lines, as the HTTP
 -- scenario's prepared baskets hold), so every transaction checks out three lines.
-\set j random(1, :njobs)
+-- Each client takes the jobs of its own residue class, so no two ever check out one basket.
+\set j 1 + :client_id + :nclients * random(0, :njobs / :nclients - 1)
 SELECT account_id AS a, campaign_id AS c, distributor_id AS d FROM bench_checkout_jobs_n WHERE n = :j \gset
 INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, unit_price)
   SELECT :a, :c, i.id, :d, 1, i.price

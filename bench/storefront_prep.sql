@@ -5,8 +5,10 @@
 --    items anywhere, every such item copied in once per variant (frozen, priced), and the
 --    benchmark shopper as a member: the catalog scenarios read its first page of 24 products.
 -- 2. Checkout jobs: up to :jobs pairs of (shopper, open campaign where three units of its cheapest
---    items fit the limits and are covered by the allowance or personal pay) whose shopper has no order and no basket in it yet, each given a basket of the
---    campaign's three cheapest items; bench/run.sh turns them into checkout requests.
+--    items fit the limits and are covered by the allowance or personal pay) whose shopper has no
+--    order and no basket in it yet, each given a basket of the campaign's three cheapest items;
+--    bench/run.sh turns them into checkout requests. Orders and baskets of earlier runs are
+--    removed first, so every run starts from the same rows.
 \set ON_ERROR_STOP on
 
 INSERT INTO campaigns (distributor_id, name, company_name, status, start_date, end_date, message, personal_pay)
@@ -35,6 +37,17 @@ SELECT c.id, :shopper, :distributor FROM campaigns c
 WHERE c.distributor_id = :distributor AND c.name = 'Bench Storefront'
 ON CONFLICT DO NOTHING;
 
+-- Every run starts from the seeded state: the orders of earlier runs (the HTTP scenario's and
+-- pgbench's, which obey no rule), with their ledger entries and outbox rows, and the baskets of
+-- earlier jobs go. The first run after seeding records where the seeded orders end.
+CREATE TABLE IF NOT EXISTS bench_seeded (max_order_id bigint NOT NULL);
+INSERT INTO bench_seeded SELECT coalesce(max(id), 0) FROM orders WHERE NOT EXISTS (SELECT 1 FROM bench_seeded);
+DELETE FROM allowance_ledger WHERE order_id > (SELECT max_order_id FROM bench_seeded);
+DELETE FROM outbox WHERE (payload->>'order_id')::int8 > (SELECT max_order_id FROM bench_seeded);
+DELETE FROM orders WHERE id > (SELECT max_order_id FROM bench_seeded);
+CREATE TABLE IF NOT EXISTS bench_checkout_jobs (account_id bigint, distributor_id bigint, campaign_id bigint);
+DELETE FROM baskets b USING bench_checkout_jobs j WHERE b.account_id = j.account_id AND b.campaign_id = j.campaign_id;
+
 -- The checkout jobs.
 DROP TABLE IF EXISTS bench_checkout_jobs;
 CREATE TABLE bench_checkout_jobs AS
@@ -44,7 +57,7 @@ WITH open AS (
                                                       WHERE campaign_id = c.id ORDER BY price LIMIT 3) x) cheapest
     WHERE c.status = 'active'
       AND c.start_date <= (now() AT TIME ZONE 'UTC')::date AND c.end_date >= (now() AT TIME ZONE 'UTC')::date
-      AND (c.personal_pay OR c.company_allowance >= cheapest.three)
+      AND (c.personal_pay OR c.company_allowance IS NULL OR c.company_allowance >= cheapest.three)
       AND (c.items_count_limit IS NULL OR c.items_count_limit >= 3)
       AND (c.price_limit IS NULL OR c.price_limit >= cheapest.three)
       AND (SELECT count(*) FROM campaign_items WHERE campaign_id = c.id) >= 3

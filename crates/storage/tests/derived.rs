@@ -170,20 +170,48 @@ async fn items_follow_the_catalog_until_frozen(pool: PgPool) {
     assert_eq!(v_sku, "TS-200-Crimson-XL", "the live variant still follows its product");
 }
 
-/// The SQL price formula and `domain::catalog::price` agree on a grid of
-/// totals and margins, including every half-cent boundary the grid reaches.
+/// The production refresh (`storage::derived`) prices items as
+/// `domain::catalog::price` does, to the cent, on a grid of totals and margins
+/// that reaches every half-cent boundary: 160,400 items of one draft campaign
+/// refreshed by the one statement the API runs.
 #[sqlx::test(migrator = "storage::MIGRATOR")]
-async fn sql_and_domain_prices_agree(pool: PgPool) {
-    let rows: Vec<(Decimal, Decimal, Decimal)> = sqlx::query_as(
-        "SELECT t, m, round(t / ((100 - m) / 100), 2) \
-         FROM (SELECT (g * 0.37)::numeric(12,2) AS t FROM generate_series(0, 400) g) ts, \
-              (SELECT (h * 0.25)::numeric(5,2) AS m FROM generate_series(0, 399) h) ms",
+async fn the_refresh_prices_items_as_the_domain_does(pool: PgPool) {
+    let c = catalog(&pool).await;
+    // No campaign or distributor costs on the grid's items: the total is the vendor cost.
+    let grid = scalar(
+        &pool,
+        &format!(
+            "INSERT INTO campaigns (distributor_id, name, bfl_cost) VALUES ({}, 'Grid', 0) RETURNING id",
+            c.distributor
+        ),
     )
-    .fetch_all(&pool)
+    .await;
+    sqlx::query(
+        "INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, ow_cost, margin, \
+                                     product_id, supplier_id) \
+         SELECT $1, i.distributor_id, i.product_variant_id, t, 0, m, i.product_id, i.supplier_id \
+         FROM campaign_items i, \
+              (SELECT (g * 0.37)::numeric(12,2) AS t FROM generate_series(0, 400) g) ts, \
+              (SELECT (h * 0.25)::numeric(5,2) AS m FROM generate_series(0, 399) h) ms \
+         WHERE i.id = $2",
+    )
+    .bind(grid)
+    .bind(c.item)
+    .execute(&pool)
     .await
     .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let refreshed = derived::refresh(&mut conn, Affected::Campaign(grid)).await.unwrap();
+    assert_eq!(refreshed, 401 * 400);
+    let rows: Vec<(Decimal, Decimal, Decimal, Decimal)> =
+        sqlx::query_as("SELECT vendor_cost, margin, total, price FROM campaign_items WHERE campaign_id = $1")
+            .bind(grid)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(rows.len(), 401 * 400);
-    for (total, margin, sql) in rows {
-        assert_eq!(domain::catalog::price(total, margin), Some(sql), "total {total}, margin {margin}");
+    for (vendor_cost, margin, total, price) in rows {
+        assert_eq!(total, vendor_cost, "total of vendor cost {vendor_cost}");
+        assert_eq!(Some(price), domain::catalog::price(total, margin), "total {total}, margin {margin}");
     }
 }

@@ -80,7 +80,17 @@ async fn another_distributors_accounts_are_404_and_unprobeable(pool: PgPool) {
     }
     // Expanding the distributor relation shows only the caller's own.
     let r = app.get(&format!("{LIST}?fields={}", enc("username,distributor{name,accounts{username}}")), &manager).await;
-    for item in r.body.as_array().unwrap() {
+    r.expect(200);
+    let acme_accounts: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM accounts a JOIN distributors d ON d.id = a.distributor_id WHERE d.name = 'Acme'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let items = r.body.as_array().unwrap();
+    assert_eq!(items.len() as i64, acme_accounts, "the manager lists every Acme account");
+    for item in items {
+        assert_eq!(item["distributor"]["accounts"].as_array().unwrap().len() as i64, acme_accounts);
         assert_eq!(item["distributor"]["name"], "Acme");
         for acc in item["distributor"]["accounts"].as_array().unwrap() {
             assert!(acc["username"].as_str().unwrap().starts_with("acme_"));

@@ -29,8 +29,14 @@ async fn login_returns_tokens_and_the_account(pool: PgPool) {
 async fn login_accepts_the_email_case_insensitively(pool: PgPool) {
     let app = TestApp::new(pool).await;
     World::build(&app).await;
-    app.login_as("ACME_MANAGER@example.com", PASSWORD).await.expect(200);
-    app.login_as("Acme_Manager", PASSWORD).await.expect(200);
+    for identifier in ["ACME_MANAGER@example.com", "Acme_Manager"] {
+        let r = app.login_as(identifier, PASSWORD).await;
+        r.expect(200);
+        assert_eq!(r.body["account"]["username"], "acme_manager", "{identifier}");
+        // The token is the manager's too.
+        let me = app.get("/api/v1/auth/me", r.body["access_token"].as_str().unwrap()).await;
+        assert_eq!(me.body["username"], "acme_manager", "{identifier}");
+    }
 }
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]

@@ -29,7 +29,7 @@
 //! over rows deliberately linked across distributors with SQL.
 
 use crate::helpers::{BOUNDARY, Part, Resp, TestApp, World, enc, files_under, id_of, multipart, temp_files_dir};
-use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, leak, short};
+use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, leak, named_ids, short, tells_apart};
 use api::ApiConfig;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
@@ -624,6 +624,18 @@ struct Req {
     body: Body,
 }
 
+impl Req {
+    /// The ids this request names (a CSV body's numbers count as named).
+    fn named(&self) -> BTreeSet<i64> {
+        let (json, csv) = match &self.body {
+            Body::Json(v) => (Some(v), None),
+            Body::Csv(text) => (None, Some(text.as_str())),
+            Body::None | Body::Form(_) => (None, None),
+        };
+        named_ids(&self.path, self.headers.iter().map(|(_, v)| v.as_str()).chain(csv), json)
+    }
+}
+
 // ---- outcomes ---------------------------------------------------------------------
 
 fn ids(r: &Resp) -> BTreeSet<i64> {
@@ -681,42 +693,6 @@ fn staff_fields(op: Op, who: Who, r: &Resp) -> Option<String> {
         .then(|| format!("a member read fields beyond the default ones for its role: {extra:?} ({})", short(&r.text)))
 }
 
-/// Status and problem body without the per-request id, with the ids the
-/// request named (the target's, or the ghost's) blotted out of every text.
-fn answer(r: &Resp, named: &BTreeSet<i64>) -> (u16, Value) {
-    fn blot(v: &mut Value, named: &BTreeSet<i64>) {
-        match v {
-            Value::String(s) => {
-                let mut out = String::with_capacity(s.len());
-                let mut digits = String::new();
-                for c in s.chars().chain(std::iter::once(' ')) {
-                    if c.is_ascii_digit() {
-                        digits.push(c);
-                        continue;
-                    }
-                    if !digits.is_empty() {
-                        let id: i64 = digits.parse().unwrap_or(-1);
-                        out.push_str(if named.contains(&id) { "#" } else { &digits });
-                        digits.clear();
-                    }
-                    out.push(c);
-                }
-                out.pop();
-                *s = out;
-            }
-            Value::Array(a) => a.iter_mut().for_each(|v| blot(v, named)),
-            Value::Object(o) => o.values_mut().for_each(|v| blot(v, named)),
-            _ => {}
-        }
-    }
-    let mut body = r.body.clone();
-    if let Some(o) = body.as_object_mut() {
-        o.remove("request_id");
-    }
-    blot(&mut body, named);
-    (r.status.as_u16(), body)
-}
-
 // ---- the fixture ----------------------------------------------------------------
 
 /// A cell's fresh catalog, all of one distributor.
@@ -769,28 +745,6 @@ impl Target {
             item: GHOST,
             file: GHOST,
         }
-    }
-
-    /// Every id of the target's rows (not its distributor's: no message
-    /// names that, and small numbers would blot counts).
-    fn ids(&self) -> BTreeSet<i64> {
-        let mut ids = BTreeSet::from([
-            self.vendor,
-            self.supplier,
-            self.size,
-            self.color,
-            self.wearables,
-            self.mugs,
-            self.product,
-            self.red,
-            self.blue,
-            self.campaign,
-            self.item,
-            self.file,
-        ]);
-        ids.extend(self.sizes);
-        ids.extend(self.colors);
-        ids
     }
 }
 
@@ -990,10 +944,7 @@ impl Cx {
         let resp = r.send().await;
         let status = resp.0.status();
         let headers = resp.0.headers().clone();
-        let bytes = resp.0.into_body().into_vec().await.unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp::new(status, headers, resp.0.into_body().into_vec().await.unwrap())
     }
 }
 
@@ -1026,7 +977,9 @@ async fn run(pool: PgPool, group: Group) {
                     target.clone()
                 };
                 let before = fingerprint(&pool, &cx.fx.files_dir).await;
-                let r = cx.send(token, op.request(&target, &home, cells)).await;
+                let req = op.request(&target, &home, cells);
+                let named = req.named();
+                let r = cx.send(token, req).await;
                 let mut problems = Vec::new();
                 problems.extend(mismatch(expected, op, &target, &r));
                 if who != Who::Root {
@@ -1039,11 +992,10 @@ async fn run(pool: PgPool, group: Group) {
                 let foreign = who != Who::Root && side == Side::Globex;
                 if refused && (expected == Outcome::Hidden || foreign) {
                     let ghost = Target::ghost();
-                    let g = cx.send(token, op.request(&ghost, &home, cells)).await;
-                    let (real, fake) = (answer(&r, &target.ids()), answer(&g, &ghost.ids()));
-                    if real != fake {
-                        problems.push(format!("answers {} but a nonexistent id answers {}", r.text, g.text));
-                    }
+                    let req = op.request(&ghost, &home, cells);
+                    let ghost_named = req.named();
+                    let g = cx.send(token, req).await;
+                    problems.extend(tells_apart(&r, &named, &g, &ghost_named));
                 }
                 let after = fingerprint(&pool, &cx.fx.files_dir).await;
                 let diff = changed(&before, &after);

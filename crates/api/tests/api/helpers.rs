@@ -21,11 +21,21 @@ pub const PASSWORD: &str = "correct-horse-battery";
 pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body parsed as JSON, `null` when it is not JSON.
     pub body: Value,
+    /// The body as text (lossy), for messages and text assertions.
     pub text: String,
+    /// The body exactly as sent.
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
+    pub fn new(status: StatusCode, headers: HeaderMap, bytes: Vec<u8>) -> Resp {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp { status, headers, body, text, bytes }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -110,9 +120,7 @@ impl TestApp {
         let resp = req.send().await;
         let status = resp.0.status();
         let headers = resp.0.headers().clone();
-        let text = resp.0.into_body().into_string().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp::new(status, headers, resp.0.into_body().into_vec().await.expect("body"))
     }
 
     /// A GET whose body is kept as bytes (a gzip-compressed one, say).
@@ -332,9 +340,7 @@ impl TestApp {
         let resp = self.client.request(method, path).content_type(content_type).body(body).send().await;
         let status = resp.0.status();
         let headers = resp.0.headers().clone();
-        let text = resp.0.into_body().into_string().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp::new(status, headers, resp.0.into_body().into_vec().await.expect("body"))
     }
 
     /// Sends a request without a body; answers the headers and the body's

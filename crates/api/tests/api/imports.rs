@@ -42,9 +42,7 @@ async fn send(
     let resp = req.send().await;
     let status = resp.0.status();
     let headers = resp.0.headers().clone();
-    let text = resp.0.into_body().into_string().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, headers, body, text }
+    Resp::new(status, headers, resp.0.into_body().into_vec().await.unwrap())
 }
 
 async fn import(app: &TestApp, token: &str, query: &str, csv: &str) -> Resp {

@@ -5,6 +5,7 @@
 use crate::helpers::Resp;
 use domain::Role;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,4 +127,137 @@ pub fn changed(before: &Value, after: &Value) -> Vec<String> {
         .as_object()
         .map(|o| o.keys().filter(|k| before[k.as_str()] != after[k.as_str()]).cloned().collect())
         .unwrap_or_default()
+}
+
+/// The ids a request names: every number standing alone (not part of a word
+/// such as `v1`) in its path and header values, and the numbers of body
+/// fields called `id`, `ids` or ending in `_id`/`_ids`.
+pub fn named_ids<'a>(path: &str, headers: impl IntoIterator<Item = &'a str>, body: Option<&Value>) -> BTreeSet<i64> {
+    fn from_body(v: &Value, key: &str, out: &mut BTreeSet<i64>) {
+        let is_id = matches!(key, "id" | "ids") || key.ends_with("_id") || key.ends_with("_ids");
+        match v {
+            Value::Number(n) if is_id => out.extend(n.as_i64()),
+            Value::Array(a) => a.iter().for_each(|v| from_body(v, key, out)),
+            Value::Object(o) => o.iter().for_each(|(k, v)| from_body(v, k, out)),
+            _ => {}
+        }
+    }
+    let mut ids: BTreeSet<i64> = numbers(path).into_iter().collect();
+    for h in headers {
+        ids.extend(numbers(h));
+    }
+    if let Some(b) = body {
+        from_body(b, "", &mut ids);
+    }
+    ids
+}
+
+/// The numbers standing alone in `text`, with where they start and end.
+fn number_spans(text: &[u8]) -> Vec<(usize, usize, Option<i64>)> {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i].is_ascii_digit() {
+            let start = i;
+            while i < text.len() && text[i].is_ascii_digit() {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|b| text[b]);
+            let alone = !before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && !text.get(i).is_some_and(u8::is_ascii_alphanumeric);
+            if alone {
+                let n = std::str::from_utf8(&text[start..i]).ok().and_then(|s| s.parse().ok());
+                spans.push((start, i, n));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    spans
+}
+
+fn numbers(text: &str) -> Vec<i64> {
+    number_spans(text.as_bytes()).into_iter().filter_map(|(_, _, n)| n).collect()
+}
+
+/// `bytes` with the request's id and the named ids blotted out.
+fn blot(bytes: &[u8], request_id: Option<&str>, named: &BTreeSet<i64>) -> Vec<u8> {
+    let mut text = bytes.to_vec();
+    if let Some(rid) = request_id.filter(|r| !r.is_empty()) {
+        let mut out = Vec::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            if text[i..].starts_with(rid.as_bytes()) {
+                out.extend_from_slice(b"<request-id>");
+                i += rid.len();
+            } else {
+                out.push(text[i]);
+                i += 1;
+            }
+        }
+        text = out;
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end, n) in number_spans(&text) {
+        if n.is_some_and(|n| named.contains(&n)) {
+            out.extend_from_slice(&text[last..start]);
+            out.push(b'#');
+            last = end;
+        }
+    }
+    out.extend_from_slice(&text[last..]);
+    out
+}
+
+/// What a response tells about its target, for comparing a hidden object's
+/// answer with a nonexistent one's: the status, every header but `date`,
+/// `x-request-id` and `content-length` (which must be the body's length), and
+/// the body bytes, each with the request id and the ids the request named
+/// blotted out.
+/// A response as [`answer`] compares it: status, sorted headers, body.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+}
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<String> =
+            self.headers.iter().map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v))).collect();
+        write!(f, "{} [{}] {}", self.status, headers.join(", "), short(&String::from_utf8_lossy(&self.body)))
+    }
+}
+
+fn answer(r: &Resp, named: &BTreeSet<i64>) -> Result<Answer, String> {
+    let rid = r.header("x-request-id");
+    if let Some(len) = r.header("content-length")
+        && len != r.bytes.len().to_string()
+    {
+        return Err(format!("Content-Length {len} for a body of {} bytes", r.bytes.len()));
+    }
+    let mut headers: Vec<(String, Vec<u8>)> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "date" | "x-request-id" | "content-length"))
+        .map(|(k, v)| (k.as_str().to_owned(), blot(v.as_bytes(), rid, named)))
+        .collect();
+    headers.sort();
+    Ok(Answer { status: r.status.as_u16(), headers, body: blot(&r.bytes, rid, named) })
+}
+
+/// Why `real` (for an object the caller may not see, named by `real_ids`)
+/// can be told apart from `ghost` (for ids that do not exist), if it can.
+/// Both answers are blotted alike, of the ids either request named: an id
+/// the request named may come back; any other difference is a tell.
+pub fn tells_apart(real: &Resp, real_ids: &BTreeSet<i64>, ghost: &Resp, ghost_ids: &BTreeSet<i64>) -> Option<String> {
+    let named: BTreeSet<i64> = real_ids.union(ghost_ids).copied().collect();
+    let (a, b) = match (answer(real, &named), answer(ghost, &named)) {
+        (Err(e), _) => return Some(format!("the real answer: {e}")),
+        (_, Err(e)) => return Some(format!("the nonexistent id's answer: {e}")),
+        (Ok(a), Ok(b)) => (a, b),
+    };
+    (a != b).then(|| format!("answers {a} but a nonexistent id answers {b}"))
 }
