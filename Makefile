@@ -33,8 +33,10 @@ run: ## Start the API on 127.0.0.1:8080 (migrates, seeds an empty database; logi
 test: ## Everything CI tests: dev-services test, cargo test (and doctests), schemathesis against the API
 	@exports="$$(scripts/dev-services.sh test)" && eval "$$exports" && \
 	scripts/test-dev-services.sh && \
-	$(CARGO) test --workspace --all-targets && \
-	$(CARGO) test --workspace --doc && \
+	mkdir -p target && \
+	$(CARGO) test --workspace --all-targets 2>&1 | tee target/cargo-test.log && \
+	$(CARGO) test --workspace --doc 2>&1 | tee -a target/cargo-test.log && \
+	scripts/check-test-floor.sh target/cargo-test.log && \
 	scripts/schemathesis.sh
 
 test-services: ## Test scripts/dev-services.sh's private PostgreSQL + Redis path

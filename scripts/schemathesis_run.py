@@ -10,6 +10,7 @@ removes the race without slowing anything that matters.
 """
 
 import ast
+import os
 import runpy
 import sys
 import threading
@@ -24,5 +25,10 @@ def _serialised_parse(*args, **kwargs):
 
 
 ast.parse = _serialised_parse
+
+# Our own checks (scripts/schemathesis_checks.py) register themselves on import.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import schemathesis_checks  # noqa: E402,F401
+
 sys.argv[0] = "schemathesis"
 runpy.run_module("schemathesis.cli", run_name="__main__", alter_sys=True)
