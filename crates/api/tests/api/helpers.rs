@@ -58,6 +58,9 @@ pub struct TestApp {
     pub pool: PgPool,
     pub state: AppState,
     client: TestClient<BoxEndpoint<'static, poem::Response>>,
+    /// The statements the application sent to the database, when it talks to
+    /// it through a counting proxy ([`TestApp::counted`]).
+    pub statements: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 /// A unique key prefix, so tests sharing one Redis never see each other's keys.
@@ -96,7 +99,28 @@ impl TestApp {
     fn assemble(pool: PgPool, cache: Cache, config: ApiConfig) -> TestApp {
         let state = AppState::new(pool.clone(), cache, config, None);
         let app = api::app(state.clone()).map_to_response().boxed();
-        TestApp { pool, state, client: TestClient::new(app) }
+        TestApp { pool, state, client: TestClient::new(app), statements: None }
+    }
+
+    /// The application talking to the test's database through a proxy that
+    /// counts every statement it sends ([`crate::wire`]); `pool` (direct)
+    /// stays the test's own, uncounted.
+    pub async fn counted(pool: PgPool) -> TestApp {
+        let options = pool.connect_options().as_ref().clone();
+        let upstream = format!("{}:{}", options.get_host(), options.get_port());
+        let proxy = crate::wire::CountingProxy::start(upstream).await;
+        let through = options.host("127.0.0.1").port(proxy.addr.port()).ssl_mode(sqlx::postgres::PgSslMode::Disable);
+        // No ping before each acquire: it would be counted as a statement.
+        let app_pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .connect_with(through)
+            .await
+            .expect("the counting proxy reaches the database");
+        let mut app = Self::assemble(app_pool, redis_cache().await, ApiConfig::default());
+        app.pool = pool;
+        app.statements = Some(proxy.statements);
+        app
     }
 
     pub async fn request(

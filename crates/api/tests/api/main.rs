@@ -27,3 +27,4 @@ mod statements;
 mod storefront;
 mod storefront_catalog;
 mod tokens;
+mod wire;

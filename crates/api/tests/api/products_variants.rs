@@ -783,7 +783,7 @@ async fn variants_in_campaign_items_cannot_be_deleted(pool: PgPool) {
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
 async fn nested_product_pages_cost_the_same_statements_at_any_size(pool: PgPool) {
-    let app = TestApp::new(pool.clone()).await;
+    let app = TestApp::counted(pool.clone()).await;
     let w = World::build(&app).await;
     let c = catalog(&app, w.acme).await;
     let (sales, _) = app.login("acme_sales").await;
@@ -837,7 +837,19 @@ async fn nested_product_pages_cost_the_same_statements_at_any_size(pool: PgPool)
                 "product_type": {"name": "Wearables"}}])
     );
 
-    // The first measured request registers sqlx's callsites; measure after it.
+    // 30 product types for the bulk products, so a bigger page reaches more of them.
+    sqlx::query(
+        "WITH t AS (INSERT INTO product_types (distributor_id, name) SELECT $1, 'Type ' || k FROM generate_series(1, 30) k \
+                    RETURNING id), \
+              n AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM t), \
+              p AS (SELECT id, row_number() OVER (ORDER BY id) AS g FROM products WHERE name LIKE 'Bulk %') \
+         UPDATE products SET product_type_id = n.id FROM p JOIN n ON n.k = p.g % 30 WHERE products.id = p.id",
+    )
+    .bind(w.acme)
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Warm: the connections are open and the caller's account state cached.
     statements_for(&app, &format!("{PRODUCTS}?page_size=1"), &sales).await;
     let mut counts = Vec::new();
     for size in [1, 10, 50] {

@@ -11,7 +11,7 @@ const LIST: &str = "/api/v1/organization/accounts";
 
 /// Root's token on a world with extra Acme accounts with distinct traits.
 async fn setup(pool: PgPool) -> (TestApp, String) {
-    let app = TestApp::new(pool.clone()).await;
+    let app = TestApp::counted(pool.clone()).await;
     let w = World::build(&app).await;
     for (name, role) in [
         ("anna", Role::Shopper),
@@ -318,7 +318,7 @@ async fn bad_filters_are_400_before_any_sql(pool: PgPool) {
         r#"[{"or":[]}]"#,
     ] {
         let (statements, r) =
-            crate::statements::statements_of(app.get(&format!("{LIST}?filter={}", enc(bad)), &token)).await;
+            crate::statements::statements_of(&app, app.get(&format!("{LIST}?filter={}", enc(bad)), &token)).await;
         r.expect(400);
         assert_eq!(r.body["errors"][0]["field"], "filter", "{bad}");
         assert_eq!(statements, 0, "{bad}: SQL ran for a refused filter");

@@ -225,7 +225,7 @@ async fn the_store_is_for_its_members_and_its_distributors_staff(pool: PgPool) {
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
 async fn cached_pages_last_until_the_catalog_changes(pool: PgPool) {
-    let app = TestApp::new(pool).await;
+    let app = TestApp::counted(pool).await;
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = sized_tee(&app, w.acme, c).await;
