@@ -131,14 +131,18 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
-        // Neither a 5xx nor a refusal of the caller (401, 403) is stored: a
-        // retry runs again, and the answer to one token is never replayed to
-        // another session of the same account.
+        // Only a success is stored. A refused request changed nothing, its key
+        // included: a retry runs again and sees the state of then (a checkout
+        // refused for a changed price or a full allowance succeeds once the
+        // basket is fixed), and no 401 or 403 of one token is ever replayed
+        // to another session of the same account.
         let status = resp.status();
-        if status.is_server_error() || status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        if !status.is_success() {
             if let Err(e) = idempotency::abandon(&state.pool, account_id, &key).await {
                 tracing::warn!(error = %e, "could not release an idempotency key");
             }
+            let mut resp = resp;
+            resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("false"));
             return Ok(resp);
         }
         let (parts, body) = resp.into_parts();

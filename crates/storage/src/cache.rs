@@ -78,6 +78,12 @@ impl Cache {
         Cache { backend: Backend::Local(map), prefix: prefix.to_owned() }
     }
 
+    /// The prefix of every key of this deployment (tools and tests inspect
+    /// a shared Redis by it).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// `"redis"` or `"in-process"`, for logs and `/ready`.
     pub fn kind(&self) -> &'static str {
         match self.backend {

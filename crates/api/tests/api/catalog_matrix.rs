@@ -29,7 +29,7 @@
 //! over rows deliberately linked across distributors with SQL.
 
 use crate::helpers::{BOUNDARY, Part, Resp, TestApp, World, enc, files_under, id_of, multipart, temp_files_dir};
-use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, leak, named_ids, short, tells_apart};
+use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed_parts, leak, named_ids, outside, short, tells_apart};
 use api::ApiConfig;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
@@ -38,7 +38,7 @@ use poem::test::TestClient;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const CATALOG: &str = "/api/v1/catalog";
@@ -868,42 +868,13 @@ impl Fixture {
     }
 }
 
-/// Tables the Catalog and Minor namespaces write (and the campaigns their
-/// items hang on).
-const TABLES: [&str; 16] = [
-    "vendors",
-    "attributes",
-    "attribute_values",
-    "product_types",
-    "product_type_attributes",
-    "product_type_vendors",
-    "products",
-    "product_images",
-    "product_variants",
-    "product_variant_values",
-    "campaign_items",
-    "resources",
-    "campaigns",
-    "campaign_members",
-    "distributors",
-    "accounts",
-];
-
-/// Every table in [`TABLES`] as its row count and newest row version, and
-/// the list of files under the files directory, for "nothing changed"
-/// checks. Any committed insert, update or delete changes one of them (an
-/// update writes a new row version with a newer `xmin`, even when it sets
-/// the same values), and reading them does not serialise every row, which
-/// would make the test quadratic in its cells.
-async fn fingerprint(pool: &PgPool, files_dir: &Path) -> Value {
-    let parts: Vec<String> = TABLES
-        .iter()
-        .map(|t| format!("'{t}', (SELECT count(*) || ':' || coalesce(max(xmin::text::int8), 0) FROM {t})"))
-        .collect();
-    // Table names are the constants above, never client text.
-    let sql = format!("SELECT jsonb_build_object({})", parts.join(", "));
-    let mut digest: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.unwrap();
-    digest["files"] = json!(files_under(files_dir).iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
+/// What a cell could change ([`crate::matrix_kit::fingerprint`]: every
+/// table by distributor, the cache's denylist) and the files under the files
+/// directory, for "nothing changed" checks.
+async fn fingerprint(pool: &PgPool, cache: &storage::Cache, files_dir: &Path) -> BTreeMap<String, String> {
+    let mut digest = crate::matrix_kit::fingerprint(pool, cache).await;
+    let files: Vec<String> = files_under(files_dir).iter().map(|p| p.display().to_string()).collect();
+    digest.insert("files/-".to_owned(), files.join(","));
     digest
 }
 
@@ -976,7 +947,7 @@ async fn run(pool: PgPool, group: Group) {
                 } else {
                     target.clone()
                 };
-                let before = fingerprint(&pool, &cx.fx.files_dir).await;
+                let before = fingerprint(&pool, &cx.app.state.cache, &cx.fx.files_dir).await;
                 let req = op.request(&target, &home, cells);
                 let named = req.named();
                 let r = cx.send(token, req).await;
@@ -997,8 +968,8 @@ async fn run(pool: PgPool, group: Group) {
                     let g = cx.send(token, req).await;
                     problems.extend(tells_apart(&r, &named, &g, &ghost_named));
                 }
-                let after = fingerprint(&pool, &cx.fx.files_dir).await;
-                let diff = changed(&before, &after);
+                let after = fingerprint(&pool, &cx.app.state.cache, &cx.fx.files_dir).await;
+                let diff = changed_parts(&before, &after);
                 let success = r.status.is_success();
                 if !success && !diff.is_empty() {
                     problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
@@ -1006,6 +977,11 @@ async fn run(pool: PgPool, group: Group) {
                     problems.push("an allowed write changed nothing".to_owned());
                 } else if !op.is_write() && !diff.is_empty() {
                     problems.push(format!("a read changed {diff:?}"));
+                }
+                let caller = (who != Who::Root).then_some(acme);
+                let strays = outside(&before, &diff, target.distributor, caller);
+                if success && !strays.is_empty() {
+                    problems.push(format!("changed rows of another distributor: {strays:?}"));
                 }
                 for p in problems {
                     failures.push(format!("{op:?} {who:?} {side:?}: {p}"));

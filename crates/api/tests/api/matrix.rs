@@ -22,7 +22,9 @@
 //! staff-only fields.
 
 use crate::helpers::{Resp, TestApp, World, enc, id_of};
-use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed, leak, named_ids, short, tells_apart};
+use crate::matrix_kit::{
+    Outcome, ROLES, Side, Who, changed_parts, fingerprint, leak, named_ids, outside, short, tells_apart,
+};
 use poem::http::Method;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -550,6 +552,18 @@ impl Fixture {
         .fetch_one(pool)
         .await
         .unwrap();
+        // The cell's account has a live session, so a refused request that
+        // revokes it shows as a change.
+        sqlx::query(
+            "INSERT INTO refresh_tokens (account_id, family, token_hash, expires_at) \
+             VALUES ($1, $2, $3, now() + interval '1 day')",
+        )
+        .bind(account)
+        .bind(format!("cell-family-{tag}-{n}"))
+        .bind(format!("cell-token-{tag}-{n}").into_bytes())
+        .execute(pool)
+        .await
+        .unwrap();
         let mut members = self.members[usize::from(side == Side::Globex)].to_vec();
         if op.account_is_member() {
             members.push(account);
@@ -622,30 +636,6 @@ async fn shop_fixture(pool: &PgPool, d: i64, campaign: i64, shopper: i64, key: &
     (item, order)
 }
 
-/// A digest of every table the Organization and Storefront namespaces
-/// write, for "nothing changed" checks.
-async fn fingerprint(pool: &PgPool) -> Value {
-    sqlx::query_scalar(
-        "SELECT jsonb_build_object( \
-           'distributors', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM distributors t), \
-           'accounts', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM accounts t), \
-           'campaigns', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM campaigns t), \
-           'locations', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM locations t), \
-           'campaign_members', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY campaign_id, account_id), '')) \
-                                FROM campaign_members t), \
-           'baskets', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY account_id, campaign_id), '')) \
-                       FROM baskets t), \
-           'basket_items', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' \
-                                   ORDER BY account_id, campaign_id, campaign_item_id), '')) FROM basket_items t), \
-           'orders', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) FROM orders t), \
-           'allowance_ledger', (SELECT md5(coalesce(string_agg(to_jsonb(t)::text, ',' ORDER BY id), '')) \
-                                FROM allowance_ledger t))",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap()
-}
-
 async fn tokens(app: &TestApp) -> Vec<String> {
     let mut tokens = Vec::new();
     for who in ROLES {
@@ -688,7 +678,7 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
                 cells += 1;
                 let token = &tokens[i];
                 let target = fx.target(&pool, op, who, side, cells).await;
-                let before = fingerprint(&pool).await;
+                let before = fingerprint(&pool, &app.state.cache).await;
                 let req = op.request(&target, fx.w.acme_campaign, cells);
                 let named = req.named();
                 let r = send(&app, token, req).await;
@@ -709,8 +699,8 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
                     let ghost = send(&app, token, req).await;
                     problems.extend(tells_apart(&r, &named, &ghost, &ghost_named));
                 }
-                let after = fingerprint(&pool).await;
-                let diff = changed(&before, &after);
+                let after = fingerprint(&pool, &app.state.cache).await;
+                let diff = changed_parts(&before, &after);
                 let success = r.status.is_success();
                 if !success && !diff.is_empty() {
                     problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
@@ -718,6 +708,11 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
                     problems.push("an allowed write changed nothing".to_owned());
                 } else if !op.is_write() && !diff.is_empty() {
                     problems.push(format!("a read changed {diff:?}"));
+                }
+                let caller = (who != Who::Root).then_some(fx.w.acme);
+                let strays = outside(&before, &diff, target.distributor, caller);
+                if success && !strays.is_empty() {
+                    problems.push(format!("changed rows of another distributor: {strays:?}"));
                 }
                 for p in problems {
                     failures.push(format!("{op:?} {who:?} {side:?}: {p}"));

@@ -121,14 +121,6 @@ pub fn leak(r: &Resp, acme: i64) -> Option<String> {
     foreign_distributor(&r.body, acme).map(|d| format!("the response carries distributor_id {d}: {}", short(&r.text)))
 }
 
-/// The tables whose digest differs.
-pub fn changed(before: &Value, after: &Value) -> Vec<String> {
-    before
-        .as_object()
-        .map(|o| o.keys().filter(|k| before[k.as_str()] != after[k.as_str()]).cloned().collect())
-        .unwrap_or_default()
-}
-
 /// The ids a request names: every number standing alone (not part of a word
 /// such as `v1`) in its path and header values, and the numbers of body
 /// fields called `id`, `ids` or ending in `_id`/`_ids`.
@@ -260,4 +252,95 @@ pub fn tells_apart(real: &Resp, real_ids: &BTreeSet<i64>, ghost: &Resp, ghost_id
         (Ok(a), Ok(b)) => (a, b),
     };
     (a != b).then(|| format!("answers {a} but a nonexistent id answers {b}"))
+}
+
+/// What a request could have changed, as `"<table>/<distributor>"` →
+/// digest: every table, its rows grouped by the distributor they belong to
+/// (their `distributor_id`, their account's for session-like tables keyed
+/// by account, `-` for rows of no distributor), plus `redis/deny`, the
+/// denylist entries of the application's cache. The digest is the row count
+/// and the sum of the rows' `xmin`: any insert, update or delete moves it.
+pub async fn fingerprint(pool: &sqlx::PgPool, cache: &storage::Cache) -> std::collections::BTreeMap<String, String> {
+    static SQL: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let sql = SQL
+        .get_or_init(|| async {
+            let tables: Vec<(String, bool, bool)> = sqlx::query_as(
+                "SELECT t.table_name::text, \
+                        bool_or(c.column_name = 'distributor_id'), bool_or(c.column_name = 'account_id') \
+                 FROM information_schema.tables t \
+                 JOIN information_schema.columns c USING (table_schema, table_name) \
+                 WHERE t.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND t.table_name <> '_sqlx_migrations' \
+                 GROUP BY 1 ORDER BY 1",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let parts: Vec<String> = tables
+                .iter()
+                .map(|(t, by_distributor, by_account)| {
+                    let (owner, from) = match (t.as_str(), by_distributor, by_account) {
+                        ("distributors", _, _) => ("r.id", format!("{t} r")),
+                        (_, true, _) => ("r.distributor_id", format!("{t} r")),
+                        (_, false, true) => ("a.distributor_id", format!("{t} r LEFT JOIN accounts a ON a.id = r.account_id")),
+                        _ => ("NULL::int8", format!("{t} r")),
+                    };
+                    format!(
+                        "(SELECT coalesce(jsonb_object_agg('{t}/' || coalesce(d::text, '-'), n || ':' || s), '{{}}') \
+                          FROM (SELECT {owner} AS d, count(*) AS n, sum(r.xmin::text::int8) AS s FROM {from} GROUP BY 1) x)"
+                    )
+                })
+                .collect();
+            format!("SELECT {}", parts.join(" || "))
+        })
+        .await;
+    // The statement is built from the catalog's table names, never client text.
+    let digest: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(pool).await.unwrap();
+    let mut out: std::collections::BTreeMap<String, String> = digest
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let url = std::env::var("REDIS_URL").expect("REDIS_URL");
+    let mut redis = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let mut keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{}deny:*", cache.prefix())).query_async(&mut redis).await.unwrap();
+    keys.sort();
+    out.insert("redis/deny".to_owned(), keys.join(","));
+    out
+}
+
+/// The `"<table>/<distributor>"` entries that differ between two fingerprints.
+pub fn changed_parts(
+    before: &std::collections::BTreeMap<String, String>,
+    after: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter().filter(|k| before.get(*k) != after.get(*k)).cloned().collect()
+}
+
+/// The changes an allowed write made outside what it may touch: rows of
+/// `target` (the distributor the cell's objects belong to), of the caller's
+/// own distributor, of a distributor the write created (it had no
+/// `distributors` row `before`), and rows of no distributor.
+pub fn outside(
+    before: &std::collections::BTreeMap<String, String>,
+    changes: &[String],
+    target: i64,
+    caller: Option<i64>,
+) -> Vec<String> {
+    let owner = |k: &str| k.rsplit('/').next().unwrap_or_default().to_owned();
+    changes
+        .iter()
+        .filter(|k| {
+            let o = owner(k);
+            let created = !before.contains_key(&format!("distributors/{o}"));
+            !(o == "-"
+                || o == "deny"
+                || created
+                || o == target.to_string()
+                || caller.is_some_and(|c| o == c.to_string()))
+        })
+        .cloned()
+        .collect()
 }
