@@ -393,6 +393,16 @@ impl BasketApi {
     ) -> ApiResult<BasketResponse> {
         let who = auth.principal();
         let quantity = body.0.quantity;
+        let mut tx = begin(&state).await?;
+        let campaign = shop(&mut tx, who, id.0, Lock::Share).await?;
+        let version =
+            storage::shopping::lock_basket(&mut tx, who.account_id, campaign.id, campaign.distributor_id).await?;
+        // The item is part of the target: one not in this campaign is a 404
+        // before any precondition is weighed (RFC 9110 §13.2.2).
+        let price =
+            storage::shopping::item_price(&mut *tx, campaign.id, item_id.0).await?.ok_or_else(ApiError::not_found)?;
+        basket_precondition(&if_match, campaign.id, version)?;
+        // The content is weighed after the preconditions (RFC 9110 §13.2.2).
         if !domain::shopping::quantity_is_valid(quantity) {
             return Err(ApiError::unprocessable(vec![FieldError::new(
                 "quantity",
@@ -400,13 +410,6 @@ impl BasketApi {
                 format!("must be 0 (remove the line) to {}", domain::shopping::MAX_LINE_QUANTITY),
             )]));
         }
-        let mut tx = begin(&state).await?;
-        let campaign = shop(&mut tx, who, id.0, Lock::Share).await?;
-        let version =
-            storage::shopping::lock_basket(&mut tx, who.account_id, campaign.id, campaign.distributor_id).await?;
-        basket_precondition(&if_match, campaign.id, version)?;
-        let price =
-            storage::shopping::item_price(&mut *tx, campaign.id, item_id.0).await?.ok_or_else(ApiError::not_found)?;
         let Some(price) = price else {
             return Err(ApiError::conflict("this item has no price yet and cannot be bought"));
         };

@@ -29,7 +29,9 @@
 //! over rows deliberately linked across distributors with SQL.
 
 use crate::helpers::{BOUNDARY, Part, Resp, TestApp, World, enc, files_under, id_of, multipart, temp_files_dir};
-use crate::matrix_kit::{Outcome, ROLES, Side, Who, changed_parts, leak, named_ids, outside, short, tells_apart};
+use crate::matrix_kit::{
+    Outcome, ROLES, Side, Variant, Who, changed_parts, leak, named_ids, outside, short, tells_apart,
+};
 use api::ApiConfig;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
@@ -925,6 +927,11 @@ impl Drop for Cx {
     }
 }
 
+/// The routes the rows name, for the spec-wide coverage test.
+pub(crate) fn routes() -> Vec<(String, String)> {
+    MATRIX.iter().map(|(op, _)| (op.route().0.to_owned(), op.route().1.to_owned())).collect()
+}
+
 // ---- the matrix -------------------------------------------------------------------
 
 /// Every cell of the rows of `group`; panics listing each failure.
@@ -935,56 +942,63 @@ async fn run(pool: PgPool, group: Group) {
     let mut failures = Vec::new();
     let mut cells = 0;
     for &(op, row) in MATRIX.iter().filter(|(op, _)| op.group() == group) {
-        for (i, who) in ROLES.into_iter().enumerate() {
-            let (own, other) = Outcome::pair(row[i]);
-            for (side, expected) in [(Side::Acme, own), (Side::Globex, other)] {
-                cells += 1;
-                let token = &cx.tokens[i];
-                let status = op.campaign_status();
-                let target = cx.fx.catalog(&pool, side, &format!("{cells}"), status).await;
-                let home = if side == Side::Globex && op.needs_home() {
-                    cx.fx.catalog(&pool, Side::Acme, &format!("home {cells}"), status).await
-                } else {
-                    target.clone()
-                };
-                let before = fingerprint(&pool, &cx.app.state.cache, &cx.fx.files_dir).await;
-                let req = op.request(&target, &home, cells);
-                let named = req.named();
-                let r = cx.send(token, req).await;
-                let mut problems = Vec::new();
-                problems.extend(mismatch(expected, op, &target, &r));
-                if who != Who::Root {
-                    problems.extend(leak(&r, acme));
-                }
-                problems.extend(staff_fields(op, who, &r));
-                // A hidden object, and anything refused on the other side,
-                // answers exactly as one that does not exist.
-                let refused = r.status.is_client_error();
-                let foreign = who != Who::Root && side == Side::Globex;
-                if refused && (expected == Outcome::Hidden || foreign) {
-                    let ghost = Target::ghost();
-                    let req = op.request(&ghost, &home, cells);
-                    let ghost_named = req.named();
-                    let g = cx.send(token, req).await;
-                    problems.extend(tells_apart(&r, &named, &g, &ghost_named));
-                }
-                let after = fingerprint(&pool, &cx.app.state.cache, &cx.fx.files_dir).await;
-                let diff = changed_parts(&before, &after);
-                let success = r.status.is_success();
-                if !success && !diff.is_empty() {
-                    problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
-                } else if success && op.is_write() && diff.is_empty() {
-                    problems.push("an allowed write changed nothing".to_owned());
-                } else if !op.is_write() && !diff.is_empty() {
-                    problems.push(format!("a read changed {diff:?}"));
-                }
-                let caller = (who != Who::Root).then_some(acme);
-                let strays = outside(&before, &diff, target.distributor, caller);
-                if success && !strays.is_empty() {
-                    problems.push(format!("changed rows of another distributor: {strays:?}"));
-                }
-                for p in problems {
-                    failures.push(format!("{op:?} {who:?} {side:?}: {p}"));
+        let sent: Vec<&str> =
+            op.request(&Target::ghost(), &Target::ghost(), 0).headers.iter().map(|(k, _)| *k).collect();
+        for variant in Variant::of(op.route(), &sent) {
+            for (i, who) in ROLES.into_iter().enumerate() {
+                let (own, other) = Outcome::pair(row[i]);
+                for (side, plain) in [(Side::Acme, own), (Side::Globex, other)] {
+                    let expected = variant.expect(plain);
+                    cells += 1;
+                    let token = &cx.tokens[i];
+                    let status = op.campaign_status();
+                    let target = cx.fx.catalog(&pool, side, &format!("{cells}"), status).await;
+                    let home = if side == Side::Globex && op.needs_home() {
+                        cx.fx.catalog(&pool, Side::Acme, &format!("home {cells}"), status).await
+                    } else {
+                        target.clone()
+                    };
+                    let before = fingerprint(&pool, &cx.app.state.cache, &cx.fx.files_dir).await;
+                    let mut req = op.request(&target, &home, cells);
+                    req.headers.extend(variant.add(cells));
+                    let named = req.named();
+                    let r = cx.send(token, req).await;
+                    let mut problems = Vec::new();
+                    problems.extend(mismatch(expected, op, &target, &r));
+                    if who != Who::Root {
+                        problems.extend(leak(&r, acme));
+                    }
+                    problems.extend(staff_fields(op, who, &r));
+                    // A hidden object, and anything refused on the other side,
+                    // answers exactly as one that does not exist.
+                    let refused = r.status.is_client_error();
+                    let foreign = who != Who::Root && side == Side::Globex;
+                    if refused && (expected == Outcome::Hidden || foreign) {
+                        let ghost = Target::ghost();
+                        let mut req = op.request(&ghost, &home, cells);
+                        req.headers.extend(variant.add(cells));
+                        let ghost_named = req.named();
+                        let g = cx.send(token, req).await;
+                        problems.extend(tells_apart(&r, &named, &g, &ghost_named));
+                    }
+                    let after = fingerprint(&pool, &cx.app.state.cache, &cx.fx.files_dir).await;
+                    let diff = changed_parts(&before, &after);
+                    let success = r.status.is_success();
+                    if !success && !diff.is_empty() {
+                        problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
+                    } else if success && op.is_write() && diff.is_empty() {
+                        problems.push("an allowed write changed nothing".to_owned());
+                    } else if !op.is_write() && !diff.is_empty() {
+                        problems.push(format!("a read changed {diff:?}"));
+                    }
+                    let caller = (who != Who::Root).then_some(acme);
+                    let strays = outside(&before, &diff, target.distributor, caller);
+                    if success && !strays.is_empty() {
+                        problems.push(format!("changed rows of another distributor: {strays:?}"));
+                    }
+                    for p in problems {
+                        failures.push(format!("{op:?} ({variant:?}) {who:?} {side:?}: {p}"));
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@
 mod access;
 mod accounts_write;
 mod auth;
+mod auth_matrix;
 mod campaign_items;
 mod campaigns;
 mod catalog_matrix;

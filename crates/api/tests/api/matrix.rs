@@ -23,7 +23,7 @@
 
 use crate::helpers::{Resp, TestApp, World, enc, id_of};
 use crate::matrix_kit::{
-    Outcome, ROLES, Side, Who, changed_parts, fingerprint, leak, named_ids, outside, short, tells_apart,
+    Outcome, ROLES, Side, Variant, Who, changed_parts, fingerprint, leak, named_ids, outside, short, tells_apart,
 };
 use poem::http::Method;
 use serde_json::{Value, json};
@@ -644,6 +644,11 @@ async fn tokens(app: &TestApp) -> Vec<String> {
     tokens
 }
 
+/// The routes the rows name, for the spec-wide coverage test.
+pub(crate) fn routes() -> Vec<(String, String)> {
+    MATRIX.iter().map(|(op, _)| (op.route().0.to_owned(), op.route().1.to_owned())).collect()
+}
+
 // ---- the matrix -------------------------------------------------------------------
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
@@ -671,56 +676,66 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
     let tokens = tokens(&app).await;
     let mut failures = Vec::new();
     let mut cells = 0;
+    let mut expected_cells = 0;
     for &(op, row) in MATRIX {
-        for (i, who) in ROLES.into_iter().enumerate() {
-            let (acme, globex) = Outcome::pair(row[i]);
-            for (side, expected) in [(Side::Acme, acme), (Side::Globex, globex)] {
-                cells += 1;
-                let token = &tokens[i];
-                let target = fx.target(&pool, op, who, side, cells).await;
-                let before = fingerprint(&pool, &app.state.cache).await;
-                let req = op.request(&target, fx.w.acme_campaign, cells);
-                let named = req.named();
-                let r = send(&app, token, req).await;
-                let mut problems = Vec::new();
-                problems.extend(mismatch(expected, op, &target, &r));
-                if who != Who::Root {
-                    problems.extend(leak(&r, fx.w.acme));
-                }
-                // A hidden object, and anything refused on the other side,
-                // answers exactly as one that does not exist.
-                let refused = r.status.is_client_error();
-                let foreign = who != Who::Root && side == Side::Globex;
-                if refused && (expected == Outcome::Hidden || foreign) {
-                    // The caller's own campaign stays real: only the other side's ids are made up.
-                    let ghost_target = Target { own_shop: target.own_shop, ..Target::GHOST };
-                    let req = op.request(&ghost_target, fx.w.acme_campaign, cells);
-                    let ghost_named = req.named();
-                    let ghost = send(&app, token, req).await;
-                    problems.extend(tells_apart(&r, &named, &ghost, &ghost_named));
-                }
-                let after = fingerprint(&pool, &app.state.cache).await;
-                let diff = changed_parts(&before, &after);
-                let success = r.status.is_success();
-                if !success && !diff.is_empty() {
-                    problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
-                } else if success && op.is_write() && diff.is_empty() {
-                    problems.push("an allowed write changed nothing".to_owned());
-                } else if !op.is_write() && !diff.is_empty() {
-                    problems.push(format!("a read changed {diff:?}"));
-                }
-                let caller = (who != Who::Root).then_some(fx.w.acme);
-                let strays = outside(&before, &diff, target.distributor, caller);
-                if success && !strays.is_empty() {
-                    problems.push(format!("changed rows of another distributor: {strays:?}"));
-                }
-                for p in problems {
-                    failures.push(format!("{op:?} {who:?} {side:?}: {p}"));
+        let sent: Vec<&str> =
+            op.request(&Target::GHOST, fx.w.acme_campaign, 0).headers.iter().map(|(k, _)| *k).collect();
+        let variants = Variant::of(op.route(), &sent);
+        expected_cells += variants.len() * ROLES.len() * 2;
+        for variant in variants {
+            for (i, who) in ROLES.into_iter().enumerate() {
+                let (acme, globex) = Outcome::pair(row[i]);
+                for (side, plain) in [(Side::Acme, acme), (Side::Globex, globex)] {
+                    let expected = variant.expect(plain);
+                    cells += 1;
+                    let token = &tokens[i];
+                    let target = fx.target(&pool, op, who, side, cells).await;
+                    let before = fingerprint(&pool, &app.state.cache).await;
+                    let mut req = op.request(&target, fx.w.acme_campaign, cells);
+                    req.headers.extend(variant.add(cells));
+                    let named = req.named();
+                    let r = send(&app, token, req).await;
+                    let mut problems = Vec::new();
+                    problems.extend(mismatch(expected, op, &target, &r));
+                    if who != Who::Root {
+                        problems.extend(leak(&r, fx.w.acme));
+                    }
+                    // A hidden object, and anything refused on the other side,
+                    // answers exactly as one that does not exist.
+                    let refused = r.status.is_client_error();
+                    let foreign = who != Who::Root && side == Side::Globex;
+                    if refused && (expected == Outcome::Hidden || foreign) {
+                        // The caller's own campaign stays real: only the other side's ids are made up.
+                        let ghost_target = Target { own_shop: target.own_shop, ..Target::GHOST };
+                        let mut req = op.request(&ghost_target, fx.w.acme_campaign, cells);
+                        req.headers.extend(variant.add(cells));
+                        let ghost_named = req.named();
+                        let ghost = send(&app, token, req).await;
+                        problems.extend(tells_apart(&r, &named, &ghost, &ghost_named));
+                    }
+                    let after = fingerprint(&pool, &app.state.cache).await;
+                    let diff = changed_parts(&before, &after);
+                    let success = r.status.is_success();
+                    if !success && !diff.is_empty() {
+                        problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
+                    } else if success && op.is_write() && diff.is_empty() {
+                        problems.push("an allowed write changed nothing".to_owned());
+                    } else if !op.is_write() && !diff.is_empty() {
+                        problems.push(format!("a read changed {diff:?}"));
+                    }
+                    let caller = (who != Who::Root).then_some(fx.w.acme);
+                    let strays = outside(&before, &diff, target.distributor, caller);
+                    if success && !strays.is_empty() {
+                        problems.push(format!("changed rows of another distributor: {strays:?}"));
+                    }
+                    for p in problems {
+                        failures.push(format!("{op:?} ({variant:?}) {who:?} {side:?}: {p}"));
+                    }
                 }
             }
         }
     }
-    assert_eq!(cells, MATRIX.len() * ROLES.len() * 2);
+    assert_eq!(cells, expected_cells);
     assert!(failures.is_empty(), "{} of {cells} cells failed:\n{}", failures.len(), failures.join("\n"));
 }
 

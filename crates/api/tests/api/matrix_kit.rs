@@ -344,3 +344,93 @@ pub fn outside(
         .cloned()
         .collect()
 }
+
+/// A way of sending a matrix row's request, tried on every operation whose
+/// spec accepts the header, so no conditional or keyed request can be
+/// forgotten: the plain request, then the same with a stale `If-Match`,
+/// with `If-None-Match: *`, and with an `Idempotency-Key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Plain,
+    StaleIfMatch,
+    IfNoneMatchAny,
+    IdempotencyKey,
+}
+
+impl Variant {
+    /// The header this variant adds.
+    fn header(self) -> Option<&'static str> {
+        match self {
+            Variant::Plain => None,
+            Variant::StaleIfMatch => Some("If-Match"),
+            Variant::IfNoneMatchAny => Some("If-None-Match"),
+            Variant::IdempotencyKey => Some("Idempotency-Key"),
+        }
+    }
+
+    /// The variants of a request to `route` already carrying `sent` headers:
+    /// each header the operation accepts and the request does not send yet.
+    pub fn of(route: (&str, &str), sent: &[&str]) -> Vec<Variant> {
+        let accepted = accepted_headers();
+        let mut out = vec![Variant::Plain];
+        for v in [Variant::StaleIfMatch, Variant::IfNoneMatchAny, Variant::IdempotencyKey] {
+            let h = v.header().unwrap_or_default();
+            let takes = accepted.get(&(route.0.to_owned(), route.1.to_owned())).is_some_and(|s| s.contains(h));
+            if takes && !sent.iter().any(|s| s.eq_ignore_ascii_case(h)) {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// The header to add to cell `n`'s request, if any.
+    pub fn add(self, n: usize) -> Option<(&'static str, String)> {
+        let value = match self {
+            Variant::Plain => return None,
+            Variant::StaleIfMatch => "\"stale-0\"".to_owned(),
+            Variant::IfNoneMatchAny => "*".to_owned(),
+            Variant::IdempotencyKey => format!("variant-key-{n}"),
+        };
+        self.header().map(|h| (h, value))
+    }
+
+    /// What the cell expects with this variant, given the plain request's
+    /// outcome. The normal request checks come first (RFC 9110 §13.2.2): a
+    /// 403 or 404 stays the same refusal, so who may not act or see learns
+    /// nothing more from a conditional request. Preconditions come before
+    /// the content is processed: a success, or a 422 of the content, becomes
+    /// 412 for a stale tag; a success becomes 304 for `*`. A key changes no
+    /// outcome.
+    pub fn expect(self, plain: Outcome) -> Outcome {
+        match (self, plain) {
+            (Variant::StaleIfMatch, Outcome::Status(code)) if (200..300).contains(&code) || code == 422 => {
+                Outcome::Status(412)
+            }
+            (Variant::IfNoneMatchAny, Outcome::Status(200) | Outcome::Listed) => Outcome::Status(304),
+            _ => plain,
+        }
+    }
+}
+
+/// The header parameters of every operation of the spec.
+fn accepted_headers() -> &'static std::collections::BTreeMap<(String, String), BTreeSet<String>> {
+    static ACCEPTED: std::sync::OnceLock<std::collections::BTreeMap<(String, String), BTreeSet<String>>> =
+        std::sync::OnceLock::new();
+    ACCEPTED.get_or_init(|| {
+        let spec: Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+        let mut out = std::collections::BTreeMap::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let headers: BTreeSet<String> = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "header")
+                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                    .collect();
+                out.insert((method.to_uppercase(), path.clone()), headers);
+            }
+        }
+        out
+    })
+}
