@@ -29,9 +29,7 @@
 //! over rows deliberately linked across distributors with SQL.
 
 use crate::helpers::{BOUNDARY, Part, Resp, TestApp, World, enc, files_under, id_of, multipart, temp_files_dir};
-use crate::matrix_kit::{
-    Outcome, ROLES, Side, Variant, Who, changed_parts, leak, named_ids, outside, short, tells_apart,
-};
+use crate::matrix_kit::{Outcome, ROLES, Side, Variant, Who, change_problems, leak, named_ids, short, tells_apart};
 use api::ApiConfig;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
@@ -982,20 +980,8 @@ async fn run(pool: PgPool, group: Group) {
                         problems.extend(tells_apart(&r, &named, &g, &ghost_named));
                     }
                     let after = fingerprint(&pool, &cx.app.state.cache, &cx.fx.files_dir).await;
-                    let diff = changed_parts(&before, &after);
-                    let success = r.status.is_success();
-                    if !success && !diff.is_empty() {
-                        problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
-                    } else if success && op.is_write() && diff.is_empty() {
-                        problems.push("an allowed write changed nothing".to_owned());
-                    } else if !op.is_write() && !diff.is_empty() {
-                        problems.push(format!("a read changed {diff:?}"));
-                    }
                     let caller = (who != Who::Root).then_some(acme);
-                    let strays = outside(&before, &diff, target.distributor, caller);
-                    if success && !strays.is_empty() {
-                        problems.push(format!("changed rows of another distributor: {strays:?}"));
-                    }
+                    problems.extend(change_problems(&before, &after, &r, op.is_write(), target.distributor, caller));
                     for p in problems {
                         failures.push(format!("{op:?} ({variant:?}) {who:?} {side:?}: {p}"));
                     }

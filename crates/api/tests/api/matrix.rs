@@ -23,7 +23,7 @@
 
 use crate::helpers::{Resp, TestApp, World, enc, id_of};
 use crate::matrix_kit::{
-    Outcome, ROLES, Side, Variant, Who, changed_parts, fingerprint, leak, named_ids, outside, short, tells_apart,
+    Outcome, ROLES, Side, Variant, Who, change_problems, fingerprint, leak, named_ids, short, tells_apart,
 };
 use poem::http::Method;
 use serde_json::{Value, json};
@@ -714,20 +714,8 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
                         problems.extend(tells_apart(&r, &named, &ghost, &ghost_named));
                     }
                     let after = fingerprint(&pool, &app.state.cache).await;
-                    let diff = changed_parts(&before, &after);
-                    let success = r.status.is_success();
-                    if !success && !diff.is_empty() {
-                        problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
-                    } else if success && op.is_write() && diff.is_empty() {
-                        problems.push("an allowed write changed nothing".to_owned());
-                    } else if !op.is_write() && !diff.is_empty() {
-                        problems.push(format!("a read changed {diff:?}"));
-                    }
                     let caller = (who != Who::Root).then_some(fx.w.acme);
-                    let strays = outside(&before, &diff, target.distributor, caller);
-                    if success && !strays.is_empty() {
-                        problems.push(format!("changed rows of another distributor: {strays:?}"));
-                    }
+                    problems.extend(change_problems(&before, &after, &r, op.is_write(), target.distributor, caller));
                     for p in problems {
                         failures.push(format!("{op:?} ({variant:?}) {who:?} {side:?}: {p}"));
                     }

@@ -434,3 +434,31 @@ fn accepted_headers() -> &'static std::collections::BTreeMap<(String, String), B
         out
     })
 }
+
+/// What a cell's request changed that it must not have: anything when
+/// refused, nothing when an allowed write, anything when a read, and rows of
+/// a distributor other than `target`'s or the `caller`'s.
+pub fn change_problems(
+    before: &std::collections::BTreeMap<String, String>,
+    after: &std::collections::BTreeMap<String, String>,
+    r: &Resp,
+    is_write: bool,
+    target: i64,
+    caller: Option<i64>,
+) -> Vec<String> {
+    let diff = changed_parts(before, after);
+    let success = r.status.is_success();
+    let mut problems = Vec::new();
+    if !success && !diff.is_empty() {
+        problems.push(format!("refused with {} but changed {diff:?}", r.status.as_u16()));
+    } else if success && is_write && diff.is_empty() {
+        problems.push("an allowed write changed nothing".to_owned());
+    } else if !is_write && !diff.is_empty() {
+        problems.push(format!("a read changed {diff:?}"));
+    }
+    let strays = outside(before, &diff, target, caller);
+    if success && !strays.is_empty() {
+        problems.push(format!("changed rows of another distributor: {strays:?}"));
+    }
+    problems
+}
