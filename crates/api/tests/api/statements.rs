@@ -96,3 +96,97 @@ async fn campaign_relations_load_in_batches(pool: PgPool) {
     // Main query + locations + members + the members' distributor.
     assert_eq!(counts, [4, 4, 4], "statements for page sizes 1, 10, 100");
 }
+
+/// The id a nested list's `{id}` names: the parent with the most children,
+/// so the bigger page is a full one.
+fn parent_of(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "/api/v1/organization/campaigns/{id}/members" => {
+            "SELECT campaign_id FROM campaign_members GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        }
+        "/api/v1/organization/campaigns/{id}/locations" => {
+            "SELECT campaign_id FROM locations GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        }
+        "/api/v1/catalog/attributes/{id}/values" => {
+            "SELECT attribute_id FROM attribute_values GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        }
+        "/api/v1/catalog/products/{id}/variants" => {
+            "SELECT product_id FROM product_variants GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        }
+        "/api/v1/storefront/campaigns/{id}/products" => {
+            "SELECT campaign_id FROM campaign_items i JOIN campaigns c ON c.id = i.campaign_id \
+             WHERE c.status = 'active' AND c.start_date <= current_date AND c.end_date >= current_date \
+             GROUP BY 1 ORDER BY count(DISTINCT product_id) DESC, 1 LIMIT 1"
+        }
+        _ => return None,
+    })
+}
+
+/// Every list of the spec, on seeded data (`seed --scale small`), with
+/// every field and every relation expanded, costs the same statements for
+/// one row as for a page of 25, whose rows reach many distinct related rows.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn every_list_costs_the_same_statements_at_any_page_size(pool: PgPool) {
+    let options = seeders::Options { rng_seed: 7, ..seeders::Options::new(seeders::Scale::SMALL) };
+    seeders::seed(&pool, &options, &mut seeders::Progress::silent()).await.unwrap();
+    // Some stores open today, whatever day the test runs.
+    sqlx::query(
+        "UPDATE campaigns SET start_date = current_date - 1, end_date = current_date + 30 WHERE status = 'active'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // The seeders upload no files: 40 file records over the distributors, by many uploaders.
+    sqlx::query(
+        "INSERT INTO resources (distributor_id, sha256, content_type, size, original_name, created_by) \
+         SELECT a.distributor_id, encode(sha256(a.id::text::bytea), 'hex'), 'image/png', 10, 'f.png', a.id \
+         FROM accounts a WHERE a.distributor_id IS NOT NULL ORDER BY a.id LIMIT 40",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let app = TestApp::counted(pool.clone()).await;
+    let login = app.login_as("admin", "admin").await;
+    login.expect(200);
+    let token = login.body["access_token"].as_str().unwrap().to_owned();
+    let spec: serde_json::Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+    let mut measured = Vec::new();
+    let mut problems = Vec::new();
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        let Some(schema) = get["responses"]["200"]["content"].as_object().and_then(|c| c.values().next()) else {
+            continue;
+        };
+        let schema = &schema["schema"];
+        if schema["type"] != "array" {
+            continue;
+        }
+        let model = schema["items"]["$ref"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+        let Some(resource) = domain::resource::by_model(model) else { continue };
+        let path = match parent_of(template) {
+            Some(sql) => {
+                let id: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+                template.replace("{id}", &id.to_string())
+            }
+            None if template.contains('{') => panic!("no parent for {template}: add it to parent_of"),
+            None => template.clone(),
+        };
+        let relations: Vec<String> = resource.relations.iter().map(|r| format!("{}{{*}}", r.name)).collect();
+        let mask = enc(&format!("{{*{}}}", relations.iter().map(|r| format!(",{r}")).collect::<String>()));
+        let url = |size: usize| format!("{path}?page_size={size}&fields={mask}");
+        // Warm with another page size: a cached list (the storefront's) must
+        // build both measured pages.
+        statements_for(&app, &url(2), &token).await;
+        let (one, _) = statements_for(&app, &url(1), &token).await;
+        let (page, rows) = statements_for(&app, &url(25), &token).await;
+        if rows < 2 {
+            problems.push(format!("{template}: only {rows} rows on seeded data; the comparison proves nothing"));
+        }
+        if one != page {
+            problems.push(format!("{template}: {one} statements for 1 row, {page} for {rows}"));
+        }
+        measured.push(format!("{template} {page}"));
+    }
+    assert!(measured.len() >= 15, "lists measured: {measured:?}");
+    assert!(problems.is_empty(), "{problems:#?}");
+}
