@@ -117,7 +117,7 @@ impl Cache {
                 let _: () = conn.set_ex(key, 1, ttl.as_secs()).await.map_err(unavailable)?;
             }
             Backend::Local(map) => {
-                map.insert(key, Entry { count: 1, text: None, blob: None, expires_at: Instant::now() + ttl }).await;
+                map.insert(key, Entry { count: 1, text: None, blob: None, expires_at: now() + ttl }).await;
             }
         }
         Ok(())
@@ -134,7 +134,7 @@ impl Cache {
             }
             Backend::Local(map) => {
                 for key in &keys {
-                    if map.get(key).await.is_some() {
+                    if map.get(key).await.is_some_and(|e| alive(&e)) {
                         return Ok(true);
                     }
                 }
@@ -159,9 +159,9 @@ impl Cache {
             Backend::Local(map) => {
                 let mut any = false;
                 for k in &deny {
-                    any |= map.get(k).await.is_some();
+                    any |= map.get(k).await.is_some_and(|e| alive(&e));
                 }
-                let text = map.get(&key).await.and_then(|e| e.text.map(|t| t.to_string()));
+                let text = map.get(&key).await.filter(alive).and_then(|e| e.text.map(|t| t.to_string()));
                 Ok((any, text))
             }
         }
@@ -177,11 +177,8 @@ impl Cache {
                 let _: () = conn.set_ex(key, value, ttl.as_secs()).await.map_err(unavailable)?;
             }
             Backend::Local(map) => {
-                map.insert(
-                    key,
-                    Entry { count: 0, text: Some(value.into()), blob: None, expires_at: Instant::now() + ttl },
-                )
-                .await;
+                map.insert(key, Entry { count: 0, text: Some(value.into()), blob: None, expires_at: now() + ttl })
+                    .await;
             }
         }
         Ok(())
@@ -196,7 +193,7 @@ impl Cache {
                 let value: Option<Vec<u8>> = conn.get(key).await.map_err(unavailable)?;
                 Ok(value.map(bytes::Bytes::from))
             }
-            Backend::Local(map) => Ok(map.get(&key).await.and_then(|e| e.blob)),
+            Backend::Local(map) => Ok(map.get(&key).await.filter(alive).and_then(|e| e.blob)),
         }
     }
 
@@ -211,7 +208,7 @@ impl Cache {
             }
             Backend::Local(map) => {
                 let blob = Some(bytes::Bytes::copy_from_slice(value));
-                map.insert(key, Entry { count: 0, text: None, blob, expires_at: Instant::now() + ttl }).await;
+                map.insert(key, Entry { count: 0, text: None, blob, expires_at: now() + ttl }).await;
             }
         }
         Ok(())
@@ -239,7 +236,7 @@ impl Cache {
                 Ok((count, u64::try_from(ttl).unwrap_or(window.as_secs())))
             }
             Backend::Local(map) => {
-                let now = Instant::now();
+                let now = now();
                 let entry = map
                     .entry(key)
                     .and_upsert_with(|old| {
@@ -267,7 +264,7 @@ impl Cache {
                 Ok(count.map(|c| (c, u64::try_from(ttl).unwrap_or(1))))
             }
             Backend::Local(map) => {
-                let now = Instant::now();
+                let now = now();
                 Ok(map
                     .get(&key)
                     .await
@@ -291,6 +288,18 @@ impl Cache {
 }
 
 /// Whole seconds left, rounded up so `Retry-After` is never 0 while blocked.
+/// The local backend's clock: tokio's, so a test can pause and advance it
+/// instead of sleeping. Entries are checked against it on every read (moka
+/// evicts them later, on its own clock).
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Whether a local entry is still alive.
+fn alive(e: &Entry) -> bool {
+    e.expires_at > now()
+}
+
 fn seconds_left(expires_at: Instant, now: Instant) -> u64 {
     let left = expires_at.saturating_duration_since(now);
     left.as_secs() + u64::from(left.subsec_nanos() > 0)
