@@ -861,3 +861,67 @@ async fn nested_product_pages_cost_the_same_statements_at_any_size(pool: PgPool)
     // Main query + variants + their values + images + product type.
     assert_eq!(counts, [5, 5, 5], "statements for page sizes 1, 10, 50");
 }
+
+/// Writes that take lists cost the same statements for one element as for
+/// many: variants made in bulk, a product's images, an attribute's value order.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn list_taking_writes_cost_the_same_statements_at_any_length(pool: PgPool) {
+    use crate::statements::statements_of;
+    let app = TestApp::counted(pool.clone()).await;
+    let w = World::build(&app).await;
+    let c = catalog(&app, w.acme).await;
+    let (sales, _) = app.login("acme_sales").await;
+    let mut images = Vec::new();
+    for n in 0..6 {
+        images.push(file(&pool, w.acme, &format!("img{n}.png")).await);
+    }
+    let mut counts = Vec::new();
+    for (n, (colors, sizes, image_count)) in [(1, 1, 1), (3, 5, 6)].into_iter().enumerate() {
+        let product = create_product(
+            &app,
+            &sales,
+            json!({"name": format!("Tee {n}"), "item_number": format!("T{n}"), "product_type_id": c.wear}),
+        )
+        .await;
+        let body = json!({"values": [{"attribute_id": c.color, "value_ids": &c.colors[..colors]},
+                                     {"attribute_id": c.size, "value_ids": &c.sizes[..sizes]}],
+                          "supplier_id": c.supplier});
+        let (bulk, r) = statements_of(&app, app.post(&bulk_of(product), Some(&sales), body)).await;
+        r.expect(201);
+        let made: i64 = sqlx::query_scalar("SELECT count(*) FROM product_variants WHERE product_id = $1")
+            .bind(product)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(made, i64::try_from(colors * sizes).unwrap());
+        let tag = app.get(&product_url(product), &sales).await.header("etag").unwrap().to_owned();
+        let (patch, r) = statements_of(
+            &app,
+            app.request(
+                Method::PATCH,
+                &product_url(product),
+                Some(&sales),
+                &[("If-Match", &tag)],
+                Some(json!({"image_ids": &images[..image_count]})),
+            ),
+        )
+        .await;
+        r.expect(200);
+        let order: Vec<i64> = c.sizes.iter().rev().copied().collect();
+        let (reorder, r) = statements_of(
+            &app,
+            app.request(
+                Method::PUT,
+                &format!("/api/v1/catalog/attributes/{}/values/order", c.size),
+                Some(&sales),
+                &[],
+                Some(json!({"ids": if n == 0 { order[..].to_vec() } else { c.sizes.clone() }})),
+            ),
+        )
+        .await;
+        r.expect(200);
+        counts.push((bulk, patch, reorder));
+    }
+    assert_eq!(counts[0], counts[1], "(bulk variants, product images, value order) for 1 and for many");
+    assert!(counts[0].0 > 1 && counts[0].1 > 1 && counts[0].2 > 1, "{counts:?}");
+}
