@@ -1,18 +1,14 @@
 -- pgbench: the statements of one checkout (POST storefront/campaigns/{id}/checkout), as the
--- server runs them, for a random prepared (shopper, campaign) pair of bench_checkout_jobs: the
--- idempotency record, the campaign read under FOR SHARE with the membership scope, the basket
--- lock, the basket, the shopper's history with the campaign's locations and the order number, the
--- one statement that writes the order with its lines, ledger entry, event and outbox row and
--- empties the basket, the key's response stored and the order read back. Two statements are not
--- the server's: the job's lookup, and the basket refilled first (three lines, as the HTTP
--- scenario's prepared baskets hold), so every transaction checks out three lines.
--- Each client takes the jobs of its own residue class, so no two ever check out one basket.
-\set j 1 + :client_id + :nclients * random(0, :njobs / :nclients - 1)
+-- server runs them: the idempotency record, the campaign read under FOR SHARE with the membership
+-- scope, the basket lock, the basket, the shopper's history with the campaign's locations and the
+-- order number, the one statement that writes the order with its lines, ledger entry, event and
+-- outbox row and empties the basket, the key's response stored and the order read back. One
+-- statement is not the server's: the lookup of the job. Each client walks its own residue class of
+-- bench_checkout_jobs_n (jobs whose prepared 3-line basket the HTTP scenario left full), one job
+-- per transaction, so every transaction checks out a full basket and no two share one.
+\set k :k + 1
+\set j 1 + :client_id + :nclients * (:k - 1)
 SELECT account_id AS a, campaign_id AS c, distributor_id AS d FROM bench_checkout_jobs_n WHERE n = :j \gset
-INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, unit_price)
-  SELECT :a, :c, i.id, :d, 1, i.price
-  FROM (SELECT id, price FROM campaign_items WHERE campaign_id = :c ORDER BY price, id LIMIT 3) i
-  ON CONFLICT DO NOTHING;
 \set r random(1, 1000000000)
 INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES (:a, 'pgbench-' || :j || '-' || :r, '\x00')
   ON CONFLICT DO NOTHING;

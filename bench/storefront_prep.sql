@@ -41,7 +41,8 @@ ON CONFLICT DO NOTHING;
 -- pgbench's, which obey no rule), with their ledger entries and outbox rows, and the baskets of
 -- earlier jobs go. The first run after seeding records where the seeded orders end.
 CREATE TABLE IF NOT EXISTS bench_seeded (max_order_id bigint NOT NULL);
-INSERT INTO bench_seeded SELECT coalesce(max(id), 0) FROM orders WHERE NOT EXISTS (SELECT 1 FROM bench_seeded);
+INSERT INTO bench_seeded SELECT m FROM (SELECT coalesce(max(id), 0) AS m FROM orders) x
+WHERE NOT EXISTS (SELECT 1 FROM bench_seeded);
 DELETE FROM allowance_ledger WHERE order_id > (SELECT max_order_id FROM bench_seeded);
 DELETE FROM outbox WHERE (payload->>'order_id')::int8 > (SELECT max_order_id FROM bench_seeded);
 DELETE FROM orders WHERE id > (SELECT max_order_id FROM bench_seeded);
