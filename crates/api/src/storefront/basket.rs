@@ -19,6 +19,7 @@ use crate::write::{Created, begin, check_version, commit, read_back};
 use chrono::Utc;
 use domain::Principal;
 use domain::Role;
+use domain::campaign::CheckoutFieldKind;
 use domain::money::to_wire as wire;
 use domain::resource::ORDER;
 use domain::shopping::{LimitExceeded, Refusal, Rules, Split, check_limits, split};
@@ -543,7 +544,22 @@ impl BasketApi {
         if !issues.is_empty() {
             return Err(from_issues(issues));
         }
-        let location = match b.location_id {
+        // A location or department picked in a checkout field of that kind
+        // counts as the order's own when the body does not name one.
+        let picked = |kind: CheckoutFieldKind| {
+            campaign
+                .settings
+                .checkout_fields
+                .iter()
+                .find(|f| CheckoutFieldKind::parse(&f.kind) == Some(kind))
+                .and_then(|f| values.get(&f.name))
+        };
+        let location_id = b.location_id.or_else(|| picked(CheckoutFieldKind::Location).and_then(Value::as_i64));
+        let department = b
+            .department
+            .clone()
+            .or_else(|| picked(CheckoutFieldKind::Department).and_then(Value::as_str).map(str::to_owned));
+        let location = match location_id {
             Some(l) => storage::shopping::location_copy(&mut *tx, campaign.id, l).await?,
             None => None,
         };
@@ -556,7 +572,7 @@ impl BasketApi {
                 campaign_id: campaign.id,
                 checkout_fields: &Value::Object(values),
                 location: location.as_ref(),
-                department: b.department.as_deref(),
+                department: department.as_deref(),
                 lines: &lines,
                 usage,
                 allowance_applied: split.allowance_applied,

@@ -299,6 +299,49 @@ async fn without_an_allowance_the_company_pays_everything(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn a_location_or_department_picked_in_a_checkout_field_is_the_orders(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let w = World::build(&app).await;
+    let c = w.acme_campaign;
+    let tee = app.offer_product(w.acme, c, None).await;
+    configure(
+        &app,
+        c,
+        "company_allowance = NULL, departments = '{Sales,Ops}', \
+         checkout_fields = '[{\"name\":\"Deliver to\",\"kind\":\"location\",\"required\":true}, \
+                             {\"name\":\"Team\",\"kind\":\"department\",\"required\":true}]'",
+    )
+    .await;
+    let location: i64 = sqlx::query_scalar(
+        "INSERT INTO locations (campaign_id, distributor_id, nickname, company_name, street_and_number, city, zip_code, \
+                                country) VALUES ($1, $2, 'HQ', 'Client Co', '1 Main St', 'Springfield', '12345', 'US') \
+         RETURNING id",
+    )
+    .bind(c)
+    .bind(w.acme)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (shopper, _) = app.login("acme_shopper").await;
+    set(&app, &shopper, c, tee, 1).await.expect(200);
+    let r = checkout(&app, &shopper, c, "k", json!({"checkout_fields": {"Deliver to": location, "Team": "Ops"}})).await;
+    r.expect(201);
+    assert_eq!(r.body["department"], "Ops");
+    assert_eq!(
+        (r.body["location"]["id"].as_i64(), r.body["location"]["city"].as_str()),
+        (Some(location), Some("Springfield"))
+    );
+    // The copy stays as it was when the location changes later.
+    sqlx::query("UPDATE locations SET city = 'Shelbyville' WHERE id = $1")
+        .bind(location)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let order = app.get(&format!("/api/v1/orders/{}", r.body["id"]), &shopper).await;
+    assert_eq!(order.body["location"]["city"], "Springfield");
+}
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
 async fn a_checkout_is_a_fixed_number_of_statements_whatever_the_basket(pool: PgPool) {
     let app = TestApp::counted(pool).await;
     let w = World::build(&app).await;
