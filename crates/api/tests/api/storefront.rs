@@ -36,6 +36,20 @@ async fn configure(app: &TestApp, campaign: i64, assignments: &str) {
         .unwrap();
 }
 
+/// A delivery location "HQ" in Springfield for the campaign.
+async fn add_location(app: &TestApp, campaign: i64, distributor: i64) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO locations (campaign_id, distributor_id, nickname, company_name, street_and_number, city, zip_code, \
+                                country) VALUES ($1, $2, 'HQ', 'Client Co', '1 Main St', 'Springfield', '12345', 'US') \
+         RETURNING id",
+    )
+    .bind(campaign)
+    .bind(distributor)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
 /// The orders, ledger and basket of the database agree: per shopper and
 /// campaign, the ledger's sum is the orders' allowance_applied, every order's
 /// lines add up to its subtotal and units, and no ledger balance is negative.
@@ -72,16 +86,7 @@ async fn a_shopper_fills_a_basket_and_checks_out(pool: PgPool) {
         checkout_fields = '[{\"name\":\"employee_id\",\"kind\":\"text\",\"required\":true}]'",
     )
     .await;
-    let location: i64 = sqlx::query_scalar(
-        "INSERT INTO locations (campaign_id, distributor_id, nickname, company_name, street_and_number, city, zip_code, \
-                                country) VALUES ($1, $2, 'HQ', 'Client Co', '1 Main St', 'Springfield', '12345', 'US') \
-         RETURNING id",
-    )
-    .bind(c)
-    .bind(w.acme)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let location = add_location(&app, c, w.acme).await;
     let (shopper, _) = app.login("acme_shopper").await;
 
     let empty = app.get(&basket_url(c), &shopper).await;
@@ -312,16 +317,7 @@ async fn a_location_or_department_picked_in_a_checkout_field_is_the_orders(pool:
                              {\"name\":\"Team\",\"kind\":\"department\",\"required\":true}]'",
     )
     .await;
-    let location: i64 = sqlx::query_scalar(
-        "INSERT INTO locations (campaign_id, distributor_id, nickname, company_name, street_and_number, city, zip_code, \
-                                country) VALUES ($1, $2, 'HQ', 'Client Co', '1 Main St', 'Springfield', '12345', 'US') \
-         RETURNING id",
-    )
-    .bind(c)
-    .bind(w.acme)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let location = add_location(&app, c, w.acme).await;
     let (shopper, _) = app.login("acme_shopper").await;
     set(&app, &shopper, c, tee, 1).await.expect(200);
     let r = checkout(&app, &shopper, c, "k", json!({"checkout_fields": {"Deliver to": location, "Team": "Ops"}})).await;
