@@ -891,7 +891,7 @@ impl Cx {
     async fn new(pool: PgPool) -> Cx {
         let dir = temp_files_dir();
         let config = ApiConfig { files_dir: dir.clone(), ..ApiConfig::default() };
-        let app = TestApp::with_config(pool, config).await;
+        let app = TestApp::counted_with_config(pool, config).await;
         let client = TestClient::new(api::app(app.state.clone()).map_to_response().boxed());
         let fx = Fixture::new(&app, dir).await;
         let mut tokens = Vec::new();
@@ -939,6 +939,7 @@ async fn run(pool: PgPool, group: Group) {
     let acme = cx.fx.w.acme;
     let mut failures = Vec::new();
     let mut cells = 0;
+    let mut write_statements = Vec::new();
     for &(op, row) in MATRIX.iter().filter(|(op, _)| op.group() == group) {
         let sent: Vec<&str> =
             op.request(&Target::ghost(), &Target::ghost(), 0).headers.iter().map(|(k, _)| *k).collect();
@@ -960,7 +961,16 @@ async fn run(pool: PgPool, group: Group) {
                     let mut req = op.request(&target, &home, cells);
                     req.headers.extend(variant.add(cells));
                     let named = req.named();
-                    let r = cx.send(token, req).await;
+                    // Authentication's cached account state is warmed first, so
+                    // the count is the write's own.
+                    let measured = variant == Variant::Plain && op.is_write();
+                    if measured {
+                        cx.app.get("/api/v1/auth/me", token).await;
+                    }
+                    let (statements, r) = crate::statements::statements_of(&cx.app, cx.send(token, req)).await;
+                    if measured && r.status.is_success() {
+                        write_statements.push(format!("{op:?} {who:?} {side:?}: {statements}"));
+                    }
                     let mut problems = Vec::new();
                     problems.extend(mismatch(expected, op, &target, &r));
                     if who != Who::Root {
@@ -990,6 +1000,7 @@ async fn run(pool: PgPool, group: Group) {
         }
     }
     assert!(cells > 0, "no rows in {group:?}");
+    crate::statements::assert_golden(&format!("catalog_write_statements_{group:?}.txt"), &write_statements);
     assert!(failures.is_empty(), "{} of {cells} {group:?} cells failed:\n{}", failures.len(), failures.join("\n"));
 }
 

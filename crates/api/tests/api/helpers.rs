@@ -106,6 +106,11 @@ impl TestApp {
     /// counts every statement it sends ([`crate::wire`]); `pool` (direct)
     /// stays the test's own, uncounted.
     pub async fn counted(pool: PgPool) -> TestApp {
+        Self::counted_with_config(pool, ApiConfig::default()).await
+    }
+
+    /// [`TestApp::counted`] with a configuration of the test's choosing.
+    pub async fn counted_with_config(pool: PgPool, config: ApiConfig) -> TestApp {
         let options = pool.connect_options().as_ref().clone();
         let upstream = format!("{}:{}", options.get_host(), options.get_port());
         let proxy = crate::wire::CountingProxy::start(upstream).await;
@@ -117,7 +122,7 @@ impl TestApp {
             .connect_with(through)
             .await
             .expect("the counting proxy reaches the database");
-        let mut app = Self::assemble(app_pool, redis_cache().await, ApiConfig::default());
+        let mut app = Self::assemble(app_pool, redis_cache().await, config);
         app.pool = pool;
         app.statements = Some(proxy.statements);
         app

@@ -671,12 +671,13 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
     }
     assert!(missing.is_empty(), "operations missing from the matrix: {missing:?}");
 
-    let app = TestApp::new(pool.clone()).await;
+    let app = TestApp::counted(pool.clone()).await;
     let fx = Fixture::new(&app).await;
     let tokens = tokens(&app).await;
     let mut failures = Vec::new();
     let mut cells = 0;
     let mut expected_cells = 0;
+    let mut write_statements = Vec::new();
     for &(op, row) in MATRIX {
         let sent: Vec<&str> =
             op.request(&Target::GHOST, fx.w.acme_campaign, 0).headers.iter().map(|(k, _)| *k).collect();
@@ -694,7 +695,16 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
                     let mut req = op.request(&target, fx.w.acme_campaign, cells);
                     req.headers.extend(variant.add(cells));
                     let named = req.named();
-                    let r = send(&app, token, req).await;
+                    // Authentication's cached account state is warmed first, so
+                    // the count is the write's own.
+                    let measured = variant == Variant::Plain && op.is_write();
+                    if measured {
+                        app.get("/api/v1/auth/me", token).await;
+                    }
+                    let (statements, r) = crate::statements::statements_of(&app, send(&app, token, req)).await;
+                    if measured && r.status.is_success() {
+                        write_statements.push(format!("{op:?} {who:?} {side:?}: {statements}"));
+                    }
                     let mut problems = Vec::new();
                     problems.extend(mismatch(expected, op, &target, &r));
                     if who != Who::Root {
@@ -724,6 +734,7 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
         }
     }
     assert_eq!(cells, expected_cells);
+    crate::statements::assert_golden("matrix_write_statements.txt", &write_statements);
     assert!(failures.is_empty(), "{} of {cells} cells failed:\n{}", failures.len(), failures.join("\n"));
 }
 

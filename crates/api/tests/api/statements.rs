@@ -5,6 +5,7 @@
 
 use crate::helpers::{TestApp, World, enc};
 use sqlx::PgPool;
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
 /// The statements `request` makes, and its output. `app` must be
@@ -14,6 +15,31 @@ pub(crate) async fn statements_of<T>(app: &TestApp, request: impl std::future::F
     let before = counter.load(Ordering::SeqCst);
     let out = request.await;
     (counter.load(Ordering::SeqCst) - before, out)
+}
+
+/// Compares `lines` with the pinned file `tests/api/golden/<name>`: the SQL
+/// statements every allowed write of a matrix costs, so a write that starts
+/// costing more (an N+1, a forgotten batch) fails until the file is
+/// regenerated on purpose with `UPDATE_GOLDEN=1`.
+pub(crate) fn assert_golden(name: &str, lines: &[String]) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/golden").join(name);
+    let mut lines = lines.to_vec();
+    lines.sort();
+    let text = format!("{}\n", lines.join("\n"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+    let (pinned, now): (BTreeSet<&str>, BTreeSet<&str>) = (pinned.lines().collect(), text.lines().collect());
+    let gone: Vec<&&str> = pinned.difference(&now).collect();
+    let new: Vec<&&str> = now.difference(&pinned).collect();
+    assert!(
+        gone.is_empty() && new.is_empty(),
+        "statements per write differ from {}:\npinned: {gone:#?}\nnow: {new:#?}\n(UPDATE_GOLDEN=1 rewrites it)",
+        path.display()
+    );
 }
 
 /// The statements of a GET that must answer 200, and the number of items it listed.
