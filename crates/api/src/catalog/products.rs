@@ -52,7 +52,7 @@ pub struct ProductCreate {
     pub product_type_id: i64,
     /// A description for shoppers, at most 10000 characters.
     pub description: Option<Text>,
-    /// Uploaded files of the same distributor (`POST /api/v1/minor/files`), in display order;
+    /// Uploaded files of the same distributor (`POST /api/v1/minor/resources`), in display order;
     /// at most 50, no repeats.
     pub image_ids: Option<Vec<i64>>,
 }

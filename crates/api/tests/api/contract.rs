@@ -123,3 +123,43 @@ async fn cors_is_closed_unless_origins_are_configured(pool: PgPool) {
     let r = open.request(Method::GET, "/health", None, &[("Origin", "https://evil.example")], None).await;
     assert_eq!(r.header("access-control-allow-origin"), None);
 }
+
+/// Every path the spec's prose names (`/api/v1/...` in a description) is one
+/// of its operations' paths, or a prefix of one: documentation never sends a
+/// reader to an endpoint that does not exist.
+#[test]
+fn descriptions_name_only_paths_that_exist() {
+    fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let spec: serde_json::Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+    let paths: Vec<Vec<&str>> =
+        spec["paths"].as_object().unwrap().keys().map(|p| p.trim_matches('/').split('/').collect()).collect();
+    let matches = |mention: &[&str]| {
+        paths.iter().any(|p| {
+            p.len() >= mention.len()
+                && mention.iter().zip(p).all(|(m, s)| m == s || (s.starts_with('{') && !m.is_empty()))
+        })
+    };
+    let mut texts = Vec::new();
+    strings(&spec, &mut texts);
+    let mut wrong = Vec::new();
+    for text in texts {
+        for (at, _) in text.match_indices("/api/v1/") {
+            let mention: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '{' | '}'))
+                .collect();
+            let segments: Vec<&str> = mention.trim_matches('/').split('/').collect();
+            if !matches(&segments) {
+                wrong.push(mention);
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "descriptions name paths the API does not have: {wrong:?}");
+}
