@@ -225,6 +225,12 @@ impl ApiError {
         ApiError::Conflict(Json(Problem::new(409, detail)))
     }
 
+    /// A 409 about one field (a unique value taken): the detail is the
+    /// field error's message, and `errors` names the field.
+    pub fn conflict_on(error: FieldError) -> ApiError {
+        ApiError::Conflict(Json(Problem::new(409, error.message.clone()).with_errors(vec![error])))
+    }
+
     pub fn precondition_failed() -> ApiError {
         ApiError::PreconditionFailed(Json(Problem::new(
             412,

@@ -6,6 +6,7 @@ use crate::resource::{self, Described, Masked};
 use crate::state::AppState;
 use domain::Principal;
 use domain::query::Selection;
+use domain::resource::{Field, Relation, Resource};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use storage::StorageError;
@@ -90,5 +91,54 @@ pub async fn require_live_distributor(conn: &mut storage::Connection, id: i64) -
         Ok(())
     } else {
         Err(ApiError::unprocessable(vec![FieldError::new("distributor_id", "not_found", "no such distributor")]))
+    }
+}
+
+/// Field `name` of a descriptor, named by a literal in a handler. Its
+/// absence is a programming error (a descriptor renamed without its users):
+/// logged and answered as a 500, never a silent fallback.
+pub fn field_of(resource: &'static Resource, name: &str) -> ApiResult<&'static Field> {
+    resource.field(name).ok_or_else(|| ApiError::internal(&format!("{} has no field {name}", resource.model)))
+}
+
+/// Relation `name` of a descriptor, as [`field_of`].
+pub fn relation_of(resource: &'static Resource, name: &str) -> ApiResult<&'static Relation> {
+    resource.relation(name).ok_or_else(|| ApiError::internal(&format!("{} has no relation {name}", resource.model)))
+}
+
+/// What a database constraint's refusal means to a client: the field it is
+/// about and the sentence that says so (`{}` stands for the value sent).
+/// Each resource lists its constraints once, in one table, instead of
+/// matching storage errors by hand in every handler.
+#[derive(Debug, Clone, Copy)]
+pub struct Constraint {
+    /// The constraint's name in the schema.
+    pub name: &'static str,
+    /// The body field it is about.
+    pub field: &'static str,
+    /// What the client is told; `{}` is replaced by the value it sent.
+    pub message: &'static str,
+}
+
+/// Maps a storage error through a resource's constraint table: a unique
+/// violation of a listed constraint is a 409 naming the field (code
+/// `taken`), a check or foreign-key violation of one a 422 naming it (code
+/// `invalid`); everything else maps as usual.
+pub fn on_constraint<'v>(table: &'static [Constraint], value: &'v str) -> impl FnOnce(StorageError) -> ApiError + 'v {
+    move |err| {
+        let (constraint, unique) = match &err {
+            StorageError::Conflict { constraint } => (constraint, true),
+            StorageError::Invalid { constraint } => (constraint, false),
+            _ => return err.into(),
+        };
+        let Some(c) = table.iter().find(|c| c.name == constraint) else {
+            return err.into();
+        };
+        let message = c.message.replace("{}", value.trim());
+        if unique {
+            ApiError::conflict_on(FieldError::new(c.field, "taken", message))
+        } else {
+            ApiError::unprocessable(vec![FieldError::new(c.field, "invalid", message)])
+        }
     }
 }

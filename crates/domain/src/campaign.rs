@@ -179,7 +179,7 @@ pub struct CheckoutField {
 /// Everything about a campaign a client sets (all but its id, distributor,
 /// status, author and timestamps).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
+pub struct CampaignFields {
     pub name: String,
     pub company_name: String,
     pub start_date: Option<NaiveDate>,
@@ -200,10 +200,10 @@ pub struct Settings {
     pub pick_pack_partner_message: String,
 }
 
-impl Settings {
+impl CampaignFields {
     /// A new draft's settings: the name, and the schema's defaults for the rest.
-    pub fn named(name: impl Into<String>) -> Settings {
-        Settings {
+    pub fn named(name: impl Into<String>) -> CampaignFields {
+        CampaignFields {
             name: name.into(),
             company_name: String::new(),
             start_date: None,
@@ -252,7 +252,7 @@ pub struct Unmet {
 /// name, start and end dates with start ≤ end, and a welcome message. (The
 /// checkout field definitions must also be valid; the validators check
 /// those.) Empty when the campaign may be activated.
-pub fn activation_unmet(s: &Settings) -> Vec<Unmet> {
+pub fn activation_unmet(s: &CampaignFields) -> Vec<Unmet> {
     let mut unmet = Vec::new();
     let blank = |t: &str| t.trim().is_empty();
     if blank(&s.name) {
@@ -346,11 +346,11 @@ mod tests {
 
     #[test]
     fn activation_lists_everything_missing() {
-        let unmet = activation_unmet(&Settings::named(" "));
+        let unmet = activation_unmet(&CampaignFields::named(" "));
         let fields: Vec<_> = unmet.iter().map(|u| u.field).collect();
         assert_eq!(fields, ["name", "company_name", "start_date", "end_date", "message"]);
 
-        let mut s = Settings::named("Spring");
+        let mut s = CampaignFields::named("Spring");
         s.company_name = "Initech".into();
         s.message = "Welcome".into();
         s.start_date = Some(day("2026-05-02"));

@@ -70,6 +70,38 @@ impl VendorRoles {
     }
 }
 
+/// A vendor's write model: every field a client sets, as it will be stored
+/// (a create fills the defaults, a patch is applied to the current fields).
+/// Validators check it whole and storage writes it whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VendorFields {
+    pub name: String,
+    /// Empty when the vendor has no email yet.
+    pub email: String,
+    pub address: String,
+    pub is_supplier: bool,
+    pub is_decorator: bool,
+    pub is_pick_pack: bool,
+    pub is_active: bool,
+}
+
+impl VendorFields {
+    pub fn roles(&self) -> VendorRoles {
+        VendorRoles { supplier: self.is_supplier, decorator: self.is_decorator, pick_pack: self.is_pick_pack }
+    }
+}
+
+/// A product's write model: its own fields and its images, in display order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductFields {
+    pub name: String,
+    pub item_number: String,
+    pub description: String,
+    pub product_type_id: i64,
+    /// Uploaded-file ids, in display order.
+    pub image_ids: Vec<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

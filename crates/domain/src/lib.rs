@@ -13,11 +13,13 @@
 //! - [`query`]: the checked form of a list request (selection, filter, sort, page).
 //! - [`money`]: exact decimal amounts.
 //! - [`password`]: argon2id hashes.
+//! - [`organization`]: the distributor and account write models.
 //! - [`shopping`]: basket totals, per-shopper limits, the allowance split, order numbers.
 
 pub mod campaign;
 pub mod catalog;
 pub mod money;
+pub mod organization;
 pub mod password;
 pub mod principal;
 pub mod query;

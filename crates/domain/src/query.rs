@@ -301,15 +301,49 @@ pub struct ListQuery {
     pub count: bool,
 }
 
+impl Filter {
+    /// Whether a condition anywhere in the tree is on the listed resource's
+    /// own `field` (not through a relation).
+    pub fn mentions(&self, field: &Field) -> bool {
+        match self {
+            Filter::And(items) | Filter::Or(items) | Filter::Not(items) => items.iter().any(|f| f.mentions(field)),
+            Filter::Cond(c) => c.via.is_none() && c.field == field,
+        }
+    }
+}
+
 impl ListQuery {
-    /// Narrows the list to rows whose `field` equals `id` (a campaign's
-    /// products, a product's variants), before whatever the caller filtered.
-    pub fn within(&mut self, field: &'static Field, id: i64) {
-        let parent = Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
+    /// ANDs `condition` before whatever the caller filtered: the one way a
+    /// handler narrows a list (to a parent, to live rows).
+    pub fn narrow(&mut self, condition: Condition) {
+        let narrowing = Filter::Cond(condition);
         self.filter = Some(match self.filter.take() {
-            None => parent,
-            Some(f) => Filter::And(vec![parent, f]),
+            None => narrowing,
+            Some(f) => Filter::And(vec![narrowing, f]),
         });
+    }
+
+    /// Narrows the list to rows whose `field` equals `id` (a campaign's
+    /// products, a product's variants, an attribute's values).
+    pub fn within(&mut self, field: &'static Field, id: i64) {
+        self.narrow(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
+    }
+
+    /// Narrows the list to rows related through `via` to the row whose
+    /// `field` equals `id` (a campaign's members: accounts whose campaigns
+    /// include it); the compiler reads it as an `EXISTS`.
+    pub fn within_via(&mut self, via: &'static Relation, field: &'static Field, id: i64) {
+        self.narrow(Condition { via: Some(via), field, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
+    }
+
+    /// Leaves soft-deleted rows out (`is_deleted == false`) unless the
+    /// caller's filter already says what it wants of `is_deleted`, which
+    /// `may_ask` decides the caller may do.
+    pub fn hide_deleted(&mut self, is_deleted: &'static Field, may_ask: bool) {
+        if may_ask && self.filter.as_ref().is_some_and(|f| f.mentions(is_deleted)) {
+            return;
+        }
+        self.narrow(Condition { via: None, field: is_deleted, op: Op::Eq, operand: Operand::One(Scalar::Bool(false)) });
     }
 
     /// The whole request in one canonical text: equal for every request that

@@ -18,10 +18,11 @@ use crate::plan::{CampaignPlan, Person, Plan, is_member_role};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use domain::campaign::Status;
+use domain::organization::{AccountFields, DistributorFields};
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use storage::accounts::{self, NewAccount};
-use storage::distributors::{self, NewDistributor};
+use storage::distributors;
 use storage::{campaigns, locations};
 
 pub(crate) async fn apply(pool: &PgPool, plan: &Plan) -> anyhow::Result<Seeded> {
@@ -45,14 +46,14 @@ pub(crate) async fn apply_in(tx: &mut PgConnection, plan: &Plan, now: DateTime<U
             Some(id) => id,
             None => {
                 seeded.distributors += 1;
-                let new = NewDistributor {
-                    name: d.name,
-                    email: d.email,
-                    address: d.address,
+                let new = DistributorFields {
+                    name: d.name.to_owned(),
+                    email: d.email.to_owned(),
+                    address: d.address.to_owned(),
                     ow_cost: d.ow_cost,
                     campaign_cost: d.campaign_cost,
                     transaction_cost: d.transaction_cost,
-                    max_sales_count: d.max_sales_count,
+                    max_sales_count: i64::from(d.max_sales_count),
                 };
                 distributors::insert(&mut *tx, &new).await.with_context(|| format!("create distributor {}", d.name))?
             }
@@ -73,18 +74,17 @@ pub(crate) async fn apply_in(tx: &mut PgConnection, plan: &Plan, now: DateTime<U
     let hashes = hash_once_each(missing.iter().map(|(p, _)| p.password())).await?;
     for (person, distributor_id) in missing {
         let password_hash = hashes.get(person.password()).context("a password was not hashed")?;
-        let new = NewAccount {
-            username: person.username,
-            email: person.email,
-            first_name: person.first_name,
-            last_name: person.last_name,
-            password_hash,
+        let fields = AccountFields {
+            email: person.email.to_owned(),
+            first_name: person.first_name.to_owned(),
+            last_name: person.last_name.to_owned(),
             role: person.role,
-            distributor_id,
+            active: true,
             reports_enabled: person.reports_enabled,
         };
+        let new = NewAccount { username: person.username, password_hash, distributor_id, fields: &fields };
         let id =
-            accounts::create(&mut *tx, &new).await.with_context(|| format!("create account {}", person.username))?;
+            accounts::insert(&mut *tx, &new).await.with_context(|| format!("create account {}", person.username))?;
         account_ids.insert(person.username, id);
         seeded.accounts += 1;
     }
@@ -139,7 +139,7 @@ async fn campaign(
             // The distributor's pick/pack partner handles its new campaigns.
             let settings = match new.catalog.and_then(|(_, ids)| ids.pick_pack) {
                 Some(partner) => {
-                    domain::campaign::Settings { pick_pack_partner_id: Some(partner), ..c.settings.clone() }
+                    domain::campaign::CampaignFields { pick_pack_partner_id: Some(partner), ..c.settings.clone() }
                 }
                 None => c.settings.clone(),
             };

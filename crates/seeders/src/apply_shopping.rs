@@ -15,8 +15,9 @@ use domain::shopping::{Limits, Line, Rules, check_limits, usage_of};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use sqlx::PgConnection;
-use storage::campaigns::{Campaign, Lock};
+use storage::campaigns::Campaign;
 use storage::shopping::{self, BasketLine, NewOrder};
+use storage::write::Lock;
 
 /// Seeds the demo orders and baskets of campaign `id`.
 pub(crate) async fn campaign(

@@ -26,7 +26,7 @@
 use crate::words::{self, Kind};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use domain::Role;
-use domain::campaign::{CheckoutField, Settings, Status};
+use domain::campaign::{CampaignFields, CheckoutField, Status};
 use domain::catalog::{item_sku, price, total, variant_sku};
 use fake::Fake;
 use fake::faker::address::en::{
@@ -826,7 +826,7 @@ impl Generator {
         status: Status,
         dates: Option<(NaiveDate, NaiveDate)>,
         pick_pack: &[i64],
-    ) -> Settings {
+    ) -> CampaignFields {
         let mut departments: Vec<String> = Vec::new();
         let k = self.rng.random_range(3..=6);
         for i in rand::seq::index::sample(&mut self.rng, words::DEPARTMENTS.len(), k).into_vec() {
@@ -867,7 +867,7 @@ impl Generator {
                 Some(a) => format!("The first ${} is on us.", domain::money::to_wire(a)),
             }
         );
-        Settings {
+        CampaignFields {
             company_name: company,
             start_date: dates.map(|d| d.0),
             end_date: dates.map(|d| d.1),
@@ -888,7 +888,7 @@ impl Generator {
                 None
             },
             pick_pack_partner_message: String::new(),
-            ..Settings::named(name)
+            ..CampaignFields::named(name)
         }
     }
 
@@ -1062,7 +1062,14 @@ fn value_row(
     }
 }
 
-fn campaign_row(id: i64, d: i64, status: Status, s: &Settings, author: i64, created: DateTime<Utc>) -> bulk::Campaign {
+fn campaign_row(
+    id: i64,
+    d: i64,
+    status: Status,
+    s: &CampaignFields,
+    author: i64,
+    created: DateTime<Utc>,
+) -> bulk::Campaign {
     let checkout_fields: Vec<Value> = s
         .checkout_fields
         .iter()
@@ -1229,7 +1236,7 @@ mod tests {
             assert_eq!(statuses.len(), 4);
             for c in &w.campaigns {
                 let fields: Vec<CheckoutField> = serde_json::from_value(c.checkout_fields.clone()).unwrap_or_default();
-                let s = Settings {
+                let s = CampaignFields {
                     company_name: c.company_name.clone(),
                     start_date: c.start_date,
                     end_date: c.end_date,
@@ -1242,7 +1249,7 @@ mod tests {
                     bfl_cost: c.bfl_cost,
                     distributor_po: c.distributor_po.clone(),
                     pick_pack_partner_id: c.pick_pack_partner_id,
-                    ..Settings::named(c.name.clone())
+                    ..CampaignFields::named(c.name.clone())
                 };
                 assert_eq!(validators::campaign::settings(&s), [], "{}", c.name);
                 if c.status != "draft" {

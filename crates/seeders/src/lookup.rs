@@ -3,18 +3,17 @@
 
 use domain::campaign::Status;
 use sqlx::PgExecutor;
+use storage::named::Named;
 
 /// The id and status of `distributor_id`'s campaign named `name` (case-insensitive, as `campaigns_name_key`).
 pub async fn campaign(db: impl PgExecutor<'_>, distributor_id: i64, name: &str) -> sqlx::Result<Option<(i64, Status)>> {
-    let row: Option<(i64, String)> =
+    let row: Option<(i64, Named<Status>)> =
         sqlx::query_as("SELECT id, status FROM campaigns WHERE distributor_id = $1 AND lower(name) = lower($2)")
             .bind(distributor_id)
             .bind(name.trim())
             .fetch_optional(db)
             .await?;
-    // The CHECK constraint keeps the status one of the names; the fallback
-    // (the last status) makes the seeder leave the campaign alone.
-    Ok(row.map(|(id, status)| (id, status.parse().unwrap_or(Status::Complete))))
+    Ok(row.map(|(id, status)| (id, status.0)))
 }
 
 /// The account ids of campaign `campaign_id`'s members.

@@ -7,7 +7,7 @@
 
 use chrono::{NaiveDate, TimeDelta};
 use domain::Role;
-use domain::campaign::{CheckoutField, LocationFields, Settings, Status};
+use domain::campaign::{CampaignFields, CheckoutField, LocationFields, Status};
 use rust_decimal::Decimal;
 
 /// The super admin's password (development only; shorter than the password
@@ -52,7 +52,7 @@ impl Person {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlan {
     pub status: Status,
-    pub settings: Settings,
+    pub settings: CampaignFields,
     /// Usernames of the distributor's accounts (shoppers, admin buyers, sales executives).
     pub members: Vec<&'static str>,
     pub locations: Vec<LocationFields>,
@@ -473,12 +473,12 @@ fn campaigns(
     let [s1, s2, s3, s4] = names.shoppers.map(|n| n.0);
     let buyer = names.buyer.0;
     let company = client.company;
-    let settings = |name: &str, start: i64, end: i64| Settings {
+    let settings = |name: &str, start: i64, end: i64| CampaignFields {
         company_name: company.to_owned(),
         start_date: Some(on(start)),
         end_date: Some(on(end)),
         departments: client.departments.iter().map(|d| (*d).to_owned()).collect(),
-        ..Settings::named(name)
+        ..CampaignFields::named(name)
     };
     let locations = |n: usize| -> Vec<LocationFields> {
         client.locations[..n]
@@ -499,7 +499,7 @@ fn campaigns(
     vec![
         CampaignPlan {
             status: Status::Draft,
-            settings: Settings {
+            settings: CampaignFields {
                 company_allowance: Some(money(7_500)),
                 items_count_limit: Some(1),
                 price_limit: Some(money(7_500)),
@@ -512,7 +512,7 @@ fn campaigns(
         },
         CampaignPlan {
             status: Status::Active,
-            settings: Settings {
+            settings: CampaignFields {
                 company_allowance: Some(money(15_000)),
                 personal_pay: true,
                 items_count_limit: Some(5),
@@ -533,7 +533,7 @@ fn campaigns(
         },
         CampaignPlan {
             status: Status::Closed,
-            settings: Settings {
+            settings: CampaignFields {
                 company_allowance: Some(money(4_000)),
                 items_count_limit: Some(2),
                 checkout_fields: checkout_fields(client, true),
@@ -546,7 +546,7 @@ fn campaigns(
         },
         CampaignPlan {
             status: Status::Complete,
-            settings: Settings {
+            settings: CampaignFields {
                 company_allowance: Some(money(10_000)),
                 personal_pay: true,
                 price_limit: Some(money(20_000)),

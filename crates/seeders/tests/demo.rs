@@ -182,7 +182,7 @@ async fn members_and_locations_fit_the_api_rules(pool: PgPool) {
     let who = domain::Principal { account_id: 0, role: Role::SuperAdmin, distributor_id: None };
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM campaigns ORDER BY id").fetch_all(&pool).await.unwrap();
     for id in ids {
-        let c = storage::campaigns::load(&pool, &who, id, storage::campaigns::Lock::None).await.unwrap().unwrap();
+        let c = storage::campaigns::load(&pool, &who, id, storage::write::Lock::None).await.unwrap().unwrap();
         assert_eq!(validators::campaign::settings(&c.settings), [], "{}", c.settings.name);
         if c.status != Status::Draft {
             assert_eq!(validators::campaign::activation(&c.settings), [], "{}", c.settings.name);

@@ -134,7 +134,16 @@ async fn generated_rows_obey_the_domain_rules(pool: PgPool) {
 
     // New rows after a seed get new ids: the identities moved past the loaded ones.
     let max: i64 = sqlx::query_scalar("SELECT max(id) FROM distributors").fetch_one(&pool).await.unwrap();
-    let id = storage::distributors::create(&pool, "After The Seed", "", "").await.unwrap();
+    let fields = domain::organization::DistributorFields {
+        name: "After The Seed".into(),
+        email: String::new(),
+        address: String::new(),
+        ow_cost: rust_decimal::Decimal::ZERO,
+        campaign_cost: rust_decimal::Decimal::ZERO,
+        transaction_cost: rust_decimal::Decimal::ZERO,
+        max_sales_count: 5,
+    };
+    let id = storage::distributors::insert(&pool, &fields).await.unwrap();
     assert!(id > max);
 
     // Every status is represented in every distributor; generated staff can log in.

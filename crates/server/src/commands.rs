@@ -329,17 +329,21 @@ pub async fn account(common: &Common, action: AccountAction) -> anyhow::Result<(
             let password = read_password(password_stdin)?;
             check_password(&password, &username, &email)?;
             let password_hash = domain::password::hash(&password).map_err(anyhow::Error::msg)?;
-            let id = storage::accounts::create(
+            let fields = domain::organization::AccountFields {
+                email,
+                first_name,
+                last_name,
+                role,
+                active: true,
+                reports_enabled: false,
+            };
+            let id = storage::accounts::insert(
                 &pool,
                 &storage::accounts::NewAccount {
                     username: &username,
-                    email: &email,
-                    first_name: &first_name,
-                    last_name: &last_name,
                     password_hash: &password_hash,
-                    role,
                     distributor_id,
-                    reports_enabled: false,
+                    fields: &fields,
                 },
             )
             .await
@@ -354,7 +358,7 @@ pub async fn account(common: &Common, action: AccountAction) -> anyhow::Result<(
             let id = storage::accounts::id_by_username(&pool, &username)
                 .await?
                 .with_context(|| format!("no account `{username}`"))?;
-            storage::accounts::delete(&pool, id).await?;
+            storage::accounts::delete(&pool, id, None).await?;
             println!("deleted account {username}");
         }
         AccountAction::SetPassword { username, password_stdin } => {

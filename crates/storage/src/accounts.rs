@@ -2,9 +2,12 @@
 //! [`crate::read`]): login, creation, updates, deletion, passwords.
 
 use crate::error::{Result, StorageError};
+use crate::named::Named;
+use crate::write::{self, Scope};
 use chrono::{DateTime, Utc};
 use domain::Role;
-use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
+use domain::organization::AccountFields;
+use sqlx::{PgExecutor, PgPool};
 
 /// What authentication needs of an account.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,7 +17,7 @@ pub struct Credentials {
     /// Password rules compare a new password with it.
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Named<Role>,
     pub distributor_id: Option<i64>,
     pub active: bool,
     /// Whether the account's distributor is soft-deleted: its accounts can
@@ -23,24 +26,19 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The role; a value outside the CHECK constraint cannot be stored, so
-    /// the fallback (the least role) never widens access.
     pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Shopper)
+        self.role.0
     }
 }
 
-/// A new account, already validated.
+/// A new account, already validated: what only a create sets (the
+/// username, the password's hash, the distributor) and the write model.
 #[derive(Debug, Clone)]
 pub struct NewAccount<'a> {
     pub username: &'a str,
-    pub email: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
     pub password_hash: &'a str,
-    pub role: Role,
     pub distributor_id: Option<i64>,
-    pub reports_enabled: bool,
+    pub fields: &'a AccountFields,
 }
 
 /// `SELECT` of [`Credentials`] (with the distributor's deletion flag) and
@@ -126,48 +124,73 @@ pub async fn set_password(db: impl PgExecutor<'_>, id: i64, password_hash: &str)
     Ok(())
 }
 
-/// Inserts an active account; a taken username or email is a `Conflict`.
-pub async fn create(db: impl PgExecutor<'_>, new: &NewAccount<'_>) -> Result<i64> {
-    insert(db, new, true).await
-}
-
-/// Inserts an account, active or not; a taken username or email
-/// (case-insensitive) is a `Conflict`.
+/// Inserts an account; a taken username or email (case-insensitive) is a
+/// `Conflict` on `accounts_username_key` or `accounts_email_key`.
 #[tracing::instrument(skip_all, fields(account.username = new.username))]
-pub async fn insert(db: impl PgExecutor<'_>, new: &NewAccount<'_>, active: bool) -> Result<i64> {
+pub async fn insert(db: impl PgExecutor<'_>, new: &NewAccount<'_>) -> Result<i64> {
+    let f = new.fields;
     Ok(sqlx::query_scalar(
         "INSERT INTO accounts \
          (username, email, first_name, last_name, password_hash, role, distributor_id, reports_enabled, active) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(new.username)
-    .bind(new.email)
-    .bind(new.first_name)
-    .bind(new.last_name)
+    .bind(&f.email)
+    .bind(&f.first_name)
+    .bind(&f.last_name)
     .bind(new.password_hash)
-    .bind(new.role.as_str())
+    .bind(f.role.as_str())
     .bind(new.distributor_id)
-    .bind(new.reports_enabled)
-    .bind(active)
+    .bind(f.reports_enabled)
+    .bind(f.active)
     .fetch_one(db)
     .await?)
 }
 
-/// What authorizing a write to an account needs to know of it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An account as writes see it: what authorizing the write needs, and the
+/// write model.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
     pub id: i64,
-    pub role: String,
     pub distributor_id: Option<i64>,
-    pub active: bool,
-    pub reports_enabled: bool,
+    pub version: i64,
+    pub fields: AccountFields,
 }
 
 impl Subject {
-    /// The role; the CHECK constraint keeps it one of the names, and the
-    /// fallback (the least role) never widens what a caller may do to it.
     pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Shopper)
+        self.fields.role
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SubjectRow {
+    id: i64,
+    distributor_id: Option<i64>,
+    version: i64,
+    email: String,
+    first_name: String,
+    last_name: String,
+    role: Named<Role>,
+    active: bool,
+    reports_enabled: bool,
+}
+
+impl From<SubjectRow> for Subject {
+    fn from(r: SubjectRow) -> Subject {
+        Subject {
+            id: r.id,
+            distributor_id: r.distributor_id,
+            version: r.version,
+            fields: AccountFields {
+                email: r.email,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                role: r.role.0,
+                active: r.active,
+                reports_enabled: r.reports_enabled,
+            },
+        }
     }
 }
 
@@ -176,90 +199,30 @@ impl Subject {
 /// it commits.
 #[tracing::instrument(skip_all, fields(account.id = id))]
 pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Subject>> {
-    Ok(sqlx::query_as::<_, Subject>(
-        "SELECT id, role, distributor_id, active, reports_enabled FROM accounts WHERE id = $1 FOR UPDATE",
+    Ok(sqlx::query_as::<_, SubjectRow>(
+        "SELECT id, distributor_id, version::int8 AS version, email, first_name, last_name, role, active, \
+         reports_enabled FROM accounts WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
     .fetch_optional(db)
-    .await?)
+    .await?
+    .map(Subject::from))
 }
 
-/// The fields an update may change; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct AccountUpdate<'a> {
-    pub email: Option<&'a str>,
-    pub first_name: Option<&'a str>,
-    pub last_name: Option<&'a str>,
-    pub role: Option<Role>,
-    pub active: Option<bool>,
-    pub reports_enabled: Option<bool>,
-}
-
-impl AccountUpdate<'_> {
-    /// Whether the update changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.email.is_none()
-            && self.first_name.is_none()
-            && self.last_name.is_none()
-            && self.role.is_none()
-            && self.active.is_none()
-            && self.reports_enabled.is_none()
-    }
-}
-
-/// Updates account `id` if its version is `expected_version` (any version
-/// when `None`), checking the version in the UPDATE itself. `NotFound` when
-/// there is no such account, `Stale` when the version differs, `Conflict`
-/// when the new email is taken. An empty update writes nothing (and bumps no
-/// version).
+/// Replaces account `id`'s fields if its version is `expected_version` (any
+/// when `None`): `NotFound`, `Stale`, or `Conflict` when the new email is
+/// taken.
 #[tracing::instrument(skip_all, fields(account.id = id))]
-pub async fn update(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    changes: &AccountUpdate<'_>,
-    expected_version: Option<i64>,
-) -> Result<()> {
-    let mut qb = QueryBuilder::<Postgres>::new("");
-    if changes.is_empty() {
-        qb.push("SELECT NULL::int8, version::int8 FROM accounts WHERE id = ").push_bind(id);
-    } else {
-        qb.push("WITH updated AS (UPDATE accounts SET ");
-        let mut set = qb.separated(", ");
-        if let Some(v) = changes.email {
-            set.push("email = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.first_name {
-            set.push("first_name = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.last_name {
-            set.push("last_name = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.role {
-            set.push("role = ").push_bind_unseparated(v.as_str());
-        }
-        if let Some(v) = changes.active {
-            set.push("active = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.reports_enabled {
-            set.push("reports_enabled = ").push_bind_unseparated(v);
-        }
-        qb.push(" WHERE id = ").push_bind(id);
-        qb.push(" AND (").push_bind(expected_version).push("::int8 IS NULL OR version = ");
-        qb.push_bind(expected_version).push(") RETURNING version::int8) ");
-        // The existence check reads the statement's snapshot: the row as it
-        // was before the update, which is what "missing or stale" is about.
-        qb.push("SELECT (SELECT version FROM updated), (SELECT version::int8 FROM accounts WHERE id = ");
-        qb.push_bind(id).push(")");
-    }
-    // The empty-update SELECT yields no row for a missing account.
-    let (updated, current): (Option<i64>, Option<i64>) =
-        qb.build_query_as().fetch_optional(db).await?.unwrap_or((None, None));
-    match (updated, current) {
-        (Some(_), _) => Ok(()),
-        (None, None) => Err(StorageError::NotFound),
-        (None, Some(v)) if changes.is_empty() && expected_version.is_none_or(|e| e == v) => Ok(()),
-        (None, Some(_)) => Err(StorageError::Stale),
-    }
+pub async fn update(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>, f: &AccountFields) -> Result<()> {
+    write::update(db, "accounts", Scope::ALL, id, expected_version, |a| {
+        a.set("email", &f.email)
+            .set("first_name", &f.first_name)
+            .set("last_name", &f.last_name)
+            .set("role", f.role.as_str())
+            .set("active", f.active)
+            .set("reports_enabled", f.reports_enabled);
+    })
+    .await
 }
 
 /// How many sales executives distributor `distributor_id` has. Call it
@@ -280,32 +243,13 @@ pub async fn id_by_username(db: impl PgExecutor<'_>, username: &str) -> Result<O
         .await?)
 }
 
-/// Deletes an account and, by cascade, its refresh tokens.
-pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> Result<()> {
-    delete_versioned(db, id, None).await
-}
-
 /// Deletes account `id` if its version is `expected_version` (any version
 /// when `None`); its refresh tokens, memberships and idempotency keys go by
 /// cascade. `NotFound` when there is no such account, `Stale` when the
 /// version differs.
 #[tracing::instrument(skip_all, fields(account.id = id))]
-pub async fn delete_versioned(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    // A data-modifying CTE runs to completion whether or not the main query
-    // reads it; the existence check sees the row as it was before.
-    let (deleted, existed): (bool, bool) = sqlx::query_as(
-        "WITH deleted AS (DELETE FROM accounts WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING id) \
-         SELECT EXISTS (SELECT 1 FROM deleted), EXISTS (SELECT 1 FROM accounts WHERE id = $1)",
-    )
-    .bind(id)
-    .bind(expected_version)
-    .fetch_one(db)
-    .await?;
-    match (deleted, existed) {
-        (true, _) => Ok(()),
-        (false, true) => Err(StorageError::Stale),
-        (false, false) => Err(StorageError::NotFound),
-    }
+pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
+    write::delete(db, "accounts", id, expected_version).await
 }
 
 /// How many accounts exist (an empty database gets demo data).

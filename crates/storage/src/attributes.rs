@@ -11,8 +11,8 @@
 //! [`touch`] it, so the attribute's version — its ETag — changes whenever its
 //! value list does.
 
-use crate::campaigns::{Lock, outcome};
 use crate::error::Result;
+use crate::write::{self, Lock, Scope, locked, outcome};
 use sqlx::PgExecutor;
 
 /// An attribute as writes see it.
@@ -61,16 +61,8 @@ pub async fn create(conn: &mut crate::Connection, distributor_id: i64, name: &st
 /// that the distributor is the caller's. `None` when absent.
 #[tracing::instrument(skip_all, fields(attribute.id = id))]
 pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<Attribute>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!("SELECT id, distributor_id, version::int8 AS version, name FROM attributes WHERE id = $1", $lock)
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE"),
-        Lock::Update => select!(" FOR UPDATE"),
-    };
+    let sql =
+        locked!(lock, "SELECT id, distributor_id, version::int8 AS version, name FROM attributes t WHERE id = $1");
     Ok(sqlx::query_as::<_, Attribute>(sql).bind(id).fetch_optional(db).await?)
 }
 
@@ -78,35 +70,20 @@ pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option
 /// `None`): `NotFound`, `Stale`, or `Conflict` on `attributes_name_key`.
 #[tracing::instrument(skip_all, fields(attribute.id = id))]
 pub async fn rename(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>, name: &str) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE attributes SET name = $3 \
-             WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM attributes WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(name.trim())
-        .fetch_one(db)
-        .await?,
-    )
+    write::update(db, "attributes", Scope::ALL, id, expected_version, |a| {
+        a.set("name", name.trim());
+    })
+    .await
 }
 
 /// Bumps attribute `id`'s version (and `modified_at`) if it is
 /// `expected_version` (any when `None`): its value list changed.
 #[tracing::instrument(skip_all, fields(attribute.id = id))]
 pub async fn touch(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE attributes SET modified_at = now() \
-             WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM attributes WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::update(db, "attributes", Scope::ALL, id, expected_version, |a| {
+        a.set_sql("modified_at = now()");
+    })
+    .await
 }
 
 /// How many product types use attribute `id`.
@@ -135,17 +112,7 @@ pub async fn used_value_ids(db: impl PgExecutor<'_>, id: i64) -> Result<Vec<i64>
 /// using it makes the database refuse (`Invalid`); check first.
 #[tracing::instrument(skip_all, fields(attribute.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (DELETE FROM attributes WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) \
-             RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM attributes WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::delete(db, "attributes", id, expected_version).await
 }
 
 // ---- values -------------------------------------------------------------------
@@ -166,20 +133,11 @@ pub async fn values(db: impl PgExecutor<'_>, attribute_id: i64) -> Result<Vec<Va
 /// absent or a value of another attribute.
 #[tracing::instrument(skip_all, fields(attribute.id = attribute_id, value.id = id))]
 pub async fn find_value(db: impl PgExecutor<'_>, attribute_id: i64, id: i64, lock: Lock) -> Result<Option<Value>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT id, attribute_id, version::int8 AS version, name, position::int8 AS position \
-                 FROM attribute_values WHERE id = $1 AND attribute_id = $2",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE"),
-        Lock::Update => select!(" FOR UPDATE"),
-    };
+    let sql = locked!(
+        lock,
+        "SELECT id, attribute_id, version::int8 AS version, name, position::int8 AS position \
+         FROM attribute_values t WHERE id = $1 AND attribute_id = $2"
+    );
     Ok(sqlx::query_as::<_, Value>(sql).bind(id).bind(attribute_id).fetch_optional(db).await?)
 }
 
@@ -219,18 +177,10 @@ pub async fn add_value(
 /// `None`): `NotFound`, `Stale`, or `Conflict` on `attribute_values_name_key`.
 #[tracing::instrument(skip_all, fields(value.id = id))]
 pub async fn rename_value(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>, name: &str) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE attribute_values SET name = $3 \
-             WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM attribute_values WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(name.trim())
-        .fetch_one(db)
-        .await?,
-    )
+    write::update(db, "attribute_values", Scope::ALL, id, expected_version, |a| {
+        a.set("name", name.trim());
+    })
+    .await
 }
 
 /// How many variants use value `id`.

@@ -11,9 +11,9 @@
 //! and tell a missing row (`NotFound`) from a changed one (`Stale`) in the
 //! same statement, like every other aggregate.
 
-use crate::campaigns::{Lock, outcome};
 use crate::derived::{self, Affected};
 use crate::error::{Result, StorageError};
+use crate::write::{self, Lock, Scope, locked};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -119,21 +119,12 @@ pub async fn campaign_of(db: impl PgExecutor<'_>, id: i64) -> Result<Option<i64>
 /// or of another campaign. Visibility is the campaign's: check it first.
 #[tracing::instrument(skip_all, fields(campaign.id = campaign_id, campaign_item.id = id))]
 pub async fn find_in(db: impl PgExecutor<'_>, campaign_id: i64, id: i64, lock: Lock) -> Result<Option<Item>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT id, campaign_id, distributor_id, version::int8 AS version, frozen_at IS NOT NULL AS frozen, \
+    let sql = locked!(
+        lock,
+        "SELECT id, campaign_id, distributor_id, version::int8 AS version, frozen_at IS NOT NULL AS frozen, \
                  product_variant_id, vendor_cost, ow_cost, margin, bin_id, decorations \
-                 FROM campaign_items WHERE id = $1 AND campaign_id = $2",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE"),
-        Lock::Update => select!(" FOR UPDATE"),
-    };
+                 FROM campaign_items t WHERE id = $1 AND campaign_id = $2"
+    );
     Ok(sqlx::query_as::<_, Row>(sql).bind(id).bind(campaign_id).fetch_optional(db).await?.map(Item::from))
 }
 
@@ -216,23 +207,15 @@ pub async fn create(conn: &mut PgConnection, campaign_id: i64, distributor_id: i
 /// caller checks); a frozen item's derived columns would not follow.
 #[tracing::instrument(skip_all, fields(campaign_item.id = id))]
 pub async fn update(conn: &mut PgConnection, id: i64, expected_version: Option<i64>, inputs: &Inputs) -> Result<()> {
-    let written = sqlx::query_as::<_, (bool, bool)>(
-        "WITH written AS (UPDATE campaign_items SET product_variant_id = $3, vendor_cost = $4, ow_cost = $5, \
-           margin = $6, bin_id = $7, decorations = $8 \
-           WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-         SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM campaign_items WHERE id = $1)",
-    )
-    .bind(id)
-    .bind(expected_version)
-    .bind(inputs.product_variant_id)
-    .bind(inputs.vendor_cost)
-    .bind(inputs.ow_cost)
-    .bind(inputs.margin)
-    .bind(&inputs.bin_id)
-    .bind(stored(&inputs.decorations))
-    .fetch_one(&mut *conn)
+    write::update(&mut *conn, "campaign_items", Scope::ALL, id, expected_version, |a| {
+        a.set("product_variant_id", inputs.product_variant_id)
+            .set("vendor_cost", inputs.vendor_cost)
+            .set("ow_cost", inputs.ow_cost)
+            .set("margin", inputs.margin)
+            .set("bin_id", &inputs.bin_id)
+            .set("decorations", stored(&inputs.decorations));
+    })
     .await?;
-    outcome(written)?;
     derived::refresh(&mut *conn, Affected::Items(&[id])).await?;
     Ok(())
 }
@@ -246,34 +229,16 @@ pub async fn set_bin(
     expected_version: Option<i64>,
     bin_id: Option<&str>,
 ) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE campaign_items SET bin_id = $3 \
-               WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM campaign_items WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(bin_id)
-        .fetch_one(db)
-        .await?,
-    )
+    write::update(db, "campaign_items", Scope::ALL, id, expected_version, |a| {
+        a.set("bin_id", bin_id);
+    })
+    .await
 }
 
 /// Deletes item `id` if its version is `expected_version` (any when `None`).
 #[tracing::instrument(skip_all, fields(campaign_item.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (DELETE FROM campaign_items WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) \
-               RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM campaign_items WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::delete(db, "campaign_items", id, expected_version).await
 }
 
 /// Copies the items of campaign `from` into the draft `to` (a duplicate):

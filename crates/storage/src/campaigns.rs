@@ -6,37 +6,19 @@
 //! same statement, so there is no window between the check and the write.
 
 use crate::error::{Result, StorageError};
+use crate::named::Named;
 use crate::schema;
+use crate::write::{self, Scope};
 use chrono::NaiveDate;
-use domain::campaign::{CheckoutField, Settings, Status};
+use domain::campaign::{CampaignFields, CheckoutField, Status};
 use domain::{Principal, Role};
 use rust_decimal::Decimal;
 use sqlx::types::Json;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
+use crate::write::Lock;
+
 pub use crate::{Connection, Transaction};
-
-/// How a lookup locks the row for the rest of the transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lock {
-    /// A plain read.
-    None,
-    /// `FOR SHARE`: the row cannot change or vanish (writes to its children).
-    Share,
-    /// `FOR UPDATE`: the caller is about to change the row.
-    Update,
-}
-
-impl Lock {
-    /// The locking clause of a statement whose main table has alias `t`.
-    fn clause(self) -> &'static str {
-        match self {
-            Lock::None => "",
-            Lock::Share => " FOR SHARE OF t",
-            Lock::Update => " FOR UPDATE OF t",
-        }
-    }
-}
 
 /// A campaign as writes see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,14 +28,14 @@ pub struct Campaign {
     pub status: Status,
     pub version: i64,
     pub created_by: Option<i64>,
-    pub settings: Settings,
+    pub settings: CampaignFields,
 }
 
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
     distributor_id: i64,
-    status: String,
+    status: Named<Status>,
     version: i64,
     created_by: Option<i64>,
     name: String,
@@ -80,12 +62,10 @@ impl From<Row> for Campaign {
         Campaign {
             id: r.id,
             distributor_id: r.distributor_id,
-            // The CHECK constraint keeps the status one of the names; the
-            // fallback is the status that allows the least.
-            status: r.status.parse().unwrap_or(Status::Complete),
+            status: r.status.0,
             version: r.version,
             created_by: r.created_by,
-            settings: Settings {
+            settings: CampaignFields {
                 name: r.name,
                 company_name: r.company_name,
                 start_date: r.start_date,
@@ -133,7 +113,7 @@ pub async fn load(db: impl PgExecutor<'_>, who: &Principal, id: i64, lock: Lock)
 /// Binds the settings in [`settings_columns!`] order.
 macro_rules! bind_settings {
     ($q:expr, $s:expr) => {{
-        let s: &Settings = $s;
+        let s: &CampaignFields = $s;
         $q.bind(s.name.trim())
             .bind(&s.company_name)
             .bind(s.start_date)
@@ -175,7 +155,7 @@ macro_rules! location_columns {
 /// taken name (case-insensitive, per distributor) is a `Conflict` on
 /// `campaigns_name_key`.
 #[tracing::instrument(skip_all, fields(distributor.id = distributor_id))]
-pub async fn create(db: impl PgExecutor<'_>, distributor_id: i64, created_by: i64, s: &Settings) -> Result<i64> {
+pub async fn create(db: impl PgExecutor<'_>, distributor_id: i64, created_by: i64, s: &CampaignFields) -> Result<i64> {
     let q = sqlx::query_scalar::<_, i64>(concat!(
         "INSERT INTO campaigns (name, ",
         copied_columns!(),
@@ -185,68 +165,47 @@ pub async fn create(db: impl PgExecutor<'_>, distributor_id: i64, created_by: i6
     Ok(bind_settings!(q, s).bind(distributor_id).bind(created_by).fetch_one(db).await?)
 }
 
-/// A guarded write (`$1` the id, `$2` the expected version or null) that
-/// tells `NotFound` from `Stale` in the same statement: the existence check
-/// reads the statement's snapshot, the row as it was before the write.
-macro_rules! guarded {
-    ($write:expr) => {
-        concat!(
-            "WITH written AS (",
-            $write,
-            " WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM campaigns WHERE id = $1)"
-        )
-    };
-}
-
-pub(crate) fn outcome((written, existed): (bool, bool)) -> Result<()> {
-    match (written, existed) {
-        (true, _) => Ok(()),
-        (false, true) => Err(StorageError::Stale),
-        (false, false) => Err(StorageError::NotFound),
-    }
-}
-
 /// Replaces campaign `id`'s settings if its version is `expected_version`
 /// (any when `None`): `NotFound`, `Stale`, or `Conflict` on a taken name.
 #[tracing::instrument(skip_all, fields(campaign.id = id))]
-pub async fn update(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>, s: &Settings) -> Result<()> {
-    let q = sqlx::query_as::<_, (bool, bool)>(guarded!(
-        "UPDATE campaigns SET name = $3, company_name = $4, start_date = $5, end_date = $6, \
-         storefront_pricing = $7, company_allowance = $8, personal_pay = $9, items_count_limit = $10, \
-         price_limit = $11, email_shopper = $12, checkout_fields = $13, departments = $14, message = $15, \
-         bfl_cost = $16, distributor_po = $17, pick_pack_partner_id = $18, pick_pack_partner_message = $19"
-    ))
-    .bind(id)
-    .bind(expected_version);
-    outcome(bind_settings!(q, s).fetch_one(db).await?)
+pub async fn update(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>, s: &CampaignFields) -> Result<()> {
+    write::update(db, "campaigns", Scope::ALL, id, expected_version, |a| {
+        a.set("name", s.name.trim())
+            .set("company_name", &s.company_name)
+            .set("start_date", s.start_date)
+            .set("end_date", s.end_date)
+            .set("storefront_pricing", s.storefront_pricing)
+            .set("company_allowance", s.company_allowance)
+            .set("personal_pay", s.personal_pay)
+            .set("items_count_limit", s.items_count_limit.and_then(|n| i32::try_from(n).ok()))
+            .set("price_limit", s.price_limit)
+            .set("email_shopper", s.email_shopper)
+            .set("checkout_fields", Json(&s.checkout_fields))
+            .set("departments", &s.departments)
+            .set("message", &s.message)
+            .set("bfl_cost", s.bfl_cost)
+            .set("distributor_po", &s.distributor_po)
+            .set("pick_pack_partner_id", s.pick_pack_partner_id)
+            .set("pick_pack_partner_message", &s.pick_pack_partner_message);
+    })
+    .await
 }
 
 /// Sets campaign `id`'s status if its version is `expected_version` (any when
 /// `None`). The lifecycle rule is the caller's (`domain::campaign::transition`).
 #[tracing::instrument(skip_all, fields(campaign.id = id, status = %status))]
 pub async fn set_status(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>, status: Status) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(guarded!("UPDATE campaigns SET status = $3"))
-            .bind(id)
-            .bind(expected_version)
-            .bind(status.as_str())
-            .fetch_one(db)
-            .await?,
-    )
+    write::update(db, "campaigns", Scope::ALL, id, expected_version, |a| {
+        a.set("status", status.as_str());
+    })
+    .await
 }
 
 /// Deletes campaign `id` (and by cascade its members and locations) if its
 /// version is `expected_version` (any when `None`).
 #[tracing::instrument(skip_all, fields(campaign.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(guarded!("DELETE FROM campaigns"))
-            .bind(id)
-            .bind(expected_version)
-            .fetch_one(db)
-            .await?,
-    )
+    write::delete(db, "campaigns", id, expected_version).await
 }
 
 /// Copies campaign `id` as a new draft named `name`, created by `created_by`:
@@ -322,14 +281,12 @@ pub async fn shopper_has_open_campaign(db: impl PgExecutor<'_>, account_id: i64,
 /// `None` when there is no such account.
 #[tracing::instrument(skip_all, fields(account.id = account_id))]
 pub async fn member_candidate(db: impl PgExecutor<'_>, account_id: i64) -> Result<Option<(Role, Option<i64>)>> {
-    let row: Option<(String, Option<i64>)> =
+    let row: Option<(Named<Role>, Option<i64>)> =
         sqlx::query_as("SELECT role, distributor_id FROM accounts WHERE id = $1 FOR SHARE")
             .bind(account_id)
             .fetch_optional(db)
             .await?;
-    // The CHECK constraint keeps the role one of the names; the fallback is
-    // the most privileged, which no campaign accepts as a member.
-    Ok(row.map(|(role, d)| (role.parse().unwrap_or(Role::SuperAdmin), d)))
+    Ok(row.map(|(role, d)| (role.0, d)))
 }
 
 /// Whether distributor `id` exists and is not soft-deleted, locked (`FOR

@@ -1,8 +1,10 @@
 //! Distributor writes and lookups outside list reads.
 
-use crate::error::{Result, StorageError};
+use crate::error::Result;
+use crate::write::{self, Lock, Scope, locked};
+use domain::organization::DistributorFields;
 use rust_decimal::Decimal;
-use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use sqlx::PgExecutor;
 
 /// The id of the distributor with this name (case-insensitive).
 pub async fn id_by_name(db: impl PgExecutor<'_>, name: &str) -> Result<Option<i64>> {
@@ -12,138 +14,102 @@ pub async fn id_by_name(db: impl PgExecutor<'_>, name: &str) -> Result<Option<i6
         .await?)
 }
 
-/// Inserts a distributor with default costs; a taken name is a `Conflict`.
-#[tracing::instrument(skip_all)]
-pub async fn create(db: impl PgExecutor<'_>, name: &str, email: &str, address: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar("INSERT INTO distributors (name, email, address) VALUES ($1, $2, $3) RETURNING id")
-        .bind(name)
-        .bind(email)
-        .bind(address)
-        .fetch_one(db)
-        .await?)
+/// A distributor as writes see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distributor {
+    pub id: i64,
+    pub version: i64,
+    pub is_deleted: bool,
+    pub fields: DistributorFields,
 }
 
-/// A new distributor with every setting, already validated.
-#[derive(Debug, Clone)]
-pub struct NewDistributor<'a> {
-    pub name: &'a str,
-    pub email: &'a str,
-    pub address: &'a str,
-    pub ow_cost: Decimal,
-    pub campaign_cost: Decimal,
-    pub transaction_cost: Decimal,
-    pub max_sales_count: i32,
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    version: i64,
+    is_deleted: bool,
+    name: String,
+    email: String,
+    address: String,
+    ow_cost: Decimal,
+    campaign_cost: Decimal,
+    transaction_cost: Decimal,
+    max_sales_count: i64,
 }
 
-/// Inserts a distributor; a taken name (case-insensitive) is a `Conflict`.
+impl From<Row> for Distributor {
+    fn from(r: Row) -> Distributor {
+        Distributor {
+            id: r.id,
+            version: r.version,
+            is_deleted: r.is_deleted,
+            fields: DistributorFields {
+                name: r.name,
+                email: r.email,
+                address: r.address,
+                ow_cost: r.ow_cost,
+                campaign_cost: r.campaign_cost,
+                transaction_cost: r.transaction_cost,
+                max_sales_count: r.max_sales_count,
+            },
+        }
+    }
+}
+
+/// Inserts a distributor; a taken name (case-insensitive) is a `Conflict`
+/// on `distributors_name_key`.
 #[tracing::instrument(skip_all)]
-pub async fn insert(db: impl PgExecutor<'_>, new: &NewDistributor<'_>) -> Result<i64> {
+pub async fn insert(db: impl PgExecutor<'_>, f: &DistributorFields) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO distributors (name, email, address, ow_cost, campaign_cost, transaction_cost, max_sales_count) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(new.name)
-    .bind(new.email)
-    .bind(new.address)
-    .bind(new.ow_cost)
-    .bind(new.campaign_cost)
-    .bind(new.transaction_cost)
-    .bind(new.max_sales_count)
+    .bind(f.name.trim())
+    .bind(&f.email)
+    .bind(&f.address)
+    .bind(f.ow_cost)
+    .bind(f.campaign_cost)
+    .bind(f.transaction_cost)
+    .bind(f.max_sales_count)
     .fetch_one(db)
     .await?)
 }
 
-/// The fields an update may change; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct DistributorUpdate<'a> {
-    pub name: Option<&'a str>,
-    pub email: Option<&'a str>,
-    pub address: Option<&'a str>,
-    pub ow_cost: Option<Decimal>,
-    pub campaign_cost: Option<Decimal>,
-    pub transaction_cost: Option<Decimal>,
-    pub max_sales_count: Option<i32>,
+/// Distributor `id`, locked as asked; `None` when absent, or soft-deleted
+/// and not `include_deleted` (only super admins see deleted distributors).
+#[tracing::instrument(skip_all, fields(distributor.id = id))]
+pub async fn load(db: impl PgExecutor<'_>, id: i64, include_deleted: bool, lock: Lock) -> Result<Option<Distributor>> {
+    let sql = locked!(
+        lock,
+        "SELECT id, version::int8 AS version, is_deleted, name, email, address, ow_cost, campaign_cost, \
+         transaction_cost, max_sales_count::int8 AS max_sales_count FROM distributors t \
+         WHERE id = $1 AND ($2 OR NOT is_deleted)"
+    );
+    Ok(sqlx::query_as::<_, Row>(sql).bind(id).bind(include_deleted).fetch_optional(db).await?.map(Distributor::from))
 }
 
-impl DistributorUpdate<'_> {
-    /// Whether the update changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.email.is_none()
-            && self.address.is_none()
-            && self.ow_cost.is_none()
-            && self.campaign_cost.is_none()
-            && self.transaction_cost.is_none()
-            && self.max_sales_count.is_none()
-    }
-}
-
-/// Pushes the predicate "row `id`, and not soft-deleted unless `include_deleted`".
-fn push_target(qb: &mut QueryBuilder<Postgres>, id: i64, include_deleted: bool) {
-    qb.push("id = ").push_bind(id).push(" AND (").push_bind(include_deleted).push(" OR NOT is_deleted)");
-}
-
-/// Updates distributor `id` if its version is `expected_version` (any
-/// version when `None`), checking the version in the UPDATE itself so there
-/// is no window between check and write. A soft-deleted distributor counts
-/// as missing unless `include_deleted`. `NotFound` when there is no such
-/// row, `Stale` when the version differs, `Conflict` when the new name is
-/// taken. An empty update writes nothing (and bumps no version).
+/// Replaces distributor `id`'s fields if its version is `expected_version`
+/// (any when `None`): `NotFound` (a soft-deleted one too, unless
+/// `include_deleted`), `Stale`, or `Conflict` on a taken name.
 #[tracing::instrument(skip_all, fields(distributor.id = id))]
 pub async fn update(
     db: impl PgExecutor<'_>,
     id: i64,
-    changes: &DistributorUpdate<'_>,
     expected_version: Option<i64>,
+    f: &DistributorFields,
     include_deleted: bool,
 ) -> Result<()> {
-    let mut qb = QueryBuilder::<Postgres>::new("");
-    if changes.is_empty() {
-        qb.push("SELECT NULL::int8, version::int8 FROM distributors WHERE ");
-        push_target(&mut qb, id, include_deleted);
-    } else {
-        qb.push("WITH updated AS (UPDATE distributors SET ");
-        let mut set = qb.separated(", ");
-        if let Some(v) = changes.name {
-            set.push("name = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.email {
-            set.push("email = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.address {
-            set.push("address = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.ow_cost {
-            set.push("ow_cost = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.campaign_cost {
-            set.push("campaign_cost = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.transaction_cost {
-            set.push("transaction_cost = ").push_bind_unseparated(v);
-        }
-        if let Some(v) = changes.max_sales_count {
-            set.push("max_sales_count = ").push_bind_unseparated(v);
-        }
-        qb.push(" WHERE ");
-        push_target(&mut qb, id, include_deleted);
-        qb.push(" AND (").push_bind(expected_version).push("::int8 IS NULL OR version = ");
-        qb.push_bind(expected_version).push(") RETURNING version::int8) ");
-        // The existence check reads the statement's snapshot: the row as it
-        // was before the update, which is what "missing or stale" is about.
-        qb.push("SELECT (SELECT version FROM updated), (SELECT version::int8 FROM distributors WHERE ");
-        push_target(&mut qb, id, include_deleted);
-        qb.push(")");
-    }
-    // The empty-update SELECT yields no row for a missing distributor.
-    let (updated, current): (Option<i64>, Option<i64>) =
-        qb.build_query_as().fetch_optional(db).await?.unwrap_or((None, None));
-    match (updated, current) {
-        (Some(_), _) => Ok(()),
-        (None, None) => Err(StorageError::NotFound),
-        (None, Some(v)) if changes.is_empty() && expected_version.is_none_or(|e| e == v) => Ok(()),
-        (None, Some(_)) => Err(StorageError::Stale),
-    }
+    let scope = if include_deleted { Scope::ALL } else { Scope("NOT is_deleted") };
+    write::update(db, "distributors", scope, id, expected_version, |a| {
+        a.set("name", f.name.trim())
+            .set("email", &f.email)
+            .set("address", &f.address)
+            .set("ow_cost", f.ow_cost)
+            .set("campaign_cost", f.campaign_cost)
+            .set("transaction_cost", f.transaction_cost)
+            .set("max_sales_count", f.max_sales_count);
+    })
+    .await
 }
 
 /// Soft-deletes distributor `id` (sets `is_deleted`), honouring
@@ -151,24 +117,7 @@ pub async fn update(
 /// succeeds and changes nothing.
 #[tracing::instrument(skip_all, fields(distributor.id = id))]
 pub async fn soft_delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    // A data-modifying CTE runs to completion whether or not the main query
-    // reads it; the main query reports whether the version matched.
-    let (matched, exists): (bool, bool) = sqlx::query_as(
-        "WITH target AS (SELECT id, is_deleted FROM distributors \
-                         WHERE id = $1 AND ($2::int8 IS NULL OR version = $2)), \
-              updated AS (UPDATE distributors d SET is_deleted = TRUE FROM target \
-                          WHERE d.id = target.id AND NOT target.is_deleted) \
-         SELECT EXISTS (SELECT 1 FROM target), EXISTS (SELECT 1 FROM distributors WHERE id = $1)",
-    )
-    .bind(id)
-    .bind(expected_version)
-    .fetch_one(db)
-    .await?;
-    match (matched, exists) {
-        (true, _) => Ok(()),
-        (false, true) => Err(StorageError::Stale),
-        (false, false) => Err(StorageError::NotFound),
-    }
+    write::soft_delete(db, "distributors", id, expected_version).await
 }
 
 /// Whether distributor `id` is soft-deleted; `None` when there is no such row.

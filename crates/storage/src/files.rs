@@ -3,8 +3,8 @@
 //! same bytes uploaded twice are stored once; reads of the metadata go
 //! through [`crate::read`] like every other resource.
 
-use crate::campaigns::{Lock, outcome};
 use crate::error::Result;
+use crate::write::{self, Lock, locked};
 use sqlx::PgExecutor;
 
 /// A file as the content endpoint and writes see it.
@@ -71,20 +71,11 @@ pub async fn find_by_hash(db: impl PgExecutor<'_>, distributor_id: i64, sha256: 
 /// [`shown_to_member`], so no single row scope fits).
 #[tracing::instrument(skip_all, fields(file.id = id))]
 pub async fn find(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<StoredFile>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT id, distributor_id, sha256, content_type, size, original_name, version::int8 AS version \
-                 FROM resources WHERE id = $1",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE"),
-        Lock::Update => select!(" FOR UPDATE"),
-    };
+    let sql = locked!(
+        lock,
+        "SELECT id, distributor_id, sha256, content_type, size, original_name, version::int8 AS version \
+                 FROM resources t WHERE id = $1"
+    );
     Ok(sqlx::query_as::<_, StoredFile>(sql).bind(id).fetch_optional(db).await?)
 }
 
@@ -143,14 +134,5 @@ pub async fn linked_exists(db: impl PgExecutor<'_>, kind: &str, distributor_id: 
 /// check [`in_use`] under a `FOR UPDATE` lock first to answer it clearly.
 #[tracing::instrument(skip_all, fields(file.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (DELETE FROM resources WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM resources WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::delete(db, "resources", id, expected_version).await
 }

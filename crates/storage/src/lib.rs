@@ -30,6 +30,7 @@ pub mod files;
 pub mod idempotency;
 pub mod imports;
 pub mod locations;
+pub mod named;
 pub mod product_types;
 pub mod products;
 pub mod read;
@@ -40,6 +41,7 @@ pub mod shopping;
 pub mod storefront;
 pub mod variants;
 pub mod vendors;
+pub mod write;
 
 pub use cache::Cache;
 pub use error::StorageError;

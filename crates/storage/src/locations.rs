@@ -2,8 +2,8 @@
 //! [`crate::read`]). A location belongs to one campaign and carries its
 //! distributor, so its row scope follows the campaign's.
 
-use crate::campaigns::{Lock, outcome};
 use crate::error::Result;
+use crate::write::{self, Lock, Scope, locked};
 use domain::campaign::LocationFields;
 use sqlx::PgExecutor;
 
@@ -89,21 +89,12 @@ pub async fn create(
 /// campaign's: check it first.
 #[tracing::instrument(skip_all, fields(campaign.id = campaign_id, location.id = id))]
 pub async fn find_in(db: impl PgExecutor<'_>, campaign_id: i64, id: i64, lock: Lock) -> Result<Option<Location>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT id, campaign_id, version::int8 AS version, nickname, company_name, street_and_number, \
-                 suite_unit, city, zip_code, region, country, delivery_contact FROM locations \
-                 WHERE id = $1 AND campaign_id = $2",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE"),
-        Lock::Update => select!(" FOR UPDATE"),
-    };
+    let sql = locked!(
+        lock,
+        "SELECT id, campaign_id, version::int8 AS version, nickname, company_name, street_and_number, \
+                 suite_unit, city, zip_code, region, country, delivery_contact FROM locations t \
+                 WHERE id = $1 AND campaign_id = $2"
+    );
     Ok(sqlx::query_as::<_, Row>(sql).bind(id).bind(campaign_id).fetch_optional(db).await?.map(Location::from))
 }
 
@@ -116,28 +107,22 @@ pub async fn update(
     expected_version: Option<i64>,
     fields: &LocationFields,
 ) -> Result<()> {
-    let q = sqlx::query_as::<_, (bool, bool)>(
-        "WITH written AS (UPDATE locations SET nickname = $3, company_name = $4, street_and_number = $5, \
-         suite_unit = $6, city = $7, zip_code = $8, region = $9, country = $10, delivery_contact = $11 \
-         WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-         SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM locations WHERE id = $1)",
-    )
-    .bind(id)
-    .bind(expected_version);
-    outcome(bind_fields!(q, fields).fetch_one(db).await?)
+    write::update(db, "locations", Scope::ALL, id, expected_version, |a| {
+        a.set("nickname", fields.nickname.trim())
+            .set("company_name", &fields.company_name)
+            .set("street_and_number", &fields.street_and_number)
+            .set("suite_unit", &fields.suite_unit)
+            .set("city", &fields.city)
+            .set("zip_code", &fields.zip_code)
+            .set("region", &fields.region)
+            .set("country", &fields.country)
+            .set("delivery_contact", &fields.delivery_contact);
+    })
+    .await
 }
 
 /// Deletes location `id` if its version is `expected_version` (any when `None`).
 #[tracing::instrument(skip_all, fields(location.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (DELETE FROM locations WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM locations WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::delete(db, "locations", id, expected_version).await
 }

@@ -7,8 +7,8 @@
 //! ([`attributes_of`], [`vendors_of`]), locking those rows `FOR SHARE` so they
 //! cannot be deleted before the links are written.
 
-use crate::campaigns::{Lock, outcome};
 use crate::error::Result;
+use crate::write::{self, Lock, Scope, locked};
 use sqlx::PgExecutor;
 
 /// A product type as writes see it.
@@ -75,24 +75,15 @@ async fn insert_vendors(conn: &mut crate::Connection, id: i64, distributor_id: i
 /// `None` when absent.
 #[tracing::instrument(skip_all, fields(product_type.id = id))]
 pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<ProductType>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT t.id, t.distributor_id, t.version::int8 AS version, t.name, \
+    let sql = locked!(
+        lock,
+        "SELECT t.id, t.distributor_id, t.version::int8 AS version, t.name, \
                    array(SELECT attribute_id FROM product_type_attributes \
                          WHERE product_type_id = t.id ORDER BY position) AS attribute_ids, \
                    array(SELECT vendor_id FROM product_type_vendors \
                          WHERE product_type_id = t.id ORDER BY vendor_id) AS vendor_ids \
-                 FROM product_types t WHERE t.id = $1",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE OF t"),
-        Lock::Update => select!(" FOR UPDATE OF t"),
-    };
+                 FROM product_types t WHERE t.id = $1"
+    );
     Ok(sqlx::query_as::<_, ProductType>(sql).bind(id).fetch_optional(db).await?)
 }
 
@@ -139,7 +130,7 @@ pub async fn product_count(db: impl PgExecutor<'_>, id: i64) -> Result<i64> {
 /// The changes of an update: `None` leaves a part as it is.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Changes<'a> {
-    pub name: Option<&'a str>,
+    pub name: &'a str,
     pub attribute_ids: Option<&'a [i64]>,
     pub vendor_ids: Option<&'a [i64]>,
 }
@@ -156,18 +147,10 @@ pub async fn update(
     expected_version: Option<i64>,
     changes: Changes<'_>,
 ) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE product_types SET name = coalesce($3, name), modified_at = now() \
-             WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM product_types WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(changes.name.map(str::trim))
-        .fetch_one(&mut *conn)
-        .await?,
-    )?;
+    write::update(&mut *conn, "product_types", Scope::ALL, id, expected_version, |a| {
+        a.set("name", changes.name.trim()).set_sql("modified_at = now()");
+    })
+    .await?;
     if let Some(ids) = changes.attribute_ids {
         sqlx::query("DELETE FROM product_type_attributes WHERE product_type_id = $1")
             .bind(id)
@@ -187,15 +170,5 @@ pub async fn update(
 /// database refuse (`Invalid`); check [`product_count`] first.
 #[tracing::instrument(skip_all, fields(product_type.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (DELETE FROM product_types WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) \
-             RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM product_types WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::delete(db, "product_types", id, expected_version).await
 }

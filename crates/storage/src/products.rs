@@ -8,20 +8,10 @@
 //! description, type) must be followed by `derived::refresh` in the same
 //! transaction; the API does that.
 
-use crate::campaigns::{Lock, outcome};
 use crate::error::Result;
+use crate::write::{self, Lock, Scope, locked};
+use domain::catalog::ProductFields;
 use sqlx::{PgConnection, PgExecutor};
-
-/// A product's own fields, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductFields {
-    pub name: String,
-    pub item_number: String,
-    pub description: String,
-    pub product_type_id: i64,
-    /// Uploaded-file ids, in display order.
-    pub image_ids: Vec<i64>,
-}
 
 /// A product as writes see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,23 +59,14 @@ impl From<Row> for Product {
 /// caller's (another distributor's product is a 404).
 #[tracing::instrument(skip_all, fields(product.id = id))]
 pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<Product>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT t.id, t.distributor_id, t.version::int8 AS version, t.is_deleted, t.name, t.item_number, \
+    let sql = locked!(
+        lock,
+        "SELECT t.id, t.distributor_id, t.version::int8 AS version, t.is_deleted, t.name, t.item_number, \
                  t.description, t.product_type_id, \
                  ARRAY(SELECT i.resource_id FROM product_images i WHERE i.product_id = t.id ORDER BY i.position) \
                    AS image_ids \
-                 FROM products t WHERE t.id = $1",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE OF t"),
-        Lock::Update => select!(" FOR UPDATE OF t"),
-    };
+                 FROM products t WHERE t.id = $1"
+    );
     Ok(sqlx::query_as::<_, Row>(sql).bind(id).fetch_optional(db).await?.map(Product::from))
 }
 
@@ -155,21 +136,13 @@ pub async fn update(
     f: &ProductFields,
     images_changed: bool,
 ) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE products SET product_type_id = $3, name = $4, item_number = $5, \
-                 description = $6 WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM products WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(f.product_type_id)
-        .bind(&f.name)
-        .bind(&f.item_number)
-        .bind(&f.description)
-        .fetch_one(&mut *conn)
-        .await?,
-    )?;
+    write::update(&mut *conn, "products", Scope::ALL, id, expected_version, |a| {
+        a.set("product_type_id", f.product_type_id)
+            .set("name", &f.name)
+            .set("item_number", &f.item_number)
+            .set("description", &f.description);
+    })
+    .await?;
     if images_changed {
         // Two statements: a unique (product, position) must not see the old
         // rows, which a single statement's snapshot still would.
@@ -200,19 +173,5 @@ pub async fn has_variants(db: impl PgExecutor<'_>, id: i64) -> Result<bool> {
 /// `None`). Deleting a deleted product changes nothing (its version stays).
 #[tracing::instrument(skip_all, fields(product.id = id))]
 pub async fn soft_delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    // A data-modifying CTE runs to completion whether or not the main query
-    // reads it; the main query reports whether the version matched.
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH target AS (SELECT id, is_deleted FROM products \
-                             WHERE id = $1 AND ($2::int8 IS NULL OR version = $2)), \
-                  updated AS (UPDATE products p SET is_deleted = TRUE FROM target \
-                              WHERE p.id = target.id AND NOT target.is_deleted) \
-             SELECT EXISTS (SELECT 1 FROM target), EXISTS (SELECT 1 FROM products WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::soft_delete(db, "products", id, expected_version).await
 }

@@ -11,6 +11,7 @@
 
 use crate::cache::Cache;
 use crate::error::Result;
+use crate::named::Named;
 use crate::schema;
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -35,7 +36,7 @@ pub struct CatalogAccess {
 #[derive(sqlx::FromRow)]
 struct AccessRow {
     distributor_id: i64,
-    status: String,
+    status: Named<Status>,
     start_date: Option<NaiveDate>,
     end_date: Option<NaiveDate>,
     catalog_version: i64,
@@ -55,7 +56,7 @@ pub async fn catalog_access(db: impl PgExecutor<'_>, who: &Principal, id: i64) -
     Ok(row.map(|r| CatalogAccess {
         campaign_id: id,
         distributor_id: r.distributor_id,
-        status: r.status.parse().unwrap_or(Status::Complete),
+        status: r.status.0,
         start_date: r.start_date,
         end_date: r.end_date,
         catalog_version: r.catalog_version,

@@ -8,8 +8,8 @@
 //! The sku is derived: callers run `derived::refresh` with the variants they
 //! wrote, in the same transaction.
 
-use crate::campaigns::{Lock, outcome};
 use crate::error::Result;
+use crate::write::{self, Lock, Scope, locked};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor};
 
@@ -30,20 +30,11 @@ pub struct Variant {
 /// Variant `id` whatever its distributor, locked as asked; `None` when absent.
 #[tracing::instrument(skip_all, fields(variant.id = id))]
 pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<Variant>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT id, distributor_id, product_id, supplier_id, description, vendor_cost, value_ids, \
-                 version::int8 AS version FROM product_variants WHERE id = $1",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE"),
-        Lock::Update => select!(" FOR UPDATE"),
-    };
+    let sql = locked!(
+        lock,
+        "SELECT id, distributor_id, product_id, supplier_id, description, vendor_cost, value_ids, \
+                 version::int8 AS version FROM product_variants t WHERE id = $1"
+    );
     Ok(sqlx::query_as::<_, Variant>(sql).bind(id).fetch_optional(db).await?)
 }
 
@@ -222,22 +213,13 @@ pub async fn update(
         s.sort_unstable();
         s
     });
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE product_variants SET supplier_id = $3, description = $4, vendor_cost = $5, \
-                 value_ids = coalesce($6, value_ids) \
-                 WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM product_variants WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(c.supplier_id)
-        .bind(&c.description)
-        .bind(c.vendor_cost)
-        .bind(&sorted)
-        .fetch_one(&mut *conn)
-        .await?,
-    )?;
+    write::update(&mut *conn, "product_variants", Scope::ALL, id, expected_version, |a| {
+        a.set("supplier_id", c.supplier_id).set("description", &c.description).set("vendor_cost", c.vendor_cost);
+        if let Some(ids) = &sorted {
+            a.set("value_ids", ids);
+        }
+    })
+    .await?;
     if let Some(ids) = &sorted {
         sqlx::query("DELETE FROM product_variant_values WHERE variant_id = $1").bind(id).execute(&mut *conn).await?;
         sqlx::query(
@@ -269,15 +251,5 @@ pub async fn in_use(db: impl PgExecutor<'_>, id: i64) -> Result<bool> {
 /// `Invalid` on `campaign_items_product_variant_id_fkey`.
 #[tracing::instrument(skip_all, fields(variant.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (DELETE FROM product_variants WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) \
-                 RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM product_variants WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::delete(db, "product_variants", id, expected_version).await
 }

@@ -10,30 +10,51 @@
 //! wait on that lock, so nothing new can start using it between the check and
 //! the write.
 
-use crate::campaigns::{Lock, outcome};
 use crate::error::Result;
+use crate::write::{self, Lock, Scope, locked};
+use domain::catalog::VendorFields;
 use sqlx::PgExecutor;
 
-/// A vendor's editable fields.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct VendorFields {
-    pub name: String,
-    pub email: String,
-    pub address: String,
-    pub is_supplier: bool,
-    pub is_decorator: bool,
-    pub is_pick_pack: bool,
-    pub is_active: bool,
-}
-
 /// A vendor as writes see it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vendor {
     pub id: i64,
     pub distributor_id: i64,
     pub version: i64,
-    #[sqlx(flatten)]
     pub fields: VendorFields,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    distributor_id: i64,
+    version: i64,
+    name: String,
+    email: String,
+    address: String,
+    is_supplier: bool,
+    is_decorator: bool,
+    is_pick_pack: bool,
+    is_active: bool,
+}
+
+impl From<Row> for Vendor {
+    fn from(r: Row) -> Vendor {
+        Vendor {
+            id: r.id,
+            distributor_id: r.distributor_id,
+            version: r.version,
+            fields: VendorFields {
+                name: r.name,
+                email: r.email,
+                address: r.address,
+                is_supplier: r.is_supplier,
+                is_decorator: r.is_decorator,
+                is_pick_pack: r.is_pick_pack,
+                is_active: r.is_active,
+            },
+        }
+    }
 }
 
 /// How many rows use a vendor, in each of the ways one can.
@@ -79,21 +100,12 @@ pub async fn create(db: impl PgExecutor<'_>, distributor_id: i64, f: &VendorFiel
 /// the distributor is the caller's. `None` when absent.
 #[tracing::instrument(skip_all, fields(vendor.id = id))]
 pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option<Vendor>> {
-    macro_rules! select {
-        ($lock:literal) => {
-            concat!(
-                "SELECT id, distributor_id, version::int8 AS version, name, email, address, is_supplier, \
-                 is_decorator, is_pick_pack, is_active FROM vendors WHERE id = $1",
-                $lock
-            )
-        };
-    }
-    let sql = match lock {
-        Lock::None => select!(""),
-        Lock::Share => select!(" FOR SHARE"),
-        Lock::Update => select!(" FOR UPDATE"),
-    };
-    Ok(sqlx::query_as::<_, Vendor>(sql).bind(id).fetch_optional(db).await?)
+    let sql = locked!(
+        lock,
+        "SELECT id, distributor_id, version::int8 AS version, name, email, address, is_supplier, \
+                 is_decorator, is_pick_pack, is_active FROM vendors t WHERE id = $1"
+    );
+    Ok(sqlx::query_as::<_, Row>(sql).bind(id).fetch_optional(db).await?.map(Vendor::from))
 }
 
 /// What uses vendor `id`, counted in one statement.
@@ -117,25 +129,16 @@ pub async fn usage(db: impl PgExecutor<'_>, id: i64) -> Result<Usage> {
 /// when `None`): `NotFound`, `Stale`, or `Conflict` on a taken name.
 #[tracing::instrument(skip_all, fields(vendor.id = id))]
 pub async fn update(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>, f: &VendorFields) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (UPDATE vendors SET name = $3, email = $4, address = $5, is_supplier = $6, \
-             is_decorator = $7, is_pick_pack = $8, is_active = $9 \
-             WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM vendors WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(f.name.trim())
-        .bind(&f.email)
-        .bind(&f.address)
-        .bind(f.is_supplier)
-        .bind(f.is_decorator)
-        .bind(f.is_pick_pack)
-        .bind(f.is_active)
-        .fetch_one(db)
-        .await?,
-    )
+    write::update(db, "vendors", Scope::ALL, id, expected_version, |a| {
+        a.set("name", f.name.trim())
+            .set("email", &f.email)
+            .set("address", &f.address)
+            .set("is_supplier", f.is_supplier)
+            .set("is_decorator", f.is_decorator)
+            .set("is_pick_pack", f.is_pick_pack)
+            .set("is_active", f.is_active);
+    })
+    .await
 }
 
 /// Deletes vendor `id` if its version is `expected_version` (any when
@@ -143,14 +146,5 @@ pub async fn update(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i
 /// is refused as `Invalid`.
 #[tracing::instrument(skip_all, fields(vendor.id = id))]
 pub async fn delete(db: impl PgExecutor<'_>, id: i64, expected_version: Option<i64>) -> Result<()> {
-    outcome(
-        sqlx::query_as::<_, (bool, bool)>(
-            "WITH written AS (DELETE FROM vendors WHERE id = $1 AND ($2::int8 IS NULL OR version = $2) RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM written), EXISTS (SELECT 1 FROM vendors WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .fetch_one(db)
-        .await?,
-    )
+    write::delete(db, "vendors", id, expected_version).await
 }

@@ -5,6 +5,7 @@
 
 use crate::issue::FieldIssue;
 use domain::Role;
+use domain::organization::AccountFields;
 use validator::ValidateEmail;
 
 /// The shortest password accepted (ASVS 2.1.1: at least 12 characters).
@@ -128,29 +129,23 @@ pub fn placement_issue(role: Role, distributor_id: Option<i64>) -> Option<FieldI
     }
 }
 
-/// What a client sends to create an account.
-#[derive(Debug, Clone, Copy)]
-pub struct NewAccountInput<'a> {
-    pub username: &'a str,
-    pub email: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    pub password: &'a str,
-    pub role: Role,
-    /// The distributor the account will belong to, as resolved for the caller.
-    pub distributor_id: Option<i64>,
-}
-
-/// Checks a new account; one issue per bad field.
-pub fn new_account(input: &NewAccountInput<'_>) -> Result<(), Vec<FieldIssue>> {
+/// Checks a new account: what only a create sets (the username, the
+/// password, the distributor it is placed in, as resolved for the caller)
+/// and its fields; one issue per bad field.
+pub fn new_account(
+    username: &str,
+    password: &str,
+    distributor_id: Option<i64>,
+    fields: &AccountFields,
+) -> Result<(), Vec<FieldIssue>> {
     let issues: Vec<FieldIssue> = [
-        username_issue(input.username),
-        email_issue("email", input.email),
-        text_issue("first_name", input.first_name, MAX_NAME_CHARS),
-        text_issue("last_name", input.last_name, MAX_NAME_CHARS),
+        username_issue(username),
+        email_issue("email", &fields.email),
+        text_issue("first_name", &fields.first_name, MAX_NAME_CHARS),
+        text_issue("last_name", &fields.last_name, MAX_NAME_CHARS),
         // The first broken password rule is enough to act on.
-        password_issues("password", input.password, input.username, input.email).into_iter().next(),
-        placement_issue(input.role, input.distributor_id),
+        password_issues("password", password, username, &fields.email).into_iter().next(),
+        placement_issue(fields.role, distributor_id),
     ]
     .into_iter()
     .flatten()
@@ -158,20 +153,14 @@ pub fn new_account(input: &NewAccountInput<'_>) -> Result<(), Vec<FieldIssue>> {
     if issues.is_empty() { Ok(()) } else { Err(issues) }
 }
 
-/// What a client may change of an account's profile (absent: unchanged).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AccountChanges<'a> {
-    pub email: Option<&'a str>,
-    pub first_name: Option<&'a str>,
-    pub last_name: Option<&'a str>,
-}
-
-/// Checks the profile fields of an account update; one issue per bad field.
-pub fn account_changes(changes: &AccountChanges<'_>) -> Result<(), Vec<FieldIssue>> {
+/// Checks an account's fields as they will be stored; one issue per bad
+/// field. (Whether the caller may change the role, `active` or
+/// `reports_enabled` is the API's rule, and so is [`role_change`].)
+pub fn account(fields: &AccountFields) -> Result<(), Vec<FieldIssue>> {
     let issues: Vec<FieldIssue> = [
-        changes.email.and_then(|e| email_issue("email", e)),
-        changes.first_name.and_then(|v| text_issue("first_name", v, MAX_NAME_CHARS)),
-        changes.last_name.and_then(|v| text_issue("last_name", v, MAX_NAME_CHARS)),
+        email_issue("email", &fields.email),
+        text_issue("first_name", &fields.first_name, MAX_NAME_CHARS),
+        text_issue("last_name", &fields.last_name, MAX_NAME_CHARS),
     ]
     .into_iter()
     .flatten()
@@ -214,36 +203,33 @@ mod tests {
         assert!(new_password(&"k".repeat(MIN_PASSWORD_CHARS - 1), "ann", "ann@example.com").is_err());
     }
 
-    fn input<'a>() -> NewAccountInput<'a> {
-        NewAccountInput {
-            username: "ann.lee+1",
-            email: "ann@example.com",
-            first_name: "Ann",
-            last_name: "Lee",
-            password: "long-enough-password",
-            role: Role::Shopper,
-            distributor_id: Some(1),
+    fn fields(role: Role) -> AccountFields {
+        AccountFields {
+            email: "ann@example.com".into(),
+            first_name: "Ann".into(),
+            last_name: "Lee".into(),
+            role,
+            active: true,
+            reports_enabled: false,
         }
     }
 
     #[test]
     fn a_good_new_account_passes() {
-        assert_eq!(new_account(&input()), Ok(()));
-        assert_eq!(new_account(&NewAccountInput { role: Role::SuperAdmin, distributor_id: None, ..input() }), Ok(()));
+        let password = "long-enough-password";
+        assert_eq!(new_account("ann.lee+1", password, Some(1), &fields(Role::Shopper)), Ok(()));
+        assert_eq!(new_account("ann.lee+1", password, None, &fields(Role::SuperAdmin)), Ok(()));
     }
 
     #[test]
     fn every_bad_field_is_reported_once() {
-        let bad = NewAccountInput {
-            username: "ann lee",
-            email: "not-an-email",
-            first_name: "A\u{0}",
-            last_name: &"x".repeat(151),
-            password: "short",
-            role: Role::SalesExecutive,
-            distributor_id: None,
+        let bad = AccountFields {
+            email: "not-an-email".into(),
+            first_name: "A\u{0}".into(),
+            last_name: "x".repeat(151),
+            ..fields(Role::SalesExecutive)
         };
-        let issues = new_account(&bad).unwrap_err();
+        let issues = new_account("ann lee", "short", None, &bad).unwrap_err();
         let fields: Vec<&str> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(fields, ["username", "email", "first_name", "last_name", "password", "distributor_id"]);
     }
@@ -277,9 +263,9 @@ mod tests {
     }
 
     #[test]
-    fn profile_changes_check_only_what_is_sent() {
-        assert!(account_changes(&AccountChanges::default()).is_ok());
-        let issues = account_changes(&AccountChanges { email: Some("x"), ..AccountChanges::default() }).unwrap_err();
+    fn account_fields_are_checked_whole() {
+        assert!(account(&fields(Role::Shopper)).is_ok());
+        let issues = account(&AccountFields { email: "x".into(), ..fields(Role::Shopper) }).unwrap_err();
         assert_eq!(issues[0].field, "email");
     }
 }

@@ -2,8 +2,8 @@
 //! field paths like `checkout_fields[2].options`.
 
 use crate::issue::FieldIssue;
-use domain::campaign::{CheckoutField, CheckoutFieldKind, Settings};
-use rust_decimal::Decimal;
+use crate::money::money;
+use domain::campaign::{CampaignFields, CheckoutField, CheckoutFieldKind};
 
 /// The longest campaign name (the database's CHECK).
 pub const MAX_NAME_CHARS: usize = 200;
@@ -32,21 +32,6 @@ pub(crate) fn text(issues: &mut Vec<FieldIssue>, field: &str, value: &str, min: 
     }
     if value.contains('\0') {
         issues.push(FieldIssue::new(field, "invalid_character", "must not contain NUL characters"));
-    }
-}
-
-/// Money: not negative, at most two decimal places, and within NUMERIC(12, 2).
-pub fn money(field: &str, value: Decimal) -> Option<FieldIssue> {
-    // 10^10: the first amount NUMERIC(12, 2) cannot hold.
-    let limit = Decimal::from(10_000_000_000_i64);
-    if value.is_sign_negative() && !value.is_zero() {
-        Some(FieldIssue::new(field, "negative", "must not be negative"))
-    } else if value.normalize().scale() > 2 {
-        Some(FieldIssue::new(field, "precision", "must have at most 2 decimal places"))
-    } else if value >= limit {
-        Some(FieldIssue::new(field, "too_large", "must be less than 10000000000.00"))
-    } else {
-        None
     }
 }
 
@@ -151,7 +136,7 @@ fn date(issues: &mut Vec<FieldIssue>, field: &str, value: Option<chrono::NaiveDa
 
 /// Every rule a campaign's settings must meet on every write (a draft may be
 /// incomplete; [`activation`] adds what an active campaign needs).
-pub fn settings(s: &Settings) -> Vec<FieldIssue> {
+pub fn settings(s: &CampaignFields) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
     text(&mut issues, "name", s.name.trim(), 1, MAX_NAME_CHARS);
     text(&mut issues, "company_name", &s.company_name, 0, MAX_SHORT_TEXT_CHARS);
@@ -196,7 +181,7 @@ pub fn settings(s: &Settings) -> Vec<FieldIssue> {
 /// What activation requires, all at once: the domain's requirements (name,
 /// company name, dates in order, a message) and valid checkout field
 /// definitions.
-pub fn activation(s: &Settings) -> Vec<FieldIssue> {
+pub fn activation(s: &CampaignFields) -> Vec<FieldIssue> {
     let mut issues: Vec<FieldIssue> = domain::campaign::activation_unmet(s)
         .into_iter()
         .map(|u| FieldIssue::new(u.field, u.code, u.message))
@@ -223,6 +208,7 @@ fn sorted(mut issues: Vec<FieldIssue>) -> Vec<FieldIssue> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
     use std::str::FromStr;
 
     fn field(name: &str, kind: &str, options: &[&str]) -> CheckoutField {
@@ -283,19 +269,8 @@ mod tests {
     }
 
     #[test]
-    fn money_is_non_negative_with_two_places() {
-        assert_eq!(money("m", d("12.50")), None);
-        assert_eq!(money("m", d("12.500")), None, "trailing zeros are fine");
-        assert_eq!(money("m", d("0")), None);
-        assert_eq!(money("m", d("-0.01")).unwrap().code, "negative");
-        assert_eq!(money("m", d("0.001")).unwrap().code, "precision");
-        assert_eq!(money("m", d("9999999999.99")), None);
-        assert_eq!(money("m", d("10000000000")).unwrap().code, "too_large");
-    }
-
-    #[test]
     fn settings_report_everything_at_once() {
-        let mut s = Settings::named("");
+        let mut s = CampaignFields::named("");
         s.start_date = Some("2026-05-02".parse().unwrap());
         s.end_date = Some("2026-05-01".parse().unwrap());
         s.company_allowance = Some(d("-1"));
@@ -317,12 +292,12 @@ mod tests {
             ]
             .map(|(a, b)| (a.to_owned(), b.to_owned()))
         );
-        assert_eq!(settings(&Settings::named("Spring")), []);
+        assert_eq!(settings(&CampaignFields::named("Spring")), []);
     }
 
     #[test]
     fn activation_adds_the_required_fields() {
-        let mut s = Settings::named("Spring");
+        let mut s = CampaignFields::named("Spring");
         s.checkout_fields = vec![field("Size", "select", &[])];
         let issues = activation(&s);
         assert_eq!(

@@ -3,8 +3,9 @@
 //! variant and decorators exist is the API's question (it needs the
 //! database); whether the resulting price fits is [`priced`].
 
-use crate::campaign::{money, text};
+use crate::campaign::text;
 use crate::issue::FieldIssue;
+use crate::money::money;
 use domain::catalog::MARGIN_LIMIT;
 use rust_decimal::Decimal;
 

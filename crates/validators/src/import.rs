@@ -18,7 +18,8 @@
 //! row; blank lines are skipped but keep their numbers out of the count
 //! (the number is the record's, not the line's).
 
-use crate::campaign::{money, text};
+use crate::campaign::text;
+use crate::money::money;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 

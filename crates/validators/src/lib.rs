@@ -23,6 +23,7 @@ pub mod distributor;
 pub mod import;
 pub mod issue;
 pub mod location;
+pub mod money;
 pub mod product;
 pub mod product_type;
 pub mod query;

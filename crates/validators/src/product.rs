@@ -5,6 +5,7 @@
 
 use crate::campaign::text;
 use crate::issue::FieldIssue;
+use domain::catalog::ProductFields;
 
 /// The longest product name (the database CHECK agrees).
 pub const MAX_NAME_CHARS: usize = 200;
@@ -14,15 +15,6 @@ pub const MAX_ITEM_NUMBER_CHARS: usize = 64;
 pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 /// The most images a product may have.
 pub const MAX_IMAGES: usize = 50;
-
-/// A product's fields as they will be stored (after a patch is applied).
-#[derive(Debug, Clone, Copy)]
-pub struct ProductInput<'a> {
-    pub name: &'a str,
-    pub item_number: &'a str,
-    pub description: &'a str,
-    pub image_ids: &'a [i64],
-}
 
 /// Checks an item number: 1 to 64 characters, no blanks at either end (a
 /// sku starting or ending in a blank cannot be told apart from one without
@@ -39,15 +31,15 @@ pub fn item_number(issues: &mut Vec<FieldIssue>, value: &str) {
 
 /// Every rule a product's own fields meet, one issue per broken rule,
 /// sorted by field. The name is checked as given: the API trims it first.
-pub fn product(p: &ProductInput<'_>) -> Vec<FieldIssue> {
+pub fn product(p: &ProductFields) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
-    text(&mut issues, "name", p.name, 1, MAX_NAME_CHARS);
-    item_number(&mut issues, p.item_number);
-    text(&mut issues, "description", p.description, 0, MAX_DESCRIPTION_CHARS);
+    text(&mut issues, "name", &p.name, 1, MAX_NAME_CHARS);
+    item_number(&mut issues, &p.item_number);
+    text(&mut issues, "description", &p.description, 0, MAX_DESCRIPTION_CHARS);
     if p.image_ids.len() > MAX_IMAGES {
         issues.push(FieldIssue::new("image_ids", "too_many", format!("at most {MAX_IMAGES} images")));
     }
-    let repeated = repeated(p.image_ids);
+    let repeated = repeated(&p.image_ids);
     if !repeated.is_empty() {
         issues.push(FieldIssue::new("image_ids", "duplicate", format!("listed more than once: {}", join(&repeated))));
     }
@@ -76,8 +68,14 @@ pub fn join(ids: &[i64]) -> String {
 mod tests {
     use super::*;
 
-    fn input<'a>(name: &'a str, item_number: &'a str, image_ids: &'a [i64]) -> ProductInput<'a> {
-        ProductInput { name, item_number, description: "", image_ids }
+    fn input(name: &str, item_number: &str, image_ids: &[i64]) -> ProductFields {
+        ProductFields {
+            name: name.into(),
+            item_number: item_number.into(),
+            description: String::new(),
+            product_type_id: 1,
+            image_ids: image_ids.to_vec(),
+        }
     }
 
     fn codes(issues: &[FieldIssue]) -> Vec<(&str, &str)> {
@@ -106,11 +104,12 @@ mod tests {
     #[test]
     fn names_images_and_descriptions_are_bounded() {
         let many: Vec<i64> = (1..=51).collect();
-        let issues = product(&ProductInput {
-            name: "",
-            item_number: "X",
-            description: &"d".repeat(MAX_DESCRIPTION_CHARS + 1),
-            image_ids: &many,
+        let issues = product(&ProductFields {
+            name: String::new(),
+            item_number: "X".into(),
+            description: "d".repeat(MAX_DESCRIPTION_CHARS + 1),
+            product_type_id: 1,
+            image_ids: many,
         });
         assert_eq!(codes(&issues), [("description", "too_long"), ("image_ids", "too_many"), ("name", "required")]);
         let issues = product(&input("Tee", "X", &[4, 5, 4, 4, 5]));

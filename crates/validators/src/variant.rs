@@ -8,8 +8,9 @@
 //! every combination, in the type's attribute order and each attribute's
 //! value order, bounded by [`MAX_COMBINATIONS`].
 
-use crate::campaign::{money, text};
+use crate::campaign::text;
 use crate::issue::FieldIssue;
+use crate::money::money;
 use crate::product::{join, repeated};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};

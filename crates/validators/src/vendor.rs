@@ -7,7 +7,7 @@
 use crate::account::{email_issue, text_issue};
 use crate::distributor::MAX_ADDRESS_CHARS;
 use crate::issue::FieldIssue;
-use domain::catalog::VendorRoles;
+use domain::catalog::VendorFields;
 
 /// The longest vendor name (the database CHECK agrees).
 pub const MAX_NAME_CHARS: usize = 200;
@@ -15,20 +15,10 @@ pub const MAX_NAME_CHARS: usize = 200;
 /// The role flags, by their field names, for messages.
 pub const ROLE_FIELDS: [&str; 3] = ["is_supplier", "is_decorator", "is_pick_pack"];
 
-/// A vendor's fields as they will be stored (after a patch is applied).
-#[derive(Debug, Clone, Copy)]
-pub struct VendorInput<'a> {
-    pub name: &'a str,
-    /// Empty when the vendor has no email yet.
-    pub email: &'a str,
-    pub address: &'a str,
-    pub roles: VendorRoles,
-}
-
 /// Every rule a vendor must meet: a name of 1 to 200 characters, an email
 /// that is empty or valid, an address of at most 1000 characters, and at
 /// least one role (one issue per flag, so each checkbox can show it).
-pub fn vendor(v: &VendorInput<'_>) -> Vec<FieldIssue> {
+pub fn vendor(v: &VendorFields) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
     if v.name.trim().is_empty() {
         issues.push(FieldIssue::new("name", "required", "must not be blank"));
@@ -36,14 +26,14 @@ pub fn vendor(v: &VendorInput<'_>) -> Vec<FieldIssue> {
         issues.push(issue);
     }
     if !v.email.is_empty()
-        && let Some(issue) = email_issue("email", v.email)
+        && let Some(issue) = email_issue("email", &v.email)
     {
         issues.push(issue);
     }
-    if let Some(issue) = text_issue("address", v.address, MAX_ADDRESS_CHARS) {
+    if let Some(issue) = text_issue("address", &v.address, MAX_ADDRESS_CHARS) {
         issues.push(issue);
     }
-    if !v.roles.any() {
+    if !v.roles().any() {
         let message = format!("a vendor needs at least one role: set one of {} to true", ROLE_FIELDS.join(", "));
         issues.extend(ROLE_FIELDS.iter().map(|f| FieldIssue::new(*f, "no_role", message.clone())));
     }
@@ -54,9 +44,18 @@ pub fn vendor(v: &VendorInput<'_>) -> Vec<FieldIssue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::catalog::VendorRoles;
 
-    fn input<'a>(name: &'a str, email: &'a str, roles: VendorRoles) -> VendorInput<'a> {
-        VendorInput { name, email, address: "1 Main St", roles }
+    fn input(name: &str, email: &str, roles: VendorRoles) -> VendorFields {
+        VendorFields {
+            name: name.into(),
+            email: email.into(),
+            address: "1 Main St".into(),
+            is_supplier: roles.supplier,
+            is_decorator: roles.decorator,
+            is_pick_pack: roles.pick_pack,
+            is_active: true,
+        }
     }
 
     const SUPPLIER: VendorRoles = VendorRoles { supplier: true, decorator: false, pick_pack: false };
@@ -83,8 +82,7 @@ mod tests {
         let blank: Vec<_> = vendor(&input("  ", "", SUPPLIER)).into_iter().map(|i| i.code).collect();
         assert_eq!(blank, ["required"]);
         let mut v = input("Sanmar", "", SUPPLIER);
-        let address = "a\0b".to_owned();
-        v.address = &address;
+        v.address = "a\0b".to_owned();
         assert_eq!(vendor(&v).into_iter().map(|i| i.field).collect::<Vec<_>>(), ["address"]);
     }
 }

@@ -281,10 +281,10 @@ impl AuthApi {
         validators::account::new_password(&body.new_password, &account.username, &account.email)
             .map_err(crate::error::from_issues)?;
         let hash = password::hash(body.new_password.to_string()).await.map_err(|e| ApiError::internal(&e))?;
-        let mut tx = state.pool.begin().await.map_err(storage::StorageError::from)?;
+        let mut tx = crate::write::begin(&state).await?;
         storage::accounts::set_password(&mut *tx, who.account_id, &hash).await?;
         let revoked = sessions::revoke_account(&mut *tx, who.account_id, Some(&auth.0.claims.fam)).await?;
-        tx.commit().await.map_err(storage::StorageError::from)?;
+        crate::write::commit(tx).await?;
         deny_sessions(&state, revoked).await?;
         Ok(Done::NoContent)
     }

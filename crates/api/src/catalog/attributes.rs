@@ -18,9 +18,11 @@ use crate::resource::{self, AttributeDoc, AttributeValueDoc, ListResponse, Maske
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
-use crate::write::{owning_distributor, require_live_distributor};
-use domain::query::{Condition, Filter, ListQuery, Op, Operand, Page, PageMode, Scalar, limits};
+use crate::write::{
+    Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, owning_distributor,
+    read_back, require_live_distributor,
+};
+use domain::query::{ListQuery, Page, PageMode, limits};
 use domain::resource::{ATTRIBUTE, ATTRIBUTE_VALUE};
 use domain::{Principal, Role};
 use poem::Request;
@@ -28,26 +30,37 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use storage::StorageError;
 use storage::attributes::Attribute;
-use storage::campaigns::Lock;
 use storage::derived::Affected;
+use storage::write::Lock;
 use validators::attribute::MAX_VALUES;
 
 pub struct AttributesApi;
 
-/// Taken names are 409s that say which; other storage errors as usual.
-fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
-    move |e| match e {
-        StorageError::Conflict { constraint } if constraint == "attributes_name_key" => {
-            ApiError::conflict(format!("this distributor already has an attribute named \"{}\"", name.trim()))
-        }
-        StorageError::Conflict { constraint } if constraint == "attribute_values_name_key" => {
-            ApiError::conflict(format!("the attribute already has a value named \"{}\"", name.trim()))
-        }
-        other => other.into(),
-    }
-}
+/// What the attributes' constraints mean to a client: an attribute's name,
+/// or a value's name within its attribute.
+const CONSTRAINTS: &[Constraint] = &[
+    Constraint {
+        name: "attributes_name_key",
+        field: "name",
+        message: "this distributor already has an attribute named \"{}\"",
+    },
+    Constraint {
+        name: "attribute_values_name_key",
+        field: "name",
+        message: "the attribute already has a value named \"{}\"",
+    },
+];
+
+/// A new attribute's values repeat a name (case-insensitive).
+const CREATE_CONSTRAINTS: &[Constraint] = &[
+    CONSTRAINTS[0],
+    Constraint {
+        name: "attribute_values_name_key",
+        field: "values",
+        message: "two of the values have the same name (case-insensitive)",
+    },
+];
 
 /// Attribute `id` for a write, locked as asked: 404 when absent or another
 /// distributor's, 403 when the caller is not staff.
@@ -59,14 +72,7 @@ async fn staff_attribute(conn: &mut storage::Connection, who: &Principal, id: i6
 
 /// Narrows `query` to the values of attribute `id`.
 fn of_attribute(query: &mut ListQuery, id: i64) -> ApiResult<()> {
-    let field = ATTRIBUTE_VALUE
-        .field("attribute_id")
-        .ok_or_else(|| ApiError::internal(&"AttributeValue has no attribute_id"))?;
-    let mine = Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
-    query.filter = Some(match query.filter.take() {
-        None => mine,
-        Some(f) => Filter::And(vec![mine, f]),
-    });
+    query.within(field_of(&ATTRIBUTE_VALUE, "attribute_id")?, id);
     Ok(())
 }
 
@@ -243,12 +249,9 @@ impl AttributesApi {
 
         let mut tx = begin(&state).await?;
         require_live_distributor(&mut tx, distributor_id).await?;
-        let id = storage::attributes::create(&mut tx, distributor_id, &name, &values).await.map_err(|e| match e {
-            StorageError::Conflict { constraint } if constraint == "attribute_values_name_key" => {
-                ApiError::conflict("two of the values have the same name (case-insensitive)")
-            }
-            other => name_taken(&name)(other),
-        })?;
+        let id = storage::attributes::create(&mut tx, distributor_id, &name, &values)
+            .await
+            .map_err(on_constraint(CREATE_CONSTRAINTS, &name))?;
         commit(tx).await?;
         let (body, tag) = read_back::<AttributeDoc>(&state, who, &selection, id).await?;
         Ok(Created::Created(body, format!("/api/v1/catalog/attributes/{id}"), tag))
@@ -307,7 +310,9 @@ impl AttributesApi {
         if let Some(name) = body.0.name.map(|n| n.trim().to_owned()) {
             name_error(&name)?;
             if name != current.name {
-                storage::attributes::rename(&mut *tx, id, expected, &name).await.map_err(name_taken(&name))?;
+                storage::attributes::rename(&mut *tx, id, expected, &name)
+                    .await
+                    .map_err(on_constraint(CONSTRAINTS, &name))?;
                 // Draft campaign items copy "attribute: value" pairs.
                 storage::derived::refresh(&mut tx, Affected::Attribute(id)).await?;
             }
@@ -426,7 +431,7 @@ impl AttributesApi {
         }
         let value = storage::attributes::add_value(&mut tx, id, attribute.distributor_id, &name, body.0.position)
             .await
-            .map_err(name_taken(&name))?;
+            .map_err(on_constraint(CONSTRAINTS, &name))?;
         storage::attributes::touch(&mut *tx, id, None).await?;
         commit(tx).await?;
         let (body, tag) = read_back::<AttributeValueDoc>(&state, who, &selection, value).await?;
@@ -557,7 +562,7 @@ impl AttributesApi {
             if name != current.name {
                 storage::attributes::rename_value(&mut *tx, value_id, expected, &name)
                     .await
-                    .map_err(name_taken(&name))?;
+                    .map_err(on_constraint(CONSTRAINTS, &name))?;
                 storage::attributes::touch(&mut *tx, id, None).await?;
                 storage::derived::refresh(&mut tx, Affected::AttributeValue(value_id)).await?;
             }

@@ -33,7 +33,8 @@ use poem_openapi::{Object, OpenApi};
 use rust_decimal::Decimal;
 use storage::Transaction;
 use storage::campaign_items::{Decoration, Inputs};
-use storage::campaigns::{Campaign, Lock};
+use storage::campaigns::Campaign;
+use storage::write::Lock;
 use validators::FieldIssue;
 use validators::campaign_item::{DecorationInput, ItemInput};
 

@@ -17,8 +17,10 @@ use crate::resource::{self, ListResponse, ProductTypeDoc, ReadResponse};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
-use crate::write::{owning_distributor, require_live_distributor};
+use crate::write::{
+    Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
+    require_live_distributor,
+};
 use domain::Role;
 use domain::resource::PRODUCT_TYPE;
 use poem::Request;
@@ -26,24 +28,20 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use storage::StorageError;
-use storage::campaigns::Lock;
 use storage::derived::Affected;
 use storage::product_types::Changes;
+use storage::write::Lock;
 use validators::FieldIssue;
 use validators::product_type::unknown_ids;
 
 pub struct ProductTypesApi;
 
-/// A taken name is a 409 that says so; other storage errors as usual.
-fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
-    move |e| match e {
-        StorageError::Conflict { constraint } if constraint == "product_types_name_key" => {
-            ApiError::conflict(format!("this distributor already has a product type named \"{}\"", name.trim()))
-        }
-        other => other.into(),
-    }
-}
+/// What the product types' constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[Constraint {
+    name: "product_types_name_key",
+    field: "name",
+    message: "this distributor already has a product type named \"{}\"",
+}];
 
 /// Issues for the ids (of those given) that are not attributes or vendors
 /// of `distributor_id`: an absent id and another distributor's read the same.
@@ -191,7 +189,7 @@ impl ProductTypesApi {
         }
         let id = storage::product_types::create(&mut tx, distributor_id, &name, &body.attribute_ids, &body.vendor_ids)
             .await
-            .map_err(name_taken(&name))?;
+            .map_err(on_constraint(CONSTRAINTS, &name))?;
         commit(tx).await?;
         let (body, tag) = read_back::<ProductTypeDoc>(&state, who, &selection, id).await?;
         Ok(Created::Created(body, format!("/api/v1/catalog/product-types/{id}"), tag))
@@ -269,8 +267,10 @@ impl ProductTypesApi {
         if !issues.is_empty() {
             return Err(from_issues(issues));
         }
+        let next_name = name.as_deref().unwrap_or(&current.name);
+        let name_changed = next_name != current.name;
         let changes = Changes {
-            name: name.as_deref().filter(|n| *n != current.name),
+            name: next_name,
             attribute_ids: body.attribute_ids.as_deref().filter(|ids| *ids != current.attribute_ids.as_slice()),
             vendor_ids: body.vendor_ids.as_deref().filter(|ids| sorted(ids) != current.vendor_ids),
         };
@@ -280,12 +280,12 @@ impl ProductTypesApi {
                  its attribute_ids can no longer change",
             ));
         }
-        if changes.name.is_some() || changes.attribute_ids.is_some() || changes.vendor_ids.is_some() {
+        if name_changed || changes.attribute_ids.is_some() || changes.vendor_ids.is_some() {
             storage::product_types::update(&mut tx, id, current.distributor_id, expected, changes)
                 .await
-                .map_err(name_taken(name.as_deref().unwrap_or_default()))?;
+                .map_err(on_constraint(CONSTRAINTS, next_name))?;
         }
-        if changes.name.is_some() {
+        if name_changed {
             storage::derived::refresh(&mut tx, Affected::ProductType(id)).await?;
         }
         commit(tx).await?;

@@ -19,8 +19,11 @@ use crate::resource::{self, ListResponse, ProductDoc, ReadResponse};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, owning_distributor, read_back};
-use domain::query::{Condition, Filter, Op, Operand, Scalar};
+use crate::write::{
+    Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, owning_distributor,
+    read_back,
+};
+use domain::catalog::ProductFields;
 use domain::resource::PRODUCT;
 use domain::{Principal, Role};
 use poem::Request;
@@ -28,10 +31,9 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use storage::StorageError;
-use storage::campaigns::Lock;
 use storage::derived::Affected;
-use storage::products::{Product, ProductFields};
+use storage::products::Product;
+use storage::write::Lock;
 use validators::FieldIssue;
 
 pub struct ProductsApi;
@@ -147,12 +149,7 @@ pub(crate) async fn product_for_write(
 
 /// The rules on the product's own fields (no lookups).
 fn own_field_errors(f: &ProductFields) -> Vec<FieldError> {
-    field_errors(validators::product::product(&validators::product::ProductInput {
-        name: &f.name,
-        item_number: &f.item_number,
-        description: &f.description,
-        image_ids: &f.image_ids,
-    }))
+    field_errors(validators::product::product(f))
 }
 
 /// The product type and images, looked up in `distributor_id`: another
@@ -177,40 +174,12 @@ async fn reference_errors(
     Ok(())
 }
 
-/// A taken item number is a 409 that says so; other storage errors as usual.
-fn item_number_taken(item_number: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
-    move |e| match e {
-        StorageError::Conflict { constraint } if constraint == "products_item_number_key" => {
-            ApiError::conflict(format!("this distributor already has a product with item number \"{item_number}\""))
-        }
-        other => other.into(),
-    }
-}
-
-/// Whether `filter` has a condition on the product's own `is_deleted`.
-fn mentions_is_deleted(filter: &Filter, is_deleted: &domain::resource::Field) -> bool {
-    match filter {
-        Filter::And(items) | Filter::Or(items) | Filter::Not(items) => {
-            items.iter().any(|f| mentions_is_deleted(f, is_deleted))
-        }
-        Filter::Cond(c) => c.via.is_none() && c.field == is_deleted,
-    }
-}
-
-/// Adds `is_deleted == false` to a list's filter unless the filter already
-/// says what it wants of `is_deleted` (staff may list deleted products to
-/// restore their data elsewhere; they read them by id anyway).
-fn hide_deleted(filter: Option<Filter>) -> ApiResult<Option<Filter>> {
-    let field = PRODUCT.field("is_deleted").ok_or_else(|| ApiError::internal(&"Product.is_deleted"))?;
-    if filter.as_ref().is_some_and(|f| mentions_is_deleted(f, field)) {
-        return Ok(filter);
-    }
-    let live = Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Bool(false)) });
-    Ok(Some(match filter {
-        None => live,
-        Some(f) => Filter::And(vec![f, live]),
-    }))
-}
+/// What the products' constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[Constraint {
+    name: "products_item_number_key",
+    field: "item_number",
+    message: "this distributor already has a product with item number \"{}\"",
+}];
 
 #[OpenApi(prefix_path = "/api/v1/catalog", tag = "ApiTags::Catalog")]
 impl ProductsApi {
@@ -243,7 +212,9 @@ impl ProductsApi {
         who.require(Role::SalesExecutive)?;
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&PRODUCT, who.role)?;
-        query.filter = hide_deleted(query.filter.take())?;
+        // Staff may list deleted products to restore their data elsewhere
+        // (they read them by id anyway) by filtering on `is_deleted`.
+        query.hide_deleted(field_of(&PRODUCT, "is_deleted")?, true);
         resource::list_query(&state, who, &query, request).await
     }
 
@@ -294,7 +265,7 @@ impl ProductsApi {
         }
         let id = storage::products::create(&mut *tx, distributor_id, &new)
             .await
-            .map_err(item_number_taken(&new.item_number))?;
+            .map_err(on_constraint(CONSTRAINTS, &new.item_number))?;
         commit(tx).await?;
         tracing::info!(product.id = id, "product created");
         let (body, tag) = read_back::<ProductDoc>(&state, who, &selection, id).await?;
@@ -371,7 +342,7 @@ impl ProductsApi {
         if next != *was {
             storage::products::update(&mut tx, id, expected, &next, next.image_ids != was.image_ids)
                 .await
-                .map_err(item_number_taken(&next.item_number))?;
+                .map_err(on_constraint(CONSTRAINTS, &next.item_number))?;
             let derived_inputs_changed = next.item_number != was.item_number
                 || next.name != was.name
                 || next.description != was.description

@@ -20,7 +20,9 @@ use crate::resource::{self, ListResponse, Masked, ReadResponse, VariantDoc};
 use crate::state::AppState;
 use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{
+    Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, read_back,
+};
 use domain::query::{Condition, Filter, ListQuery, Op, Operand, Page, PageMode, Scalar, Sort};
 use domain::resource::VARIANT;
 use domain::{Principal, Role};
@@ -30,10 +32,10 @@ use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use rust_decimal::Decimal;
-use storage::campaigns::Lock;
 use storage::derived::Affected;
 use storage::products::Product;
 use storage::variants::{KnownValue, NewVariants, TypeAttribute, VariantChanges};
+use storage::write::Lock;
 use storage::{Connection, StorageError};
 use validators::variant::PlacedValue;
 
@@ -169,15 +171,12 @@ fn require_live(product: &Product) -> ApiResult<()> {
     Ok(())
 }
 
-/// A combination the product already has is a 409 that says so.
-fn combination_taken(e: StorageError) -> ApiError {
-    match e {
-        StorageError::Conflict { constraint } if constraint == "product_variants_values_key" => {
-            ApiError::conflict("this combination exists: the product already has a variant with these values")
-        }
-        other => other.into(),
-    }
-}
+/// What the variants' constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[Constraint {
+    name: "product_variants_values_key",
+    field: "value_ids",
+    message: "this combination exists: the product already has a variant with these values",
+}];
 
 /// The supplier rule: an active supplier vendor of the distributor. Another
 /// distributor's vendor is as unknown as an absent one.
@@ -249,7 +248,7 @@ async fn read_created(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let field = VARIANT.field("id").ok_or_else(|| ApiError::internal(&"ProductVariant.id"))?;
+    let field = field_of(&VARIANT, "id")?;
     let size = u32::try_from(ids.len()).map_err(|e| ApiError::internal(&e))?;
     let query = ListQuery {
         selection,
@@ -301,9 +300,7 @@ impl VariantsApi {
         who.require_in(Role::SalesExecutive, Some(product.distributor_id))?;
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&VARIANT, who.role)?;
-        let field =
-            VARIANT.field("product_id").ok_or_else(|| ApiError::internal(&"ProductVariant has no product_id"))?;
-        query.within(field, id.0);
+        query.within(field_of(&VARIANT, "product_id")?, id.0);
         resource::list_query(&state, who, &query, request).await
     }
 
@@ -355,8 +352,9 @@ impl VariantsApi {
             description: &description,
             vendor_cost,
         };
-        let ids =
-            storage::variants::insert(&mut *tx, &new, &[body.value_ids], false).await.map_err(combination_taken)?;
+        let ids = storage::variants::insert(&mut *tx, &new, &[body.value_ids], false)
+            .await
+            .map_err(on_constraint(CONSTRAINTS, ""))?;
         let variant = *ids.first().ok_or_else(|| ApiError::internal(&"the insert returned no id"))?;
         storage::derived::refresh(&mut tx, Affected::Variants(&ids)).await?;
         commit(tx).await?;
@@ -527,7 +525,7 @@ impl VariantsApi {
         if changed {
             storage::variants::update(&mut tx, id, expected, product.fields.product_type_id, &next)
                 .await
-                .map_err(combination_taken)?;
+                .map_err(on_constraint(CONSTRAINTS, ""))?;
             storage::derived::refresh(&mut tx, Affected::Variants(&[id])).await?;
         }
         commit(tx).await?;

@@ -16,42 +16,33 @@ use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{
-    Created, Deleted, Written, begin, check_version, commit, owning_distributor, read_back, require_live_distributor,
+    Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
+    require_live_distributor,
 };
 use domain::Role;
-use domain::catalog::VendorRoles;
+use domain::catalog::VendorFields;
 use domain::resource::VENDOR;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use storage::StorageError;
-use storage::campaigns::Lock;
 use storage::derived::Affected;
-use storage::vendors::{Usage, VendorFields};
-use validators::vendor::VendorInput;
+use storage::vendors::Usage;
+use storage::write::Lock;
 
 pub struct VendorsApi;
 
-/// A taken name is a 409 that says so; other storage errors as usual.
-fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
-    move |e| match e {
-        StorageError::Conflict { constraint } if constraint == "vendors_name_key" => {
-            ApiError::conflict(format!("this distributor already has a vendor named \"{}\"", name.trim()))
-        }
-        other => other.into(),
-    }
-}
+/// What the vendors table's constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[Constraint {
+    name: "vendors_name_key",
+    field: "name",
+    message: "this distributor already has a vendor named \"{}\"",
+}];
 
 /// Every rule the fields must meet.
 fn issues(f: &VendorFields) -> Vec<validators::FieldIssue> {
-    validators::vendor::vendor(&VendorInput {
-        name: &f.name,
-        email: &f.email,
-        address: &f.address,
-        roles: VendorRoles { supplier: f.is_supplier, decorator: f.is_decorator, pick_pack: f.is_pick_pack },
-    })
+    validators::vendor::vendor(f)
 }
 
 /// The roles `next` takes away that `usage` still relies on, as a 409.
@@ -244,7 +235,9 @@ impl VendorsApi {
 
         let mut tx = begin(&state).await?;
         require_live_distributor(&mut tx, distributor_id).await?;
-        let id = storage::vendors::create(&mut *tx, distributor_id, &new).await.map_err(name_taken(&new.name))?;
+        let id = storage::vendors::create(&mut *tx, distributor_id, &new)
+            .await
+            .map_err(on_constraint(CONSTRAINTS, &new.name))?;
         commit(tx).await?;
         let (body, tag) = read_back::<VendorDoc>(&state, who, &selection, id).await?;
         Ok(Created::Created(body, vendor_path(id), tag))
@@ -310,7 +303,9 @@ impl VendorsApi {
         if next != current.fields {
             let usage = storage::vendors::usage(&mut *tx, id).await?;
             require_roles_kept(&current.fields, &next, usage)?;
-            storage::vendors::update(&mut *tx, id, expected, &next).await.map_err(name_taken(&next.name))?;
+            storage::vendors::update(&mut *tx, id, expected, &next)
+                .await
+                .map_err(on_constraint(CONSTRAINTS, &next.name))?;
             storage::derived::refresh(&mut tx, Affected::Vendor(id)).await?;
         }
         commit(tx).await?;

@@ -39,7 +39,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path as FsPath, PathBuf};
 use storage::StorageError;
-use storage::campaigns::Lock;
+use storage::write::Lock;
 use tokio::io::AsyncWriteExt;
 
 pub struct FilesApi;

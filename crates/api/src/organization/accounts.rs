@@ -21,9 +21,10 @@ use crate::resource::{self, AccountDoc, ListResponse, Masked, ReadResponse};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, read_back};
+use crate::write::{Constraint, Created, Deleted, begin, check_version, commit, on_constraint, read_back};
 use domain::Principal;
 use domain::Role;
+use domain::organization::AccountFields;
 use domain::principal::Denied;
 use domain::query::Selection;
 use domain::resource::ACCOUNT;
@@ -34,9 +35,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use storage::StorageError;
-use storage::accounts::{AccountUpdate, NewAccount, Subject};
+use storage::accounts::{NewAccount, Subject};
 use validators::FieldIssue;
-use validators::account::{AccountChanges, NewAccountInput};
 
 pub struct AccountsApi;
 
@@ -175,6 +175,21 @@ impl Example for AccountPatch {
     }
 }
 
+impl AccountPatch {
+    /// The fields after the patch (`current_password` is not a field).
+    fn apply(&self, current: &AccountFields) -> AccountFields {
+        let c = current.clone();
+        AccountFields {
+            email: self.email.clone().map_or(c.email, Into::into),
+            first_name: self.first_name.clone().map_or(c.first_name, Into::into),
+            last_name: self.last_name.clone().map_or(c.last_name, Into::into),
+            role: self.role.map_or(c.role, Role::from),
+            active: self.active.unwrap_or(c.active),
+            reports_enabled: self.reports_enabled.unwrap_or(c.reports_enabled),
+        }
+    }
+}
+
 /// Whether `who` manages `target` (an account it sees that is not its own):
 /// super admins manage everyone, managers the lower roles of their own
 /// distributor.
@@ -220,22 +235,28 @@ fn authorize_delete(who: &Principal, target: &Subject) -> Result<(), Denied> {
     manages(who, target)
 }
 
+/// What the accounts' constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[
+    Constraint { name: "accounts_username_key", field: "username", message: "this username is already taken" },
+    Constraint {
+        name: "accounts_email_key",
+        field: "email",
+        message: "this email address is already used by another account",
+    },
+];
+
 /// A clearer 409 for the account's unique names. Such an answer tells the
 /// caller that a name is in use somewhere on the platform, so it is counted
 /// against the caller's [`ExistenceProbes`] and logged.
 async fn taken(probes: &ExistenceProbes<'_>, who: &Principal, err: StorageError) -> ApiError {
-    let what = match &err {
-        StorageError::Conflict { constraint } if constraint == "accounts_username_key" => {
-            "this username is already taken"
-        }
-        StorageError::Conflict { constraint } if constraint == "accounts_email_key" => {
-            "this email address is already used by another account"
-        }
-        _ => return err.into(),
-    };
-    probes.spend().await;
-    tracing::warn!(account.id = who.account_id, conflict = what, "account write refused: a name in use");
-    ApiError::conflict(what)
+    let answer = on_constraint(CONSTRAINTS, "")(err);
+    if let ApiError::Conflict(problem) = &answer
+        && problem.errors.is_some()
+    {
+        probes.spend().await;
+        tracing::warn!(account.id = who.account_id, conflict = %problem.detail, "account write refused: a name in use");
+    }
+    answer
 }
 
 /// The answer to an account update.
@@ -291,12 +312,6 @@ async fn confirm_password(
         )]));
     }
     Ok(())
-}
-
-/// Reads the account with the default fields for `who`, with its ETag.
-async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Json<Masked<AccountDoc>>, String)> {
-    let defaults = validators::query::select(None, &ACCOUNT, who.role)?;
-    read_back(state, who, &defaults, id).await
 }
 
 #[OpenApi(prefix_path = "/api/v1/organization", tag = "ApiTags::Organization")]
@@ -362,10 +377,13 @@ impl AccountsApi {
         state: Data<&AppState>,
         auth: Auth,
         #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
         body: Json<AccountCreate>,
     ) -> ApiResult<Created<AccountDoc>> {
         let who = auth.principal();
         who.require(Role::DistributorManager)?;
+        let selection = crate::params::selection(&x_fields, &fields, &ACCOUNT, who.role)?;
         let probes = ExistenceProbes::of(&state, who.account_id);
         probes.check().await?;
         let b = &body.0;
@@ -383,22 +401,21 @@ impl AccountsApi {
             }
             who.distributor_id
         };
-        validators::account::new_account(&NewAccountInput {
-            username: &b.username,
-            email: &b.email,
-            first_name: &b.first_name,
-            last_name: &b.last_name,
-            password: &b.password,
+        let new = AccountFields {
+            email: b.email.to_string(),
+            first_name: b.first_name.to_string(),
+            last_name: b.last_name.to_string(),
             role,
-            distributor_id,
-        })
-        .map_err(from_issues)?;
+            active: b.active,
+            reports_enabled: b.reports_enabled,
+        };
+        validators::account::new_account(&b.username, &b.password, distributor_id, &new).map_err(from_issues)?;
         // Hash before the transaction: the distributor stays locked only for
         // the few statements below, not for argon2's deliberate slowness.
         let password_hash =
             crate::auth::password::hash(b.password.to_string()).await.map_err(|e| ApiError::internal(&e))?;
 
-        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = begin(&state).await?;
         if let Some(d) = distributor_id {
             let limit = storage::distributors::lock(&mut *tx, d).await?.filter(|l| !l.is_deleted);
             let Some(limit) = limit else {
@@ -413,23 +430,14 @@ impl AccountsApi {
                 room_for_sales_executive(n, limit.max_sales_count)?;
             }
         }
-        let new = NewAccount {
-            username: &b.username,
-            email: &b.email,
-            first_name: &b.first_name,
-            last_name: &b.last_name,
-            password_hash: &password_hash,
-            role,
-            distributor_id,
-            reports_enabled: b.reports_enabled,
-        };
-        let id = match storage::accounts::insert(&mut *tx, &new, b.active).await {
+        let record = NewAccount { username: &b.username, password_hash: &password_hash, distributor_id, fields: &new };
+        let id = match storage::accounts::insert(&mut *tx, &record).await {
             Ok(id) => id,
             Err(e) => return Err(taken(&probes, who, e).await),
         };
-        tx.commit().await.map_err(StorageError::from)?;
+        commit(tx).await?;
         tracing::info!(account.id = id, role = %role, "account created");
-        let (body, tag) = read_default(&state, who, id).await?;
+        let (body, tag) = read_back::<AccountDoc>(&state, who, &selection, id).await?;
         Ok(Created::Created(body, format!("/api/v1/organization/accounts/{id}"), tag))
     }
 
@@ -451,6 +459,7 @@ impl AccountsApi {
     /// no other account uses it (read the account to see it). Everyone else
     /// gets 409 for a taken username or email; such answers, and wrong
     /// passwords here, are limited per account (429 with `Retry-After`).
+    #[allow(clippy::too_many_arguments)]
     #[oai(path = "/accounts/:id", method = "patch", operation_id = "update_account")]
     async fn update_account(
         &self,
@@ -459,17 +468,14 @@ impl AccountsApi {
         /// The account's id.
         id: Path<i64>,
         #[oai(name = "If-Match")] if_match: IfMatch,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
         body: Json<AccountPatch>,
     ) -> ApiResult<AccountWritten> {
         let who = auth.principal();
         let id = id.0;
         let b = &body.0;
-        validators::account::account_changes(&AccountChanges {
-            email: b.email.as_deref(),
-            first_name: b.first_name.as_deref(),
-            last_name: b.last_name.as_deref(),
-        })
-        .map_err(from_issues)?;
+        let selection = crate::params::selection(&x_fields, &fields, &ACCOUNT, who.role)?;
         let expected = if_match.expected_version(ACCOUNT.model, id)?;
         let probes = ExistenceProbes::of(&state, who.account_id);
         // A shopper or admin buyer changing their own login email: it takes
@@ -483,43 +489,37 @@ impl AccountsApi {
             confirm_password(&state, &probes, who.account_id, b.current_password.as_deref()).await?;
         }
 
-        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = begin(&state).await?;
         let target = storage::accounts::lock(&mut *tx, id).await?.ok_or_else(ApiError::not_found)?;
+        let current = &target.fields;
+        let mut next = b.apply(current);
         // Sending a value the account already has changes nothing, so it
         // needs no right to change it.
-        let new_role = b.role.map(Role::from).filter(|r| *r != target.role());
-        let deactivates = b.active == Some(false) && target.active;
-        let manages_fields = new_role.is_some()
-            || b.active.is_some_and(|a| a != target.active)
-            || b.reports_enabled.is_some_and(|r| r != target.reports_enabled);
+        let new_role = Some(next.role).filter(|r| *r != current.role);
+        let deactivates = current.active && !next.active;
+        let manages_fields =
+            new_role.is_some() || next.active != current.active || next.reports_enabled != current.reports_enabled;
         authorize_update(who, &target, manages_fields, new_role)?;
+        check_version(expected, target.version)?;
+        validators::account::account(&next).map_err(from_issues)?;
         if let Some(role) = new_role {
-            validators::account::role_change(target.role(), role).map_err(from_issues)?;
+            validators::account::role_change(current.role, role).map_err(from_issues)?;
             if let (Role::SalesExecutive, Some(d)) = (role, target.distributor_id) {
                 let limit = storage::distributors::lock(&mut *tx, d).await?.ok_or_else(ApiError::not_found)?;
                 let n = storage::accounts::count_sales_executives(&mut *tx, d).await?;
                 room_for_sales_executive(n, limit.max_sales_count)?;
             }
         }
-        let mut email = b.email.as_deref();
         if quiet_email {
             probes.spend().await;
-            if let Some(e) = email
-                && storage::accounts::email_taken(&mut *tx, e, id).await?
-            {
+            if next.email != current.email && storage::accounts::email_taken(&mut *tx, &next.email, id).await? {
                 tracing::info!(account.id = id, "own email change to an address in use: not applied");
-                email = None;
+                next.email.clone_from(&current.email);
             }
         }
-        let changes = AccountUpdate {
-            email,
-            first_name: b.first_name.as_deref(),
-            last_name: b.last_name.as_deref(),
-            role: b.role.map(Role::from),
-            active: b.active,
-            reports_enabled: b.reports_enabled,
-        };
-        if let Err(e) = storage::accounts::update(&mut *tx, id, &changes, expected).await {
+        if next != *current
+            && let Err(e) = storage::accounts::update(&mut *tx, id, expected, &next).await
+        {
             return Err(taken(&probes, who, e).await);
         }
         // Access tokens carry the role, and an inactive account must not go
@@ -529,13 +529,13 @@ impl AccountsApi {
         } else {
             Vec::new()
         };
-        tx.commit().await.map_err(StorageError::from)?;
+        commit(tx).await?;
         crate::auth::deny_sessions(&state, revoked).await?;
         crate::auth::forget_accounts(&state, [id]).await?;
         if quiet_email {
             return Ok(AccountWritten::Accepted);
         }
-        let (body, tag) = read_default(&state, who, id).await?;
+        let (body, tag) = read_back::<AccountDoc>(&state, who, &selection, id).await?;
         Ok(AccountWritten::Ok(body, tag))
     }
 
@@ -558,14 +558,14 @@ impl AccountsApi {
         let who = auth.principal();
         let id = id.0;
         let expected = if_match.expected_version(ACCOUNT.model, id)?;
-        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = begin(&state).await?;
         let target = storage::accounts::lock(&mut *tx, id).await?.ok_or_else(ApiError::not_found)?;
         authorize_delete(who, &target)?;
         // Revoked first so the families are known; the rows then go with the
         // account by cascade, and a refused delete rolls both back.
         let revoked = storage::sessions::revoke_account(&mut *tx, id, None).await?;
-        storage::accounts::delete_versioned(&mut *tx, id, expected).await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        storage::accounts::delete(&mut *tx, id, expected).await?;
+        commit(tx).await?;
         crate::auth::deny_sessions(&state, revoked).await?;
         crate::auth::forget_accounts(&state, [id]).await?;
         tracing::info!(account.id = id, "account deleted");
@@ -582,7 +582,19 @@ mod tests {
     }
 
     fn t(id: i64, role: Role, d: Option<i64>) -> Subject {
-        Subject { id, role: role.as_str().into(), distributor_id: d, active: true, reports_enabled: false }
+        Subject {
+            id,
+            distributor_id: d,
+            version: 1,
+            fields: AccountFields {
+                email: String::new(),
+                first_name: String::new(),
+                last_name: String::new(),
+                role,
+                active: true,
+                reports_enabled: false,
+            },
+        }
     }
 
     #[test]

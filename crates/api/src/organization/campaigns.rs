@@ -15,10 +15,11 @@ use crate::state::AppState;
 use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
 use crate::write::{
-    Created, Deleted, Written, begin, check_version, commit, owning_distributor, read_back, require_live_distributor,
+    Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
+    require_live_distributor,
 };
 use chrono::NaiveDate;
-use domain::campaign::{CheckoutField, EDITABLE_AFTER_DRAFT, Settings, Status};
+use domain::campaign::{CampaignFields, CheckoutField, EDITABLE_AFTER_DRAFT, Status};
 use domain::resource::CAMPAIGN;
 use domain::{Principal, Role};
 use poem::Request;
@@ -28,8 +29,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Enum, Object, OpenApi};
 use rust_decimal::Decimal;
-use storage::StorageError;
-use storage::campaigns::{Campaign, Lock};
+use storage::campaigns::Campaign;
+use storage::write::Lock;
 
 pub struct CampaignsApi;
 
@@ -42,15 +43,12 @@ pub(crate) fn staff_only(who: &Principal, found: Option<Campaign>) -> ApiResult<
     Ok(campaign)
 }
 
-/// A taken name is a 409 that says so; other storage errors as usual.
-fn name_taken(name: &str) -> impl FnOnce(StorageError) -> ApiError + '_ {
-    move |e| match e {
-        StorageError::Conflict { constraint } if constraint == "campaigns_name_key" => {
-            ApiError::conflict(format!("this distributor already has a campaign named \"{}\"", name.trim()))
-        }
-        other => other.into(),
-    }
-}
+/// What the campaigns' constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[Constraint {
+    name: "campaigns_name_key",
+    field: "name",
+    message: "this distributor already has a campaign named \"{}\"",
+}];
 
 /// The issue with a pick/pack partner, if any: it must be a vendor of the
 /// campaign's distributor marked pick/pack and active (absent and another
@@ -196,9 +194,9 @@ impl poem_openapi::types::Example for CampaignCreate {
 }
 
 impl CampaignCreate {
-    fn settings(self) -> Settings {
-        let d = Settings::named(self.name.trim());
-        Settings {
+    fn settings(self) -> CampaignFields {
+        let d = CampaignFields::named(self.name.trim());
+        CampaignFields {
             name: d.name,
             company_name: self.company_name.map_or(d.company_name, Into::into),
             start_date: self.start_date,
@@ -273,7 +271,7 @@ fn same_type<T>(_field: &T, value: T) -> T {
 impl CampaignPatch {
     /// The settings after the patch, and the names of the fields whose value
     /// actually changes (sending a field's current value changes nothing).
-    fn apply(self, current: &Settings) -> (Settings, Vec<&'static str>) {
+    fn apply(self, current: &CampaignFields) -> (CampaignFields, Vec<&'static str>) {
         let mut next = current.clone();
         let mut changed = Vec::new();
         macro_rules! set {
@@ -438,7 +436,7 @@ impl CampaignsApi {
         }
         let id = storage::campaigns::create(&mut *tx, distributor_id, who.account_id, &settings)
             .await
-            .map_err(name_taken(&settings.name))?;
+            .map_err(on_constraint(CONSTRAINTS, &settings.name))?;
         commit(tx).await?;
         let (body, tag) = read_back::<CampaignDoc>(&state, who, &selection, id).await?;
         Ok(Created::Created(body, format!("/api/v1/organization/campaigns/{id}"), tag))
@@ -499,7 +497,9 @@ impl CampaignsApi {
             return Err(from_issues(issues));
         }
         if !changed.is_empty() {
-            storage::campaigns::update(&mut *tx, id, expected, &next).await.map_err(name_taken(&next.name))?;
+            storage::campaigns::update(&mut *tx, id, expected, &next)
+                .await
+                .map_err(on_constraint(CONSTRAINTS, &next.name))?;
         }
         if changed.contains(&"bfl_cost") {
             // Every draft item's total and price include the campaign's bfl_cost.
@@ -620,8 +620,9 @@ impl CampaignsApi {
         if !issues.is_empty() {
             return Err(from_issues(issues));
         }
-        let copy =
-            storage::campaigns::duplicate(&mut *tx, id.0, &name, who.account_id).await.map_err(name_taken(&name))?;
+        let copy = storage::campaigns::duplicate(&mut *tx, id.0, &name, who.account_id)
+            .await
+            .map_err(on_constraint(CONSTRAINTS, &name))?;
         storage::campaign_items::copy_campaign(&mut tx, id.0, copy).await?;
         commit(tx).await?;
         let (body, tag) = read_back::<CampaignDoc>(&state, who, &selection, copy).await?;

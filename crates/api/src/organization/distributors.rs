@@ -13,14 +13,16 @@ use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
 use crate::precondition::IfMatch;
-use crate::resource::{self, DistributorDoc, ListResponse, Masked, ReadResponse};
+use crate::resource::{self, DistributorDoc, ListResponse, ReadResponse};
 use crate::state::AppState;
 use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, read_back};
-use domain::query::{Condition, Filter, Op, Operand, Scalar};
+use crate::write::{
+    Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, read_back,
+};
+use domain::Role;
+use domain::organization::DistributorFields;
 use domain::resource::DISTRIBUTOR;
-use domain::{Principal, Role};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
@@ -28,9 +30,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use rust_decimal::Decimal;
-use storage::StorageError;
-use storage::distributors::{DistributorUpdate, NewDistributor};
-use validators::distributor::DistributorInput;
+use storage::write::Lock;
 
 pub struct DistributorsApi;
 
@@ -101,6 +101,20 @@ pub struct DistributorPatch {
     pub max_sales_count: Option<i64>,
 }
 
+impl DistributorCreate {
+    fn fields(self) -> DistributorFields {
+        DistributorFields {
+            name: self.name.trim().to_owned(),
+            email: self.email.0,
+            address: self.address.0,
+            ow_cost: self.ow_cost.0,
+            campaign_cost: self.campaign_cost.0,
+            transaction_cost: self.transaction_cost.0,
+            max_sales_count: self.max_sales_count,
+        }
+    }
+}
+
 impl DistributorPatch {
     /// Whether the patch touches a platform setting (costs, sales-executive limit).
     fn touches_platform_settings(&self) -> bool {
@@ -109,53 +123,28 @@ impl DistributorPatch {
             || self.transaction_cost.is_some()
             || self.max_sales_count.is_some()
     }
-}
 
-/// Whether `filter` has a condition on the distributor's own `is_deleted`.
-fn mentions_is_deleted(filter: &Filter, is_deleted: &domain::resource::Field) -> bool {
-    match filter {
-        Filter::And(items) | Filter::Or(items) | Filter::Not(items) => {
-            items.iter().any(|f| mentions_is_deleted(f, is_deleted))
+    /// The fields after the patch.
+    fn apply(self, current: &DistributorFields) -> DistributorFields {
+        let c = current.clone();
+        DistributorFields {
+            name: self.name.map_or(c.name, |n| n.trim().to_owned()),
+            email: self.email.map_or(c.email, Into::into),
+            address: self.address.map_or(c.address, Into::into),
+            ow_cost: self.ow_cost.map_or(c.ow_cost, Into::into),
+            campaign_cost: self.campaign_cost.map_or(c.campaign_cost, Into::into),
+            transaction_cost: self.transaction_cost.map_or(c.transaction_cost, Into::into),
+            max_sales_count: self.max_sales_count.unwrap_or(c.max_sales_count),
         }
-        Filter::Cond(c) => c.via.is_none() && c.field == is_deleted,
     }
 }
 
-/// Adds `is_deleted == false` to a list's filter unless a super admin's
-/// filter already says what it wants of `is_deleted`. Other callers never
-/// see a deleted distributor, filter or not, exactly as reads by id 404.
-fn hide_deleted(filter: Option<Filter>, who: &Principal) -> ApiResult<Option<Filter>> {
-    let field = DISTRIBUTOR.field("is_deleted").ok_or_else(|| ApiError::internal(&"Distributor.is_deleted"))?;
-    if who.is_super_admin() && filter.as_ref().is_some_and(|f| mentions_is_deleted(f, field)) {
-        return Ok(filter);
-    }
-    let live = Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Bool(false)) });
-    Ok(Some(match filter {
-        None => live,
-        Some(f) => Filter::And(vec![f, live]),
-    }))
-}
-
-/// Reads the distributor with the default fields for `who`, with its ETag.
-async fn read_default(state: &AppState, who: &Principal, id: i64) -> ApiResult<(Json<Masked<DistributorDoc>>, String)> {
-    let defaults = validators::query::select(None, &DISTRIBUTOR, who.role)?;
-    read_back(state, who, &defaults, id).await
-}
-
-/// A clearer 409 for a taken name.
-fn taken(err: StorageError) -> ApiError {
-    match &err {
-        StorageError::Conflict { constraint } if constraint == "distributors_name_key" => {
-            ApiError::conflict("a distributor with this name already exists")
-        }
-        _ => err.into(),
-    }
-}
-
-/// A validated `max_sales_count` as the column's type.
-fn sales_count(n: i64) -> ApiResult<i32> {
-    i32::try_from(n).map_err(|e| ApiError::internal(&e))
-}
+/// What the distributors' constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[Constraint {
+    name: "distributors_name_key",
+    field: "name",
+    message: "a distributor with this name already exists",
+}];
 
 #[OpenApi(prefix_path = "/api/v1/organization", tag = "ApiTags::Organization")]
 impl DistributorsApi {
@@ -184,7 +173,9 @@ impl DistributorsApi {
         let who = auth.principal();
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&DISTRIBUTOR, who.role)?;
-        query.filter = hide_deleted(query.filter.take(), who)?;
+        // Only a super admin's filter may ask about `is_deleted`: others never
+        // see a deleted distributor, exactly as reads by id 404.
+        query.hide_deleted(field_of(&DISTRIBUTOR, "is_deleted")?, who.is_super_admin());
         resource::list_query(&state, who, &query, request).await
     }
 
@@ -228,35 +219,20 @@ impl DistributorsApi {
         state: Data<&AppState>,
         auth: Auth,
         #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
         body: Json<DistributorCreate>,
     ) -> ApiResult<Created<DistributorDoc>> {
         let who = auth.principal();
         who.require(Role::SuperAdmin)?;
-        let b = &body.0;
-        validators::distributor::distributor(&DistributorInput {
-            name: Some(&b.name),
-            email: Some(&b.email),
-            address: Some(&b.address),
-            ow_cost: Some(b.ow_cost.0),
-            campaign_cost: Some(b.campaign_cost.0),
-            transaction_cost: Some(b.transaction_cost.0),
-            max_sales_count: Some(b.max_sales_count),
-        })
-        .map_err(from_issues)?;
-        let new = NewDistributor {
-            name: &b.name,
-            email: &b.email,
-            address: &b.address,
-            ow_cost: b.ow_cost.0,
-            campaign_cost: b.campaign_cost.0,
-            transaction_cost: b.transaction_cost.0,
-            max_sales_count: sales_count(b.max_sales_count)?,
-        };
-        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
-        let id = storage::distributors::insert(&mut *tx, &new).await.map_err(taken)?;
-        tx.commit().await.map_err(StorageError::from)?;
+        let selection = crate::params::selection(&x_fields, &fields, &DISTRIBUTOR, who.role)?;
+        let new = body.0.fields();
+        validators::distributor::distributor(&new).map_err(from_issues)?;
+        let mut tx = begin(&state).await?;
+        let id = storage::distributors::insert(&mut *tx, &new).await.map_err(on_constraint(CONSTRAINTS, &new.name))?;
+        commit(tx).await?;
         tracing::info!(distributor.id = id, "distributor created");
-        let (body, tag) = read_default(&state, who, id).await?;
+        let (body, tag) = read_back::<DistributorDoc>(&state, who, &selection, id).await?;
         Ok(Created::Created(body, format!("/api/v1/organization/distributors/{id}"), tag))
     }
 
@@ -268,6 +244,7 @@ impl DistributorsApi {
     /// Sales executives and below get 403; another distributor is 404.
     /// Send the `ETag` you read as `If-Match` to avoid overwriting someone
     /// else's change (412 when it is stale).
+    #[allow(clippy::too_many_arguments)]
     #[oai(path = "/distributors/:id", method = "patch", operation_id = "update_distributor")]
     async fn update_distributor(
         &self,
@@ -276,46 +253,40 @@ impl DistributorsApi {
         /// The distributor's id.
         id: Path<i64>,
         #[oai(name = "If-Match")] if_match: IfMatch,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
         body: Json<DistributorPatch>,
     ) -> ApiResult<Written<DistributorDoc>> {
         let who = auth.principal();
         let id = id.0;
         who.require_in(Role::DistributorManager, Some(id))?;
-        let b = &body.0;
-        if !who.is_super_admin() && b.touches_platform_settings() {
+        let selection = crate::params::selection(&x_fields, &fields, &DISTRIBUTOR, who.role)?;
+        let body = body.0;
+        if !who.is_super_admin() && body.touches_platform_settings() {
             return Err(ApiError::forbidden(
                 "the costs and max_sales_count are platform settings; only a super admin may change them",
             ));
         }
-        validators::distributor::distributor(&DistributorInput {
-            name: b.name.as_deref(),
-            email: b.email.as_deref(),
-            address: b.address.as_deref(),
-            ow_cost: b.ow_cost.map(Into::into),
-            campaign_cost: b.campaign_cost.map(Into::into),
-            transaction_cost: b.transaction_cost.map(Into::into),
-            max_sales_count: b.max_sales_count,
-        })
-        .map_err(from_issues)?;
         let expected = if_match.expected_version(DISTRIBUTOR.model, id)?;
-        let changes = DistributorUpdate {
-            name: b.name.as_deref(),
-            email: b.email.as_deref(),
-            address: b.address.as_deref(),
-            ow_cost: b.ow_cost.map(Into::into),
-            campaign_cost: b.campaign_cost.map(Into::into),
-            transaction_cost: b.transaction_cost.map(Into::into),
-            max_sales_count: b.max_sales_count.map(sales_count).transpose()?,
-        };
-        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = begin(&state).await?;
         // Only super admins can see (and so change) a deleted distributor.
-        storage::distributors::update(&mut *tx, id, &changes, expected, who.is_super_admin()).await.map_err(taken)?;
-        if changes.ow_cost.is_some() {
-            // Draft campaign items without their own ow_cost are priced with the distributor's.
-            storage::derived::refresh(&mut tx, storage::derived::Affected::Distributor(id)).await?;
+        let current = storage::distributors::load(&mut *tx, id, who.is_super_admin(), Lock::Update)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        check_version(expected, current.version)?;
+        let next = body.apply(&current.fields);
+        validators::distributor::distributor(&next).map_err(from_issues)?;
+        if next != current.fields {
+            storage::distributors::update(&mut *tx, id, expected, &next, who.is_super_admin())
+                .await
+                .map_err(on_constraint(CONSTRAINTS, &next.name))?;
+            if next.ow_cost != current.fields.ow_cost {
+                // Draft campaign items without their own ow_cost are priced with the distributor's.
+                storage::derived::refresh(&mut tx, storage::derived::Affected::Distributor(id)).await?;
+            }
         }
-        tx.commit().await.map_err(StorageError::from)?;
-        let (body, tag) = read_default(&state, who, id).await?;
+        commit(tx).await?;
+        let (body, tag) = read_back::<DistributorDoc>(&state, who, &selection, id).await?;
         Ok(Written::Ok(body, tag))
     }
 
@@ -340,12 +311,12 @@ impl DistributorsApi {
         let id = id.0;
         who.require_in(Role::SuperAdmin, Some(id))?;
         let expected = if_match.expected_version(DISTRIBUTOR.model, id)?;
-        let mut tx = state.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = begin(&state).await?;
         storage::distributors::soft_delete(&mut *tx, id, expected).await?;
         // Its accounts stop working at once: every session ends (login and
         // refresh refuse them from now on, see `auth::login`).
         let revoked = storage::sessions::revoke_distributor(&mut *tx, id).await?;
-        tx.commit().await.map_err(StorageError::from)?;
+        commit(tx).await?;
         crate::auth::deny_sessions(&state, revoked).await?;
         tracing::info!(distributor.id = id, "distributor deleted");
         Ok(Deleted::NoContent)

@@ -15,16 +15,15 @@ use crate::resource::{self, ListResponse, LocationDoc, ReadResponse};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{Created, Deleted, Written, begin, check_version, commit, field_of, read_back};
 use domain::campaign::{LocationFields, Status};
-use domain::query::{Condition, Filter, Op, Operand, Scalar};
 use domain::resource::LOCATION;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use storage::campaigns::Lock;
+use storage::write::Lock;
 
 pub struct LocationsApi;
 
@@ -162,13 +161,7 @@ impl LocationsApi {
         storage::campaigns::load(&state.pool, who, id.0, Lock::None).await?.ok_or_else(ApiError::not_found)?;
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&LOCATION, who.role)?;
-        let field = LOCATION.field("campaign_id").ok_or_else(|| ApiError::internal(&"Location has no campaign_id"))?;
-        let of_campaign =
-            Filter::Cond(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Int(id.0)) });
-        query.filter = Some(match query.filter.take() {
-            None => of_campaign,
-            Some(f) => Filter::And(vec![of_campaign, f]),
-        });
+        query.within(field_of(&LOCATION, "campaign_id")?, id.0);
         list_query(&state, who, &query, request).await
     }
 

@@ -13,17 +13,15 @@ use crate::resource::list_query;
 use crate::resource::{AccountDoc, ListResponse};
 use crate::state::AppState;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, begin, commit, read_back};
+use crate::write::{Constraint, Created, Deleted, begin, commit, field_of, on_constraint, read_back, relation_of};
 use domain::Role;
-use domain::query::{Condition, Filter, Op, Operand, Scalar};
 use domain::resource::{ACCOUNT, CAMPAIGN};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use storage::StorageError;
-use storage::campaigns::Lock;
+use storage::write::Lock;
 
 pub struct MembersApi;
 
@@ -35,21 +33,12 @@ pub struct NewMember {
     pub account_id: i64,
 }
 
-/// `filter AND <the account is a member of campaign id>`: the compiler turns
-/// the relation condition into an `EXISTS` through `campaign_members`.
-fn members_of(id: i64, filter: Option<Filter>) -> ApiResult<Filter> {
-    let field = CAMPAIGN.field("id").ok_or_else(|| ApiError::internal(&"Campaign has no id field"))?;
-    let member = Filter::Cond(Condition {
-        via: ACCOUNT.relation("campaigns"),
-        field,
-        op: Op::Eq,
-        operand: Operand::One(Scalar::Int(id)),
-    });
-    Ok(match filter {
-        None => member,
-        Some(f) => Filter::And(vec![member, f]),
-    })
-}
+/// What the memberships' constraints mean to a client.
+const CONSTRAINTS: &[Constraint] = &[Constraint {
+    name: "campaign_members_pkey",
+    field: "account_id",
+    message: "the account is already a member of this campaign",
+}];
 
 /// The roles a campaign accepts as members.
 const MEMBER_ROLES: [Role; 3] = [Role::Shopper, Role::AdminBuyer, Role::SalesExecutive];
@@ -83,7 +72,9 @@ impl MembersApi {
         staff_only(who, storage::campaigns::load(&state.pool, who, id.0, Lock::None).await?)?;
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&ACCOUNT, who.role)?;
-        query.filter = Some(members_of(id.0, query.filter.take())?);
+        // The compiler turns the relation condition into an `EXISTS`
+        // through `campaign_members`.
+        query.within_via(relation_of(&ACCOUNT, "campaigns")?, field_of(&CAMPAIGN, "id")?, id.0);
         list_query(&state, who, &query, request).await
     }
 
@@ -126,12 +117,9 @@ impl MembersApi {
                 ),
             )]));
         }
-        storage::campaigns::add_member(&mut *tx, id, account_id, campaign.distributor_id).await.map_err(
-            |e| match e {
-                StorageError::Conflict { .. } => ApiError::conflict("the account is already a member of this campaign"),
-                other => other.into(),
-            },
-        )?;
+        storage::campaigns::add_member(&mut *tx, id, account_id, campaign.distributor_id)
+            .await
+            .map_err(on_constraint(CONSTRAINTS, ""))?;
         commit(tx).await?;
         let (body, tag) = read_back::<AccountDoc>(&state, who, &selection, account_id).await?;
         Ok(Created::Created(body, format!("/api/v1/organization/accounts/{account_id}"), tag))

@@ -30,8 +30,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use storage::campaigns::{Campaign, Lock};
+use storage::campaigns::Campaign;
 use storage::shopping::{BasketLine, History};
+use storage::write::Lock;
 
 pub struct BasketApi;
 

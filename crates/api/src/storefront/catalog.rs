@@ -15,6 +15,7 @@ use crate::params::{
 use crate::resource::{self, Described, ListResponse, Masked, StorefrontCampaignDoc, StorefrontProductDoc};
 use crate::state::AppState;
 use crate::tags::ApiTags;
+use crate::write::field_of;
 use bytes::Bytes;
 use domain::Role;
 use domain::query::ListQuery;
@@ -226,10 +227,7 @@ impl CatalogApi {
         let who = auth.principal();
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&STOREFRONT_PRODUCT, who.role)?;
-        let field = STOREFRONT_PRODUCT
-            .field("campaign_id")
-            .ok_or_else(|| ApiError::internal(&"StorefrontProduct has no campaign_id"))?;
-        query.within(field, id.0);
+        query.within(field_of(&STOREFRONT_PRODUCT, "campaign_id")?, id.0);
 
         let access =
             storage::storefront::catalog_access(&state.pool, who, id.0).await?.ok_or_else(ApiError::not_found)?;

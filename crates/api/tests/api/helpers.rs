@@ -2,10 +2,12 @@
 
 use api::{ApiConfig, AppState};
 use domain::Role;
+use domain::organization::{AccountFields, DistributorFields};
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
 use poem::http::{HeaderMap, Method, StatusCode};
 use poem::test::TestClient;
+use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
@@ -188,30 +190,36 @@ impl TestApp {
     }
 
     pub async fn distributor(&self, name: &str) -> i64 {
-        storage::distributors::create(&self.pool, name, &format!("info@{}.example", name.to_lowercase()), "Main St 1")
-            .await
-            .expect("distributor")
+        let fields = DistributorFields {
+            name: name.to_owned(),
+            email: format!("info@{}.example", name.to_lowercase()),
+            address: "Main St 1".into(),
+            ow_cost: Decimal::ZERO,
+            campaign_cost: Decimal::ZERO,
+            transaction_cost: Decimal::ZERO,
+            max_sales_count: 5,
+        };
+        storage::distributors::insert(&self.pool, &fields).await.expect("distributor")
     }
 
     /// An account with [`PASSWORD`]; hashing once per test binary keeps tests fast.
     pub async fn account(&self, username: &str, role: Role, distributor_id: Option<i64>) -> i64 {
         static HASH: std::sync::LazyLock<String> =
             std::sync::LazyLock::new(|| domain::password::hash(PASSWORD).expect("hash"));
-        storage::accounts::create(
+        let fields = AccountFields {
+            email: format!(
+                "{}@example.com",
+                username.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            ),
+            first_name: "First".into(),
+            last_name: "Last".into(),
+            role,
+            active: true,
+            reports_enabled: false,
+        };
+        storage::accounts::insert(
             &self.pool,
-            &NewAccount {
-                username,
-                email: &format!(
-                    "{}@example.com",
-                    username.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-                ),
-                first_name: "First",
-                last_name: "Last",
-                password_hash: &HASH,
-                role,
-                distributor_id,
-                reports_enabled: false,
-            },
+            &NewAccount { username, password_hash: &HASH, distributor_id, fields: &fields },
         )
         .await
         .expect("account")
