@@ -238,7 +238,11 @@ impl ApiError {
         )))
     }
 
-    pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+    /// The one 422: every field error of the request, in one stable order
+    /// (by field, then code) whichever rule found it first, without repeats.
+    pub fn unprocessable(mut errors: Vec<FieldError>) -> ApiError {
+        errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+        errors.dedup();
         let n = errors.len();
         let detail = if n == 1 { "1 field is invalid".to_owned() } else { format!("{n} fields are invalid") };
         ApiError::Unprocessable(Json(Problem::new(422, detail).with_errors(errors)))
@@ -332,7 +336,19 @@ impl From<Denied> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl From<validators::FieldIssue> for FieldError {
+    fn from(i: validators::FieldIssue) -> FieldError {
+        FieldError { field: i.field, code: i.code, message: i.message }
+    }
+}
+
+/// Field issues from the validators crate as field errors, to gather with
+/// the errors of lookups before answering one 422.
+pub fn field_errors(issues: Vec<validators::FieldIssue>) -> Vec<FieldError> {
+    issues.into_iter().map(FieldError::from).collect()
+}
+
 /// Field issues from the validators crate as a 422.
 pub fn from_issues(issues: Vec<validators::FieldIssue>) -> ApiError {
-    ApiError::unprocessable(issues.into_iter().map(|i| FieldError::new(i.field, i.code, i.message)).collect())
+    ApiError::unprocessable(issues.into_iter().map(FieldError::from).collect())
 }

@@ -91,6 +91,55 @@ impl VendorFields {
     }
 }
 
+/// A logo printed at a location by a decorator vendor: what a client sets.
+/// The stored JSON also carries the decorator's name, email and address,
+/// copied by `storage::derived`; reading ignores them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Decoration {
+    pub location: String,
+    #[serde(default)]
+    pub logo_description: String,
+    /// Stored as a decimal string with two places (`"1.20"`), which is what
+    /// `derived` sums with `::numeric` and what clients read back.
+    pub cost: Decimal,
+    pub decorator_id: i64,
+}
+
+/// A campaign item's write model: its inputs. Its derived columns (copies
+/// of catalog data, sku, total, price) are computed by `storage::derived`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignItemFields {
+    pub product_variant_id: i64,
+    pub vendor_cost: Decimal,
+    /// `None`: the distributor's `ow_cost` applies.
+    pub ow_cost: Option<Decimal>,
+    /// Percent, `0 ≤ margin < 100`.
+    pub margin: Decimal,
+    pub bin_id: Option<String>,
+    pub decorations: Vec<Decoration>,
+}
+
+/// A product type's write model: its name, its attributes in sku order and
+/// the vendors it lists (a set, kept in id order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductTypeFields {
+    pub name: String,
+    /// In sku order.
+    pub attribute_ids: Vec<i64>,
+    /// In id order.
+    pub vendor_ids: Vec<i64>,
+}
+
+/// A variant's write model: what every variant of a product sets besides its
+/// combination of attribute values (which is its identity within the
+/// product, so a bulk insert shares these fields across combinations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantFields {
+    pub supplier_id: i64,
+    pub description: String,
+    pub vendor_cost: Decimal,
+}
+
 /// A product's write model: its own fields and its images, in display order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProductFields {

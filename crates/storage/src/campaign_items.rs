@@ -14,37 +14,10 @@
 use crate::derived::{self, Affected};
 use crate::error::{Result, StorageError};
 use crate::write::{self, Lock, Scope, locked};
+use domain::catalog::{CampaignItemFields, Decoration};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
-
-/// A logo printed at a location by a decorator vendor: the inputs only. The
-/// stored JSON also carries the decorator's name, email and address, copied
-/// by [`derived`]; reading ignores them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Decoration {
-    pub location: String,
-    #[serde(default)]
-    pub logo_description: String,
-    /// Stored as a decimal string with two places (`"1.20"`), which is what
-    /// `derived` sums with `::numeric` and what clients read back.
-    pub cost: Decimal,
-    pub decorator_id: i64,
-}
-
-/// What a client sets on a campaign item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inputs {
-    pub product_variant_id: i64,
-    pub vendor_cost: Decimal,
-    /// `None`: the distributor's `ow_cost` applies.
-    pub ow_cost: Option<Decimal>,
-    /// Percent, `0 ≤ margin < 100`.
-    pub margin: Decimal,
-    pub bin_id: Option<String>,
-    pub decorations: Vec<Decoration>,
-}
 
 /// A campaign item as writes see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +28,7 @@ pub struct Item {
     pub version: i64,
     /// Whether its campaign became active (its copies no longer follow the catalog).
     pub frozen: bool,
-    pub inputs: Inputs,
+    pub inputs: CampaignItemFields,
 }
 
 #[derive(sqlx::FromRow)]
@@ -81,7 +54,7 @@ impl From<Row> for Item {
             distributor_id: r.distributor_id,
             version: r.version,
             frozen: r.frozen,
-            inputs: Inputs {
+            inputs: CampaignItemFields {
                 product_variant_id: r.product_variant_id,
                 vendor_cost: r.vendor_cost,
                 ow_cost: r.ow_cost,
@@ -179,7 +152,12 @@ pub async fn distributor_ow_cost(db: impl PgExecutor<'_>, distributor_id: i64) -
 /// refresh keeps them current while the campaign is a draft). `NotFound`
 /// when the variant is gone; check it with [`variant_cost`] first.
 #[tracing::instrument(skip_all, fields(campaign.id = campaign_id))]
-pub async fn create(conn: &mut PgConnection, campaign_id: i64, distributor_id: i64, inputs: &Inputs) -> Result<i64> {
+pub async fn create(
+    conn: &mut PgConnection,
+    campaign_id: i64,
+    distributor_id: i64,
+    inputs: &CampaignItemFields,
+) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO campaign_items (campaign_id, distributor_id, product_variant_id, vendor_cost, ow_cost, margin, \
            bin_id, decorations, product_id, supplier_id) \
@@ -206,7 +184,12 @@ pub async fn create(conn: &mut PgConnection, campaign_id: i64, distributor_id: i
 /// otherwise, told apart in one statement. For draft campaigns only (the
 /// caller checks); a frozen item's derived columns would not follow.
 #[tracing::instrument(skip_all, fields(campaign_item.id = id))]
-pub async fn update(conn: &mut PgConnection, id: i64, expected_version: Option<i64>, inputs: &Inputs) -> Result<()> {
+pub async fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    expected_version: Option<i64>,
+    inputs: &CampaignItemFields,
+) -> Result<()> {
     write::update(&mut *conn, "campaign_items", Scope::ALL, id, expected_version, |a| {
         a.set("product_variant_id", inputs.product_variant_id)
             .set("vendor_cost", inputs.vendor_cost)

@@ -9,38 +9,50 @@
 
 use crate::error::Result;
 use crate::write::{self, Lock, Scope, locked};
+use domain::catalog::ProductTypeFields;
 use sqlx::PgExecutor;
 
 /// A product type as writes see it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductType {
     pub id: i64,
     pub distributor_id: i64,
     pub version: i64,
-    pub name: String,
-    /// In sku order.
-    pub attribute_ids: Vec<i64>,
-    /// In id order.
-    pub vendor_ids: Vec<i64>,
+    pub fields: ProductTypeFields,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    distributor_id: i64,
+    version: i64,
+    name: String,
+    attribute_ids: Vec<i64>,
+    vendor_ids: Vec<i64>,
+}
+
+impl From<Row> for ProductType {
+    fn from(r: Row) -> ProductType {
+        ProductType {
+            id: r.id,
+            distributor_id: r.distributor_id,
+            version: r.version,
+            fields: ProductTypeFields { name: r.name, attribute_ids: r.attribute_ids, vendor_ids: r.vendor_ids },
+        }
+    }
 }
 
 /// Inserts a product type of `distributor_id` with its attributes (in order)
 /// and vendors; a taken name is a `Conflict` on `product_types_name_key`.
 #[tracing::instrument(skip_all, fields(distributor.id = distributor_id))]
-pub async fn create(
-    conn: &mut crate::Connection,
-    distributor_id: i64,
-    name: &str,
-    attribute_ids: &[i64],
-    vendor_ids: &[i64],
-) -> Result<i64> {
+pub async fn create(conn: &mut crate::Connection, distributor_id: i64, f: &ProductTypeFields) -> Result<i64> {
     let id: i64 = sqlx::query_scalar("INSERT INTO product_types (distributor_id, name) VALUES ($1, $2) RETURNING id")
         .bind(distributor_id)
-        .bind(name.trim())
+        .bind(f.name.trim())
         .fetch_one(&mut *conn)
         .await?;
-    insert_attributes(&mut *conn, id, distributor_id, attribute_ids).await?;
-    insert_vendors(&mut *conn, id, distributor_id, vendor_ids).await?;
+    insert_attributes(&mut *conn, id, distributor_id, &f.attribute_ids).await?;
+    insert_vendors(&mut *conn, id, distributor_id, &f.vendor_ids).await?;
     Ok(id)
 }
 
@@ -84,7 +96,7 @@ pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option
                          WHERE product_type_id = t.id ORDER BY vendor_id) AS vendor_ids \
                  FROM product_types t WHERE t.id = $1"
     );
-    Ok(sqlx::query_as::<_, ProductType>(sql).bind(id).fetch_optional(db).await?)
+    Ok(sqlx::query_as::<_, Row>(sql).bind(id).fetch_optional(db).await?.map(ProductType::from))
 }
 
 /// Those of `ids` that are attributes of `distributor_id`, locked `FOR
@@ -127,40 +139,35 @@ pub async fn product_count(db: impl PgExecutor<'_>, id: i64) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM products WHERE product_type_id = $1").bind(id).fetch_one(db).await?)
 }
 
-/// The changes of an update: `None` leaves a part as it is.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Changes<'a> {
-    pub name: &'a str,
-    pub attribute_ids: Option<&'a [i64]>,
-    pub vendor_ids: Option<&'a [i64]>,
-}
-
-/// Applies `changes` to product type `id` (of `distributor_id`) if its
-/// version is `expected_version` (any when `None`): the row is written (and
-/// its version bumped) even when only its links change, so its ETag follows
-/// them. `NotFound`, `Stale`, or `Conflict` on `product_types_name_key`.
+/// Writes `next` over product type `id` (of `distributor_id`), whose fields
+/// are `current`, if its version is `expected_version` (any when `None`):
+/// the row is written (and its version bumped) even when only its links
+/// change, so its ETag follows them; a link list is replaced only when it
+/// differs (the vendors as a set). `NotFound`, `Stale`, or `Conflict` on `product_types_name_key`.
 #[tracing::instrument(skip_all, fields(product_type.id = id))]
 pub async fn update(
     conn: &mut crate::Connection,
     id: i64,
     distributor_id: i64,
     expected_version: Option<i64>,
-    changes: Changes<'_>,
+    next: &ProductTypeFields,
+    current: &ProductTypeFields,
 ) -> Result<()> {
     write::update(&mut *conn, "product_types", Scope::ALL, id, expected_version, |a| {
-        a.set("name", changes.name.trim()).set_sql("modified_at = now()");
+        a.set("name", next.name.trim()).set_sql("modified_at = now()");
     })
     .await?;
-    if let Some(ids) = changes.attribute_ids {
+    if next.attribute_ids != current.attribute_ids {
         sqlx::query("DELETE FROM product_type_attributes WHERE product_type_id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        insert_attributes(&mut *conn, id, distributor_id, ids).await?;
+        insert_attributes(&mut *conn, id, distributor_id, &next.attribute_ids).await?;
     }
-    if let Some(ids) = changes.vendor_ids {
+    let set = |ids: &[i64]| ids.iter().copied().collect::<std::collections::BTreeSet<i64>>();
+    if set(&next.vendor_ids) != set(&current.vendor_ids) {
         sqlx::query("DELETE FROM product_type_vendors WHERE product_type_id = $1").bind(id).execute(&mut *conn).await?;
-        insert_vendors(&mut *conn, id, distributor_id, ids).await?;
+        insert_vendors(&mut *conn, id, distributor_id, &next.vendor_ids).await?;
     }
     Ok(())
 }

@@ -10,21 +10,49 @@
 
 use crate::error::Result;
 use crate::write::{self, Lock, Scope, locked};
+use domain::catalog::VariantFields;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor};
 
 /// A variant as writes see it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variant {
     pub id: i64,
     pub distributor_id: i64,
     pub product_id: i64,
-    pub supplier_id: i64,
-    pub description: String,
-    pub vendor_cost: Decimal,
+    pub version: i64,
+    pub fields: VariantFields,
     /// Sorted.
     pub value_ids: Vec<i64>,
-    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    distributor_id: i64,
+    product_id: i64,
+    supplier_id: i64,
+    description: String,
+    vendor_cost: Decimal,
+    value_ids: Vec<i64>,
+    version: i64,
+}
+
+impl From<Row> for Variant {
+    fn from(r: Row) -> Variant {
+        Variant {
+            id: r.id,
+            distributor_id: r.distributor_id,
+            product_id: r.product_id,
+            version: r.version,
+            fields: VariantFields {
+                supplier_id: r.supplier_id,
+                description: r.description,
+                vendor_cost: r.vendor_cost,
+            },
+            value_ids: r.value_ids,
+        }
+    }
 }
 
 /// Variant `id` whatever its distributor, locked as asked; `None` when absent.
@@ -35,7 +63,7 @@ pub async fn load(db: impl PgExecutor<'_>, id: i64, lock: Lock) -> Result<Option
         "SELECT id, distributor_id, product_id, supplier_id, description, vendor_cost, value_ids, \
                  version::int8 AS version FROM product_variants t WHERE id = $1"
     );
-    Ok(sqlx::query_as::<_, Variant>(sql).bind(id).fetch_optional(db).await?)
+    Ok(sqlx::query_as::<_, Row>(sql).bind(id).fetch_optional(db).await?.map(Variant::from))
 }
 
 /// What a vendor is, as a supplier of a new variant.
@@ -122,9 +150,7 @@ pub struct NewVariants<'a> {
     pub product_id: i64,
     /// The product's type: it places each value (`position`).
     pub product_type_id: i64,
-    pub supplier_id: i64,
-    pub description: &'a str,
-    pub vendor_cost: Decimal,
+    pub fields: &'a VariantFields,
 }
 
 /// `{1,2,3}`: an int8 array literal, sorted (the stored form).
@@ -178,22 +204,12 @@ pub async fn insert(
         .bind(&literals)
         .bind(new.distributor_id)
         .bind(new.product_id)
-        .bind(new.supplier_id)
-        .bind(new.description)
-        .bind(new.vendor_cost)
+        .bind(new.fields.supplier_id)
+        .bind(&new.fields.description)
+        .bind(new.fields.vendor_cost)
         .bind(new.product_type_id)
         .fetch_all(db)
         .await?)
-}
-
-/// A variant's editable fields after a patch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariantChanges {
-    pub supplier_id: i64,
-    pub description: String,
-    pub vendor_cost: Decimal,
-    /// `Some` (any order) when the values change.
-    pub value_ids: Option<Vec<i64>>,
 }
 
 /// Writes variant `id`'s fields if its version is `expected_version` (any
@@ -206,9 +222,10 @@ pub async fn update(
     id: i64,
     expected_version: Option<i64>,
     product_type_id: i64,
-    c: &VariantChanges,
+    c: &VariantFields,
+    value_ids: Option<&[i64]>,
 ) -> Result<()> {
-    let sorted = c.value_ids.as_deref().map(|ids| {
+    let sorted = value_ids.map(|ids| {
         let mut s = ids.to_vec();
         s.sort_unstable();
         s

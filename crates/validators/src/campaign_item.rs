@@ -6,7 +6,7 @@
 use crate::campaign::text;
 use crate::issue::FieldIssue;
 use crate::money::money;
-use domain::catalog::MARGIN_LIMIT;
+use domain::catalog::{CampaignItemFields, MARGIN_LIMIT};
 use rust_decimal::Decimal;
 
 /// The most decorations an item may have.
@@ -17,25 +17,6 @@ pub const MAX_LOCATION_CHARS: usize = 50;
 pub const MAX_LOGO_DESCRIPTION_CHARS: usize = 500;
 /// The longest bin id.
 pub const MAX_BIN_ID_CHARS: usize = 64;
-
-/// One decoration as sent (the decorator is checked against the database).
-#[derive(Debug, Clone, Copy)]
-pub struct DecorationInput<'a> {
-    pub location: &'a str,
-    pub logo_description: &'a str,
-    pub cost: Decimal,
-}
-
-/// A campaign item's inputs after defaults (and, for a PATCH, after the
-/// patch is applied).
-#[derive(Debug, Clone)]
-pub struct ItemInput<'a> {
-    pub vendor_cost: Decimal,
-    pub ow_cost: Option<Decimal>,
-    pub margin: Decimal,
-    pub bin_id: Option<&'a str>,
-    pub decorations: Vec<DecorationInput<'a>>,
-}
 
 /// A margin in percent: `0 ≤ margin < 100` (100 would divide by zero), at
 /// most two decimal places.
@@ -61,12 +42,12 @@ pub fn bin_id(value: Option<&str>) -> Vec<FieldIssue> {
 /// decorations, each at a distinct location (case-insensitive, as the sku
 /// spells it in upper case) of 1–50 characters, a logo description of at
 /// most 500 and a cost that is money.
-pub fn item(i: &ItemInput<'_>) -> Vec<FieldIssue> {
+pub fn item(i: &CampaignItemFields) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
     issues.extend(money("vendor_cost", i.vendor_cost));
     issues.extend(i.ow_cost.and_then(|c| money("ow_cost", c)));
     issues.extend(margin(i.margin));
-    issues.extend(bin_id(i.bin_id));
+    issues.extend(bin_id(i.bin_id.as_deref()));
     if i.decorations.len() > MAX_DECORATIONS {
         issues.push(FieldIssue::new(
             "decorations",
@@ -90,7 +71,7 @@ pub fn item(i: &ItemInput<'_>) -> Vec<FieldIssue> {
                 }
                 seen.push(folded);
             }
-            text(&mut issues, &at("logo_description"), d.logo_description, 0, MAX_LOGO_DESCRIPTION_CHARS);
+            text(&mut issues, &at("logo_description"), &d.logo_description, 0, MAX_LOGO_DESCRIPTION_CHARS);
             issues.extend(money(&at("cost"), d.cost));
         }
     }
@@ -100,7 +81,7 @@ pub fn item(i: &ItemInput<'_>) -> Vec<FieldIssue> {
 /// Whether the total and price that follow from valid inputs fit the stored
 /// amounts (below 10¹⁰): a huge cost with a margin near 100 would not.
 /// `bfl_cost` is the campaign's, `ow_cost` the one in effect.
-pub fn priced(i: &ItemInput<'_>, bfl_cost: Decimal, ow_cost: Decimal) -> Vec<FieldIssue> {
+pub fn priced(i: &CampaignItemFields, bfl_cost: Decimal, ow_cost: Decimal) -> Vec<FieldIssue> {
     let limit = Decimal::from(10_000_000_000_i64);
     let costs: Vec<Decimal> = i.decorations.iter().map(|d| d.cost).collect();
     let total = domain::catalog::total(i.vendor_cost, bfl_cost, ow_cost, &costs);
@@ -130,6 +111,7 @@ fn sorted(mut issues: Vec<FieldIssue>) -> Vec<FieldIssue> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use domain::catalog::Decoration;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
@@ -140,16 +122,17 @@ mod tests {
         issues.iter().map(|i| (i.field.clone(), i.code.clone())).collect()
     }
 
-    fn deco<'a>(location: &'a str, cost: &str) -> DecorationInput<'a> {
-        DecorationInput { location, logo_description: "logo", cost: d(cost) }
+    fn deco(location: &str, cost: &str) -> Decoration {
+        Decoration { location: location.into(), logo_description: "logo".into(), cost: d(cost), decorator_id: 1 }
     }
 
-    fn good() -> ItemInput<'static> {
-        ItemInput {
+    fn good() -> CampaignItemFields {
+        CampaignItemFields {
+            product_variant_id: 1,
             vendor_cost: d("4.10"),
             ow_cost: None,
             margin: d("35"),
-            bin_id: Some("A-1"),
+            bin_id: Some("A-1".into()),
             decorations: vec![deco("front", "1.20"), deco("sleeve", "0.80")],
         }
     }
@@ -173,15 +156,16 @@ mod tests {
     fn every_issue_is_reported_with_its_path() {
         let long = "x".repeat(51);
         let logo = "l".repeat(501);
-        let i = ItemInput {
+        let i = CampaignItemFields {
+            product_variant_id: 1,
             vendor_cost: d("-1"),
             ow_cost: Some(d("0.001")),
             margin: d("100"),
-            bin_id: Some(" "),
+            bin_id: Some(" ".into()),
             decorations: vec![
                 deco("Front", "1"),
                 deco("FRONT ", "-2"),
-                DecorationInput { location: &long, logo_description: &logo, cost: d("0") },
+                Decoration { location: long, logo_description: logo, cost: d("0"), decorator_id: 1 },
                 deco("", "0"),
             ],
         };

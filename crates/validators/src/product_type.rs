@@ -6,6 +6,7 @@
 
 use crate::attribute;
 use crate::issue::FieldIssue;
+use domain::catalog::ProductTypeFields;
 use std::collections::HashSet;
 
 /// The longest product-type name (the database CHECK agrees).
@@ -38,10 +39,10 @@ pub fn id_list(field: &str, ids: &[i64], max: usize) -> Vec<FieldIssue> {
 }
 
 /// Every rule a product type's fields must meet that needs no lookup.
-pub fn product_type(name: &str, attribute_ids: &[i64], vendor_ids: &[i64]) -> Vec<FieldIssue> {
-    let mut issues: Vec<FieldIssue> = name_issue(name).into_iter().collect();
-    issues.extend(id_list("attribute_ids", attribute_ids, MAX_ATTRIBUTES));
-    issues.extend(id_list("vendor_ids", vendor_ids, MAX_VENDORS));
+pub fn product_type(t: &ProductTypeFields) -> Vec<FieldIssue> {
+    let mut issues: Vec<FieldIssue> = name_issue(&t.name).into_iter().collect();
+    issues.extend(id_list("attribute_ids", &t.attribute_ids, MAX_ATTRIBUTES));
+    issues.extend(id_list("vendor_ids", &t.vendor_ids, MAX_VENDORS));
     issues
 }
 
@@ -63,16 +64,24 @@ mod tests {
         issues.iter().map(|i| (i.field.as_str(), i.code.as_str())).collect()
     }
 
+    fn check(name: &str, attribute_ids: &[i64], vendor_ids: &[i64]) -> Vec<FieldIssue> {
+        product_type(&ProductTypeFields {
+            name: name.into(),
+            attribute_ids: attribute_ids.to_vec(),
+            vendor_ids: vendor_ids.to_vec(),
+        })
+    }
+
     #[test]
     fn ids_are_distinct_and_bounded() {
-        assert_eq!(product_type("Wearables", &[3, 1, 2], &[7]), []);
-        let issues = product_type(" ", &[1, 2, 1], &[5, 5]);
+        assert_eq!(check("Wearables", &[3, 1, 2], &[7]), []);
+        let issues = check(" ", &[1, 2, 1], &[5, 5]);
         assert_eq!(
             fields(&issues),
             [("name", "required"), ("attribute_ids[2]", "duplicate"), ("vendor_ids[1]", "duplicate")]
         );
         let many: Vec<i64> = (0..=MAX_ATTRIBUTES as i64).collect();
-        assert_eq!(fields(&product_type("T", &many, &[])), [("attribute_ids", "too_many")]);
+        assert_eq!(fields(&check("T", &many, &[])), [("attribute_ids", "too_many")]);
     }
 
     #[test]

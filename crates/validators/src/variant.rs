@@ -12,7 +12,7 @@ use crate::campaign::text;
 use crate::issue::FieldIssue;
 use crate::money::money;
 use crate::product::{join, repeated};
-use rust_decimal::Decimal;
+use domain::catalog::VariantFields;
 use std::collections::{HashMap, HashSet};
 
 /// The longest variant description.
@@ -49,11 +49,12 @@ pub struct PlacedValue {
     pub position: i32,
 }
 
-/// The description and vendor cost every variant has.
-pub fn fields(description: &str, vendor_cost: Decimal) -> Vec<FieldIssue> {
+/// The description and vendor cost every variant has (whether the supplier
+/// exists is a lookup the API does).
+pub fn variant(v: &VariantFields) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
-    text(&mut issues, "description", description, 0, MAX_DESCRIPTION_CHARS);
-    issues.extend(money("vendor_cost", vendor_cost));
+    text(&mut issues, "description", &v.description, 0, MAX_DESCRIPTION_CHARS);
+    issues.extend(money("vendor_cost", v.vendor_cost));
     issues
 }
 
@@ -247,6 +248,7 @@ fn dedup(ids: impl Iterator<Item = i64>) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     // Color (position 0): Red 10, Blue 11; Size (position 1): S 20, M 21, XL 22;
     // Material (not in the type): Cotton 30.
@@ -375,6 +377,10 @@ mod tests {
         let entries: Vec<BulkEntry<'_>> =
             ids.iter().enumerate().map(|(a, vs)| BulkEntry { attribute_id: a as i64, value_ids: vs }).collect();
         assert_eq!(combination_count(&bulk_values(&attrs, &entries, &known).unwrap()), 1000);
+    }
+
+    fn fields(description: &str, vendor_cost: Decimal) -> Vec<FieldIssue> {
+        variant(&VariantFields { supplier_id: 1, description: description.into(), vendor_cost })
     }
 
     #[test]

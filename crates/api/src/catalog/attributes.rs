@@ -237,11 +237,7 @@ impl AttributesApi {
         let name = body.name.trim().to_owned();
         let values: Vec<String> = body.values.into_iter().map(|v| v.trim().to_owned()).collect();
         let mut errors: Vec<FieldError> = owner.as_ref().err().cloned().into_iter().collect();
-        errors.extend(
-            validators::attribute::attribute(&name, &values)
-                .into_iter()
-                .map(|i| FieldError::new(i.field, i.code, i.message)),
-        );
+        errors.extend(validators::attribute::attribute(&name, &values).into_iter().map(FieldError::from));
         let distributor_id = match owner {
             Ok(d) if errors.is_empty() => d,
             _ => return Err(ApiError::unprocessable(errors)),

@@ -23,6 +23,7 @@ use crate::tags::ApiTags;
 use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
 use domain::Role;
 use domain::campaign::Status;
+use domain::catalog::{CampaignItemFields, Decoration};
 use domain::resource::CAMPAIGN_ITEM;
 use poem::Request;
 use poem::web::Data;
@@ -32,11 +33,9 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Object, OpenApi};
 use rust_decimal::Decimal;
 use storage::Transaction;
-use storage::campaign_items::{Decoration, Inputs};
 use storage::campaigns::Campaign;
 use storage::write::Lock;
 use validators::FieldIssue;
-use validators::campaign_item::{DecorationInput, ItemInput};
 
 pub struct CampaignItemsApi;
 
@@ -158,7 +157,7 @@ fn sent<T>(m: MaybeUndefined<T>) -> Option<Option<T>> {
 impl CampaignItemPatch {
     /// The inputs after the patch, and the names of the fields whose value
     /// actually changes (sending a field's current value changes nothing).
-    fn apply(self, current: &Inputs) -> (Inputs, Vec<&'static str>) {
+    fn apply(self, current: &CampaignItemFields) -> (CampaignItemFields, Vec<&'static str>) {
         let mut next = current.clone();
         let mut changed = Vec::new();
         macro_rules! set {
@@ -182,21 +181,6 @@ impl CampaignItemPatch {
 }
 
 // ---- rules that need the database -----------------------------------------
-
-/// The validators' view of stored inputs.
-fn view(i: &Inputs) -> ItemInput<'_> {
-    ItemInput {
-        vendor_cost: i.vendor_cost,
-        ow_cost: i.ow_cost,
-        margin: i.margin,
-        bin_id: i.bin_id.as_deref(),
-        decorations: i
-            .decorations
-            .iter()
-            .map(|d| DecorationInput { location: &d.location, logo_description: &d.logo_description, cost: d.cost })
-            .collect(),
-    }
-}
 
 /// One issue per decoration whose decorator is not an active decorator of
 /// `distributor_id` (absent and another distributor's look the same).
@@ -232,12 +216,16 @@ fn no_such_variant() -> FieldIssue {
 }
 
 /// The price check, once everything else holds: the total and price must fit.
-async fn price_issues(tx: &mut Transaction, campaign: &Campaign, inputs: &Inputs) -> ApiResult<Vec<FieldIssue>> {
+async fn price_issues(
+    tx: &mut Transaction,
+    campaign: &Campaign,
+    inputs: &CampaignItemFields,
+) -> ApiResult<Vec<FieldIssue>> {
     let ow_cost = match inputs.ow_cost {
         Some(own) => own,
         None => storage::campaign_items::distributor_ow_cost(&mut **tx, campaign.distributor_id).await?,
     };
-    Ok(validators::campaign_item::priced(&view(inputs), campaign.settings.bfl_cost, ow_cost))
+    Ok(validators::campaign_item::priced(inputs, campaign.settings.bfl_cost, ow_cost))
 }
 
 /// 422 when there are issues, sorted by field.
@@ -364,7 +352,7 @@ impl CampaignItemsApi {
         }
         let variant_cost =
             storage::campaign_items::variant_cost(&mut *tx, campaign.distributor_id, body.product_variant_id).await?;
-        let inputs = Inputs {
+        let inputs = CampaignItemFields {
             product_variant_id: body.product_variant_id,
             vendor_cost: body.vendor_cost.map(Decimal::from).or(variant_cost).unwrap_or_default(),
             ow_cost: body.ow_cost.map(Decimal::from),
@@ -372,7 +360,7 @@ impl CampaignItemsApi {
             bin_id: body.bin_id.map(|b| b.trim().to_owned()),
             decorations: body.decorations.map(decorations).unwrap_or_default(),
         };
-        let mut issues = validators::campaign_item::item(&view(&inputs));
+        let mut issues = validators::campaign_item::item(&inputs);
         if variant_cost.is_none() {
             issues.push(no_such_variant());
         }
@@ -446,7 +434,7 @@ impl CampaignItemsApi {
             }
         }
         if campaign.status == Status::Draft {
-            issues.extend(validators::campaign_item::item(&view(&next)));
+            issues.extend(validators::campaign_item::item(&next));
             if decorations_sent {
                 issues.extend(decorator_issues(&mut tx, campaign.distributor_id, &next.decorations).await?);
             }

@@ -22,6 +22,7 @@ use crate::write::{
     require_live_distributor,
 };
 use domain::Role;
+use domain::catalog::ProductTypeFields;
 use domain::resource::PRODUCT_TYPE;
 use poem::Request;
 use poem::web::Data;
@@ -29,7 +30,6 @@ use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use storage::derived::Affected;
-use storage::product_types::Changes;
 use storage::write::Lock;
 use validators::FieldIssue;
 use validators::product_type::unknown_ids;
@@ -171,10 +171,14 @@ impl ProductTypesApi {
         let selection = crate::params::selection(&x_fields, &fields, &PRODUCT_TYPE, who.role)?;
         let body = body.0;
         let owner = owning_distributor(who, body.distributor_id, "product types");
-        let name = body.name.trim().to_owned();
+        let new = ProductTypeFields {
+            name: body.name.trim().to_owned(),
+            attribute_ids: body.attribute_ids,
+            vendor_ids: body.vendor_ids,
+        };
         let mut errors: Vec<FieldError> = owner.as_ref().err().cloned().into_iter().collect();
-        let issues = validators::product_type::product_type(&name, &body.attribute_ids, &body.vendor_ids);
-        errors.extend(issues.into_iter().map(|i| FieldError::new(i.field, i.code, i.message)));
+        let issues = validators::product_type::product_type(&new);
+        errors.extend(issues.into_iter().map(FieldError::from));
         let distributor_id = match owner {
             Ok(d) if errors.is_empty() => d,
             _ => return Err(ApiError::unprocessable(errors)),
@@ -182,14 +186,13 @@ impl ProductTypesApi {
 
         let mut tx = begin(&state).await?;
         require_live_distributor(&mut tx, distributor_id).await?;
-        let issues =
-            reference_issues(&mut tx, distributor_id, Some(&body.attribute_ids), Some(&body.vendor_ids)).await?;
+        let issues = reference_issues(&mut tx, distributor_id, Some(&new.attribute_ids), Some(&new.vendor_ids)).await?;
         if !issues.is_empty() {
             return Err(from_issues(issues));
         }
-        let id = storage::product_types::create(&mut tx, distributor_id, &name, &body.attribute_ids, &body.vendor_ids)
+        let id = storage::product_types::create(&mut tx, distributor_id, &new)
             .await
-            .map_err(on_constraint(CONSTRAINTS, &name))?;
+            .map_err(on_constraint(CONSTRAINTS, &new.name))?;
         commit(tx).await?;
         let (body, tag) = read_back::<ProductTypeDoc>(&state, who, &selection, id).await?;
         Ok(Created::Created(body, format!("/api/v1/catalog/product-types/{id}"), tag))
@@ -248,44 +251,41 @@ impl ProductTypesApi {
             storage::product_types::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
         who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
         check_version(expected, current.version)?;
+        let distributor_id = current.distributor_id;
         let body = body.0;
-        let name = body.name.map(|n| n.trim().to_owned());
-        let mut issues = validators::product_type::product_type(
-            name.as_deref().unwrap_or(&current.name),
-            body.attribute_ids.as_deref().unwrap_or_default(),
-            body.vendor_ids.as_deref().unwrap_or_default(),
-        );
+        let current = &current.fields;
+        let next = ProductTypeFields {
+            name: body.name.map_or_else(|| current.name.clone(), |n| n.trim().to_owned()),
+            attribute_ids: body.attribute_ids.unwrap_or_else(|| current.attribute_ids.clone()),
+            vendor_ids: body.vendor_ids.unwrap_or_else(|| current.vendor_ids.clone()),
+        };
+        let attributes_changed = next.attribute_ids != current.attribute_ids;
+        let vendors_changed = sorted(&next.vendor_ids) != current.vendor_ids;
+        let mut issues = validators::product_type::product_type(&next);
         if issues.is_empty() {
             issues = reference_issues(
                 &mut tx,
-                current.distributor_id,
-                body.attribute_ids.as_deref(),
-                body.vendor_ids.as_deref(),
+                distributor_id,
+                attributes_changed.then_some(next.attribute_ids.as_slice()),
+                vendors_changed.then_some(next.vendor_ids.as_slice()),
             )
             .await?;
         }
         if !issues.is_empty() {
             return Err(from_issues(issues));
         }
-        let next_name = name.as_deref().unwrap_or(&current.name);
-        let name_changed = next_name != current.name;
-        let changes = Changes {
-            name: next_name,
-            attribute_ids: body.attribute_ids.as_deref().filter(|ids| *ids != current.attribute_ids.as_slice()),
-            vendor_ids: body.vendor_ids.as_deref().filter(|ids| sorted(ids) != current.vendor_ids),
-        };
-        if changes.attribute_ids.is_some() && storage::product_types::has_variants(&mut *tx, id).await? {
+        if attributes_changed && storage::product_types::has_variants(&mut *tx, id).await? {
             return Err(ApiError::conflict(
                 "products of this type have variants, which hold one value of each attribute in this order; \
                  its attribute_ids can no longer change",
             ));
         }
-        if name_changed || changes.attribute_ids.is_some() || changes.vendor_ids.is_some() {
-            storage::product_types::update(&mut tx, id, current.distributor_id, expected, changes)
+        if next.name != current.name || attributes_changed || vendors_changed {
+            storage::product_types::update(&mut tx, id, distributor_id, expected, &next, current)
                 .await
-                .map_err(on_constraint(CONSTRAINTS, next_name))?;
+                .map_err(on_constraint(CONSTRAINTS, &next.name))?;
         }
-        if name_changed {
+        if next.name != current.name {
             storage::derived::refresh(&mut tx, Affected::ProductType(id)).await?;
         }
         commit(tx).await?;

@@ -9,7 +9,7 @@
 //! number is free for a new product.
 
 use crate::auth::scheme::Auth;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult, FieldError, field_errors};
 use crate::idempotency::IdempotencyKey;
 use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
@@ -34,7 +34,6 @@ use poem_openapi::{Object, OpenApi};
 use storage::derived::Affected;
 use storage::products::Product;
 use storage::write::Lock;
-use validators::FieldIssue;
 
 pub struct ProductsApi;
 
@@ -119,17 +118,6 @@ impl ProductPatch {
 
 fn product_path(id: i64) -> String {
     format!("/api/v1/catalog/products/{id}")
-}
-
-/// Field issues as the API's field errors.
-pub(crate) fn field_errors(issues: Vec<FieldIssue>) -> Vec<FieldError> {
-    issues.into_iter().map(|i| FieldError::new(i.field, i.code, i.message)).collect()
-}
-
-/// A 422 with `errors` sorted by field, so answers are stable.
-pub(crate) fn unprocessable(mut errors: Vec<FieldError>) -> ApiError {
-    errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
-    ApiError::unprocessable(errors)
 }
 
 /// The product for a write by staff: 403 for callers below sales executive
@@ -251,7 +239,7 @@ impl ProductsApi {
         };
         errors.extend(own_field_errors(&new));
         let Some(distributor_id) = distributor_id else {
-            return Err(unprocessable(errors));
+            return Err(ApiError::unprocessable(errors));
         };
 
         let mut tx = begin(&state).await?;
@@ -261,7 +249,7 @@ impl ProductsApi {
             errors.push(FieldError::new("distributor_id", "not_found", "no such distributor"));
         }
         if !errors.is_empty() {
-            return Err(unprocessable(errors));
+            return Err(ApiError::unprocessable(errors));
         }
         let id = storage::products::create(&mut *tx, distributor_id, &new)
             .await
@@ -331,7 +319,7 @@ impl ProductsApi {
         let mut errors = own_field_errors(&next);
         reference_errors(&mut tx, current.distributor_id, &next, &mut errors).await?;
         if !errors.is_empty() {
-            return Err(unprocessable(errors));
+            return Err(ApiError::unprocessable(errors));
         }
         let was = &current.fields;
         if next.product_type_id != was.product_type_id && storage::products::has_variants(&mut *tx, id).await? {

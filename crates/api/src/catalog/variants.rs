@@ -8,8 +8,9 @@
 //! refreshes it, and the draft campaign items made from the variant, in the
 //! same transaction.
 
-use super::products::{field_errors, product_for_write, unprocessable};
+use super::products::product_for_write;
 use crate::auth::scheme::Auth;
+use crate::error::field_errors;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::idempotency::IdempotencyKey;
 use crate::params::{
@@ -23,6 +24,7 @@ use crate::tags::ApiTags;
 use crate::write::{
     Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, read_back,
 };
+use domain::catalog::VariantFields;
 use domain::query::{Condition, Filter, ListQuery, Op, Operand, Page, PageMode, Scalar, Sort};
 use domain::resource::VARIANT;
 use domain::{Principal, Role};
@@ -34,7 +36,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use rust_decimal::Decimal;
 use storage::derived::Affected;
 use storage::products::Product;
-use storage::variants::{KnownValue, NewVariants, TypeAttribute, VariantChanges};
+use storage::variants::{KnownValue, NewVariants, TypeAttribute};
 use storage::write::Lock;
 use storage::{Connection, StorageError};
 use validators::variant::PlacedValue;
@@ -330,27 +332,28 @@ impl VariantsApi {
         let who = auth.principal();
         let selection = crate::params::selection(&x_fields, &fields, &VARIANT, who.role)?;
         let body = body.0;
-        let description: String = body.description.map(Into::into).unwrap_or_default();
-        let vendor_cost: Decimal = body.vendor_cost.map(Into::into).unwrap_or_default();
+        let new = VariantFields {
+            supplier_id: body.supplier_id,
+            description: body.description.map(Into::into).unwrap_or_default(),
+            vendor_cost: body.vendor_cost.map(Into::into).unwrap_or_default(),
+        };
         let mut tx = begin(&state).await?;
         let product = product_for_write(&mut tx, who, id.0, Lock::Share).await?;
         require_live(&product)?;
-        let mut errors = field_errors(validators::variant::fields(&description, vendor_cost));
-        supplier_errors(&mut tx, product.distributor_id, body.supplier_id, &mut errors).await?;
+        let mut errors = field_errors(validators::variant::variant(&new));
+        supplier_errors(&mut tx, product.distributor_id, new.supplier_id, &mut errors).await?;
         let lookup = Lookup::load(&mut tx, &product, &body.value_ids).await?;
         if let Err(e) = lookup.place(&body.value_ids) {
             errors.extend(e);
         }
         if !errors.is_empty() {
-            return Err(unprocessable(errors));
+            return Err(ApiError::unprocessable(errors));
         }
         let new = NewVariants {
             distributor_id: product.distributor_id,
             product_id: product.id,
             product_type_id: product.fields.product_type_id,
-            supplier_id: body.supplier_id,
-            description: &description,
-            vendor_cost,
+            fields: &new,
         };
         let ids = storage::variants::insert(&mut *tx, &new, &[body.value_ids], false)
             .await
@@ -393,13 +396,16 @@ impl VariantsApi {
         let who = auth.principal();
         let selection = crate::params::selection(&x_fields, &fields, &VARIANT, who.role)?;
         let body = body.0;
-        let description: String = body.description.map(Into::into).unwrap_or_default();
-        let vendor_cost: Decimal = body.vendor_cost.map(Into::into).unwrap_or_default();
+        let new = VariantFields {
+            supplier_id: body.supplier_id,
+            description: body.description.map(Into::into).unwrap_or_default(),
+            vendor_cost: body.vendor_cost.map(Into::into).unwrap_or_default(),
+        };
         let mut tx = begin(&state).await?;
         let product = product_for_write(&mut tx, who, id.0, Lock::Share).await?;
         require_live(&product)?;
-        let mut errors = field_errors(validators::variant::fields(&description, vendor_cost));
-        supplier_errors(&mut tx, product.distributor_id, body.supplier_id, &mut errors).await?;
+        let mut errors = field_errors(validators::variant::variant(&new));
+        supplier_errors(&mut tx, product.distributor_id, new.supplier_id, &mut errors).await?;
         let all_ids: Vec<i64> = body.values.iter().flat_map(|e| e.value_ids.iter().copied()).collect();
         let lookup = Lookup::load(&mut tx, &product, &all_ids).await?;
         let entries: Vec<validators::variant::BulkEntry<'_>> = body
@@ -415,16 +421,14 @@ impl VariantsApi {
             }
         };
         let Some(per_attribute) = per_attribute.filter(|_| errors.is_empty()) else {
-            return Err(unprocessable(errors));
+            return Err(ApiError::unprocessable(errors));
         };
         let combinations = validators::variant::combinations(&per_attribute);
         let new = NewVariants {
             distributor_id: product.distributor_id,
             product_id: product.id,
             product_type_id: product.fields.product_type_id,
-            supplier_id: body.supplier_id,
-            description: &description,
-            vendor_cost,
+            fields: &new,
         };
         let ids = storage::variants::insert(&mut *tx, &new, &combinations, true).await?;
         if !ids.is_empty() {
@@ -495,37 +499,42 @@ impl VariantsApi {
         check_version(expected, current.version)?;
         let product = product_for_write(&mut tx, who, current.product_id, Lock::Share).await?;
         let body = body.0;
-        let next = VariantChanges {
-            supplier_id: body.supplier_id.unwrap_or(current.supplier_id),
-            description: body.description.map_or_else(|| current.description.clone(), Into::into),
-            vendor_cost: body.vendor_cost.map_or(current.vendor_cost, Into::into),
-            value_ids: body.value_ids.filter(|ids| {
-                let mut sorted = ids.clone();
-                sorted.sort_unstable();
-                sorted != current.value_ids
-            }),
+        let c = &current.fields;
+        let next = VariantFields {
+            supplier_id: body.supplier_id.unwrap_or(c.supplier_id),
+            description: body.description.map_or_else(|| c.description.clone(), Into::into),
+            vendor_cost: body.vendor_cost.map_or(c.vendor_cost, Into::into),
         };
-        let mut errors = field_errors(validators::variant::fields(&next.description, next.vendor_cost));
-        if next.supplier_id != current.supplier_id {
+        // New values, in any order, when they differ from the current ones.
+        let value_ids = body.value_ids.filter(|ids| {
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            sorted != current.value_ids
+        });
+        let mut errors = field_errors(validators::variant::variant(&next));
+        if next.supplier_id != c.supplier_id {
             supplier_errors(&mut tx, current.distributor_id, next.supplier_id, &mut errors).await?;
         }
-        if let Some(ids) = &next.value_ids {
+        if let Some(ids) = &value_ids {
             let lookup = Lookup::load(&mut tx, &product, ids).await?;
             if let Err(e) = lookup.place(ids) {
                 errors.extend(e);
             }
         }
         if !errors.is_empty() {
-            return Err(unprocessable(errors));
+            return Err(ApiError::unprocessable(errors));
         }
-        let changed = next.value_ids.is_some()
-            || next.supplier_id != current.supplier_id
-            || next.description != current.description
-            || next.vendor_cost != current.vendor_cost;
-        if changed {
-            storage::variants::update(&mut tx, id, expected, product.fields.product_type_id, &next)
-                .await
-                .map_err(on_constraint(CONSTRAINTS, ""))?;
+        if value_ids.is_some() || next != *c {
+            storage::variants::update(
+                &mut tx,
+                id,
+                expected,
+                product.fields.product_type_id,
+                &next,
+                value_ids.as_deref(),
+            )
+            .await
+            .map_err(on_constraint(CONSTRAINTS, ""))?;
             storage::derived::refresh(&mut tx, Affected::Variants(&[id])).await?;
         }
         commit(tx).await?;

@@ -227,7 +227,7 @@ impl VendorsApi {
         let owner = owning_distributor(who, body.distributor_id, "vendors");
         let new = body.fields();
         let mut errors: Vec<FieldError> = owner.as_ref().err().cloned().into_iter().collect();
-        errors.extend(issues(&new).into_iter().map(|i| FieldError::new(i.field, i.code, i.message)));
+        errors.extend(issues(&new).into_iter().map(FieldError::from));
         let distributor_id = match owner {
             Ok(d) if errors.is_empty() => d,
             _ => return Err(ApiError::unprocessable(errors)),

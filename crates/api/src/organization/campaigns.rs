@@ -423,7 +423,7 @@ impl CampaignsApi {
         let distributor_id = owning_distributor(who, body.distributor_id, "campaigns").map_err(|e| errors.push(e)).ok();
         let settings = body.settings();
         let issues = validators::campaign::settings(&settings);
-        errors.extend(issues.into_iter().map(|i| FieldError::new(i.field, i.code, i.message)));
+        errors.extend(issues.into_iter().map(FieldError::from));
         let Some(distributor_id) = distributor_id.filter(|_| errors.is_empty()) else {
             return Err(ApiError::unprocessable(errors));
         };
