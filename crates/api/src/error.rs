@@ -96,6 +96,14 @@ impl FieldError {
     pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         FieldError { field: field.into(), code: code.into(), message: message.into() }
     }
+
+    /// A body field (or multipart part) the operation does not take. Such a
+    /// field is refused, never ignored, so a client that sends `id`,
+    /// `version`, `distributor_id` or `role` where they cannot be set learns
+    /// it at once (no mass assignment).
+    pub fn unknown(field: &str) -> Self {
+        FieldError::new(field, "unknown_field", format!("`{field}` is not a field of this body; see the schema"))
+    }
 }
 
 tokio::task_local! {
@@ -202,6 +210,17 @@ pub enum ApiError {
 fn bad_request(err: poem::Error) -> ApiError {
     // A wrong Content-Type is 415 in the middleware; here everything is a 400.
     ApiError::bad_request(err.to_string())
+}
+
+/// The field a `deny_unknown_fields` refusal of a JSON body names:
+/// poem-openapi says ``parse request payload error: failed to parse "T":
+/// unknown field `name`.`` (the first it meets). The middleware answers it
+/// as a 422 naming the field (every request body denies unknown fields).
+pub(crate) fn unknown_field(text: &str) -> Option<&str> {
+    let payload = text.strip_prefix("parse request payload error: ")?;
+    let (_, rest) = payload.split_once("unknown field `")?;
+    let (field, _) = rest.split_once('`')?;
+    Some(field)
 }
 
 impl ApiError {

@@ -2,7 +2,7 @@
 //! the body-size bound, the security headers, compression, and the rewrite of any error that is not yet
 //! problem+json (poem's own 404/405/parse errors) into RFC 9457 form.
 
-use crate::error::{Problem, REQUEST_ID};
+use crate::error::{ApiError, FieldError, Problem, REQUEST_ID};
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 use poem_openapi::OperationId;
@@ -316,6 +316,13 @@ async fn normalize(resp: Response) -> Response {
     }
     let (parts, body) = resp.into_parts();
     let text = body.into_string().await.unwrap_or_default();
+    if status == StatusCode::BAD_REQUEST
+        && let Some(field) = crate::error::unknown_field(&text)
+    {
+        let mut out = ApiError::unprocessable(vec![FieldError::unknown(field)]).into_response();
+        *out.extensions_mut() = parts.extensions;
+        return out;
+    }
     let detail = if status.is_server_error() {
         tracing::error!(body = %text, "internal error");
         "an unexpected error occurred; quote the request id when reporting it".to_owned()

@@ -325,7 +325,7 @@ fn io_error(err: std::io::Error) -> ApiError {
 }
 
 /// Reads the multipart body: the `file` part to a temporary file (hashed and
-/// sniffed on the way), the text parts into strings; an unknown part is 400.
+/// sniffed on the way), the text parts into strings; an unknown part is a 422 naming it.
 async fn receive(form: UploadForm, config: &ApiConfig) -> ApiResult<Received> {
     let limit = config.max_upload_bytes as u64;
     let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit));
@@ -345,17 +345,9 @@ async fn receive(form: UploadForm, config: &ApiConfig) -> ApiResult<Received> {
             "linked_kind" => Some(&mut received.linked_kind),
             "linked_id" => Some(&mut received.linked_id),
             "distributor_id" => Some(&mut received.distributor_id),
-            // Like unknown fields of a JSON body: a 400, so a misspelt part
-            // is not silently dropped.
-            other => {
-                return Err(ApiError::BadRequest(Json(
-                    Problem::new(400, format!("unknown part `{other}`")).with_errors(vec![FieldError::new(
-                        other,
-                        "unknown",
-                        "expected file, linked_kind, linked_id or distributor_id",
-                    )]),
-                )));
-            }
+            // Like unknown fields of a JSON body: a 422 naming it, so a
+            // misspelt part is not silently dropped.
+            other => return Err(ApiError::unprocessable(vec![FieldError::unknown(other)])),
         };
         let mut text = Vec::new();
         let mut too_long = false;

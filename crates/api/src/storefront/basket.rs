@@ -10,6 +10,7 @@
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, FieldError, Problem, from_issues};
 use crate::idempotency::IdempotencyKey;
+use crate::params::{FieldsQuery, XFields};
 use crate::precondition::IfMatch;
 use crate::resource::OrderDoc;
 use crate::state::AppState;
@@ -484,6 +485,7 @@ impl BasketApi {
     /// prices frozen, an allowance ledger entry, an `order created` event
     /// and a confirmation to send, and empties the basket. Send an
     /// `Idempotency-Key`: a retry replays the same order, never a second one.
+    #[allow(clippy::too_many_arguments)]
     #[oai(path = "/campaigns/:id/checkout", method = "post", operation_id = "checkout")]
     async fn checkout(
         &self,
@@ -492,9 +494,12 @@ impl BasketApi {
         /// The campaign's id.
         id: Path<i64>,
         #[oai(name = "Idempotency-Key")] _idempotency_key: IdempotencyKey,
+        #[oai(name = "X-Fields")] x_fields: XFields,
+        fields: FieldsQuery,
         body: Json<CheckoutRequest>,
     ) -> ApiResult<Created<OrderDoc>> {
         let who = auth.principal();
+        let selection = crate::params::selection(&x_fields, &fields, &ORDER, who.role)?;
         let b = body.0;
         let mut tx = begin(&state).await?;
         let campaign = shop(&mut tx, who, id.0, Lock::Share).await?;
@@ -585,8 +590,7 @@ impl BasketApi {
         .await?;
         commit(tx).await?;
         tracing::info!(order.id = placed.id, order.number = %placed.number, "order placed");
-        let defaults = validators::query::select(None, &ORDER, who.role)?;
-        let (body, tag) = read_back::<OrderDoc>(&state, who, &defaults, placed.id).await?;
+        let (body, tag) = read_back::<OrderDoc>(&state, who, &selection, placed.id).await?;
         Ok(Created::Created(body, format!("/api/v1/orders/{}", placed.id), tag))
     }
 }

@@ -163,3 +163,69 @@ fn descriptions_name_only_paths_that_exist() {
     }
     assert!(wrong.is_empty(), "descriptions name paths the API does not have: {wrong:?}");
 }
+
+/// A body for `schema` that the operation's schema accepts in shape: its
+/// example when it has one, else every required property with a value of its
+/// type (the refusal under test comes before any rule on values).
+fn body_for(spec: &serde_json::Value, schema: &serde_json::Value) -> serde_json::Value {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    };
+    if let Some(example) = schema.get("example") {
+        return example.clone();
+    }
+    if let Some(first) = schema["enum"].as_array().and_then(|e| e.first()) {
+        return first.clone();
+    }
+    if let Some(all) = schema["allOf"].as_array().and_then(|a| a.first()) {
+        return body_for(spec, all);
+    }
+    match schema["type"].as_str() {
+        Some("string") => json!("1"),
+        Some("integer") | Some("number") => json!(1),
+        Some("boolean") => json!(false),
+        Some("array") => json!([]),
+        _ => {
+            let mut body = serde_json::Map::new();
+            for name in schema["required"].as_array().into_iter().flatten().filter_map(|n| n.as_str()) {
+                body.insert(name.to_owned(), body_for(spec, &schema["properties"][name]));
+            }
+            serde_json::Value::Object(body)
+        }
+    }
+}
+
+/// Every JSON request body of the spec refuses a field its schema does not
+/// list with a 422 naming it (never ignoring it: no mass assignment), and the
+/// refusal changes nothing.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn every_body_refuses_unknown_fields(pool: PgPool) {
+    let app = TestApp::new(pool.clone()).await;
+    World::build(&app).await;
+    let (root, _) = app.login("root").await;
+    let spec: serde_json::Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+    let before = crate::matrix_kit::fingerprint(&pool, &app.state.cache).await;
+    let mut tried = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let json_body = op["requestBody"]["content"]
+                .as_object()
+                .and_then(|c| c.iter().find(|(ct, _)| ct.starts_with("application/json")))
+                .map(|(_, media)| &media["schema"]);
+            let Some(schema) = json_body else { continue };
+            let mut body = body_for(&spec, schema);
+            body.as_object_mut().unwrap().insert("zz_unknown".into(), json!(true));
+            let url: String =
+                path.split('/').map(|s| if s.starts_with('{') { "1" } else { s }).collect::<Vec<_>>().join("/");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = app.request(method.clone(), &url, Some(&root), &[], Some(body)).await;
+            assert_eq!(r.status.as_u16(), 422, "{method} {path}: {}", r.text);
+            assert_eq!(r.body["errors"][0]["field"], "zz_unknown", "{method} {path}: {}", r.text);
+            assert_eq!(r.body["errors"][0]["code"], "unknown_field", "{method} {path}");
+            tried.push(format!("{method} {path}"));
+        }
+    }
+    assert!(tried.len() >= 20, "only {} JSON bodies in the spec: {tried:?}", tried.len());
+    assert_eq!(crate::matrix_kit::fingerprint(&pool, &app.state.cache).await, before, "a refusal changed something");
+}

@@ -471,10 +471,10 @@ async fn bad_upload_bodies_are_refused(pool: PgPool) {
     r.expect(415);
     let r = f.send(Method::POST, RESOURCES, &sales, &[], Some(("multipart/form-data", multipart(&[])))).await.json();
     r.expect(400);
-    // An unknown part, like an unknown JSON field.
+    // An unknown part, like an unknown JSON field: a 422 naming it.
     let r =
         f.upload(&sales, &[("file", Some("p.png"), Some("image/png"), PNG), ("linkedkind", None, None, b"logo")]).await;
-    r.expect(400);
+    r.expect(422);
     assert_eq!(r.body["errors"][0]["field"], "linkedkind");
     // A truncated body.
     let mut body = multipart(&[("file", Some("p.png"), Some("image/png"), PNG)]);
