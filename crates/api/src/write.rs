@@ -4,9 +4,9 @@
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::resource::{self, Described, Masked};
 use crate::state::AppState;
-use domain::Principal;
 use domain::query::Selection;
 use domain::resource::{Field, Relation, Resource};
+use domain::{Principal, Role};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use storage::StorageError;
@@ -141,4 +141,40 @@ pub fn on_constraint<'v>(table: &'static [Constraint], value: &'v str) -> impl F
             ApiError::unprocessable(vec![FieldError::new(c.field, "invalid", message)])
         }
     }
+}
+
+/// A row that belongs to one distributor: what a staff write checks before
+/// touching it.
+pub trait Owned {
+    fn distributor_id(&self) -> i64;
+}
+
+macro_rules! owned {
+    ($($t:ty),* $(,)?) => {
+        $(impl Owned for $t {
+            fn distributor_id(&self) -> i64 {
+                self.distributor_id
+            }
+        })*
+    };
+}
+
+owned!(
+    storage::attributes::Attribute,
+    storage::campaigns::Campaign,
+    storage::files::StoredFile,
+    storage::product_types::ProductType,
+    storage::products::Product,
+    storage::variants::Variant,
+    storage::vendors::Vendor,
+);
+
+/// The one way a staff write takes the row it loaded (locked as it asked):
+/// 404 when absent or invisible to the caller, 404 when another
+/// distributor's (so its existence does not leak), 403 for a role below
+/// sales executive of the row's own distributor.
+pub fn staff_row<T: Owned>(who: &Principal, found: Option<T>) -> ApiResult<T> {
+    let row = found.ok_or_else(ApiError::not_found)?;
+    who.require_in(Role::SalesExecutive, Some(row.distributor_id()))?;
+    Ok(row)
 }

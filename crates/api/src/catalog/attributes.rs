@@ -20,17 +20,16 @@ use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{
     Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, owning_distributor,
-    read_back, require_live_distributor,
+    read_back, require_live_distributor, staff_row,
 };
+use domain::Role;
 use domain::query::{ListQuery, Page, PageMode, limits};
 use domain::resource::{ATTRIBUTE, ATTRIBUTE_VALUE};
-use domain::{Principal, Role};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use storage::attributes::Attribute;
 use storage::derived::Affected;
 use storage::write::Lock;
 use validators::attribute::MAX_VALUES;
@@ -61,14 +60,6 @@ const CREATE_CONSTRAINTS: &[Constraint] = &[
         message: "two of the values have the same name (case-insensitive)",
     },
 ];
-
-/// Attribute `id` for a write, locked as asked: 404 when absent or another
-/// distributor's, 403 when the caller is not staff.
-async fn staff_attribute(conn: &mut storage::Connection, who: &Principal, id: i64, lock: Lock) -> ApiResult<Attribute> {
-    let attribute = storage::attributes::load(conn, id, lock).await?.ok_or_else(ApiError::not_found)?;
-    who.require_in(Role::SalesExecutive, Some(attribute.distributor_id))?;
-    Ok(attribute)
-}
 
 /// Narrows `query` to the values of attribute `id`.
 fn of_attribute(query: &mut ListQuery, id: i64) -> ApiResult<()> {
@@ -301,7 +292,7 @@ impl AttributesApi {
         let selection = crate::params::selection(&x_fields, &fields, &ATTRIBUTE, who.role)?;
         let expected = if_match.expected_version(ATTRIBUTE.model, id)?;
         let mut tx = begin(&state).await?;
-        let current = staff_attribute(&mut tx, who, id, Lock::Update).await?;
+        let current = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         if let Some(name) = body.0.name.map(|n| n.trim().to_owned()) {
             name_error(&name)?;
@@ -337,7 +328,7 @@ impl AttributesApi {
         who.require(Role::SalesExecutive)?;
         let expected = if_match.expected_version(ATTRIBUTE.model, id)?;
         let mut tx = begin(&state).await?;
-        let current = staff_attribute(&mut tx, who, id, Lock::Update).await?;
+        let current = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let types = storage::attributes::product_type_count(&mut *tx, id).await?;
         if types > 0 {
@@ -378,9 +369,7 @@ impl AttributesApi {
     ) -> ApiResult<ListResponse<AttributeValueDoc>> {
         let who = auth.principal();
         who.require(Role::SalesExecutive)?;
-        let attribute =
-            storage::attributes::load(&state.pool, id.0, Lock::None).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(attribute.distributor_id))?;
+        staff_row(who, storage::attributes::load(&state.pool, id.0, Lock::None).await?)?;
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&ATTRIBUTE_VALUE, who.role)?;
         of_attribute(&mut query, id.0)?;
@@ -413,7 +402,7 @@ impl AttributesApi {
         let selection = crate::params::selection(&x_fields, &fields, &ATTRIBUTE_VALUE, who.role)?;
         let name = body.0.name.trim().to_owned();
         let mut tx = begin(&state).await?;
-        let attribute = staff_attribute(&mut tx, who, id, Lock::Update).await?;
+        let attribute = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         let count = storage::attributes::values(&mut *tx, id).await?.len();
         let mut issues: Vec<_> = validators::attribute::name_issue("name", &name).into_iter().collect();
         if let Some(p) = body.0.position {
@@ -463,7 +452,7 @@ impl AttributesApi {
         let selection = crate::params::selection(&x_fields, &fields, &ATTRIBUTE_VALUE, who.role)?;
         let expected = if_match.expected_version(ATTRIBUTE.model, id)?;
         let mut tx = begin(&state).await?;
-        let current = staff_attribute(&mut tx, who, id, Lock::Update).await?;
+        let current = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let values: Vec<i64> = storage::attributes::values(&mut *tx, id).await?.into_iter().map(|v| v.id).collect();
         let issues = validators::attribute::reorder(&body.0.ids, &values);
@@ -472,7 +461,7 @@ impl AttributesApi {
         }
         storage::attributes::reorder(&mut *tx, id, &body.0.ids).await?;
         storage::attributes::touch(&mut *tx, id, expected).await?;
-        let version = staff_attribute(&mut tx, who, id, Lock::None).await?.version;
+        let version = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::None).await?)?.version;
         commit(tx).await?;
 
         // Every value fits one page (an attribute has at most MAX_VALUES).
@@ -548,7 +537,7 @@ impl AttributesApi {
         let selection = crate::params::selection(&x_fields, &fields, &ATTRIBUTE_VALUE, who.role)?;
         let expected = if_match.expected_version(ATTRIBUTE_VALUE.model, value_id)?;
         let mut tx = begin(&state).await?;
-        staff_attribute(&mut tx, who, id, Lock::Update).await?;
+        staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         let current = storage::attributes::find_value(&mut *tx, id, value_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
@@ -590,7 +579,7 @@ impl AttributesApi {
         who.require(Role::SalesExecutive)?;
         let expected = if_match.expected_version(ATTRIBUTE_VALUE.model, value_id)?;
         let mut tx = begin(&state).await?;
-        staff_attribute(&mut tx, who, id, Lock::Update).await?;
+        staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         let current = storage::attributes::find_value(&mut *tx, id, value_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;

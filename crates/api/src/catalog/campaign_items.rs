@@ -11,7 +11,6 @@
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, FieldError, from_issues};
 use crate::idempotency::IdempotencyKey;
-use crate::organization::campaigns::staff_only;
 use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
@@ -20,7 +19,7 @@ use crate::resource::{self, CampaignItemDoc, ListResponse, ReadResponse};
 use crate::state::AppState;
 use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back};
+use crate::write::{Created, Deleted, Written, begin, check_version, commit, read_back, staff_row};
 use domain::Role;
 use domain::campaign::Status;
 use domain::catalog::{CampaignItemFields, Decoration};
@@ -248,7 +247,7 @@ async fn load_for_write(
     id: i64,
 ) -> ApiResult<(Campaign, storage::campaign_items::Item)> {
     let campaign_id = storage::campaign_items::campaign_of(&mut **tx, id).await?.ok_or_else(ApiError::not_found)?;
-    let campaign = staff_only(who, storage::campaigns::load(&mut **tx, who, campaign_id, Lock::Share).await?)?;
+    let campaign = staff_row(who, storage::campaigns::load(&mut **tx, who, campaign_id, Lock::Share).await?)?;
     let item = storage::campaign_items::find_in(&mut **tx, campaign_id, id, Lock::Update)
         .await?
         .ok_or_else(ApiError::not_found)?;

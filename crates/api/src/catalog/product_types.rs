@@ -19,7 +19,7 @@ use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{
     Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
-    require_live_distributor,
+    require_live_distributor, staff_row,
 };
 use domain::Role;
 use domain::catalog::ProductTypeFields;
@@ -247,9 +247,7 @@ impl ProductTypesApi {
         let selection = crate::params::selection(&x_fields, &fields, &PRODUCT_TYPE, who.role)?;
         let expected = if_match.expected_version(PRODUCT_TYPE.model, id)?;
         let mut tx = begin(&state).await?;
-        let current =
-            storage::product_types::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        let current = staff_row(who, storage::product_types::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let distributor_id = current.distributor_id;
         let body = body.0;
@@ -312,9 +310,7 @@ impl ProductTypesApi {
         who.require(Role::SalesExecutive)?;
         let expected = if_match.expected_version(PRODUCT_TYPE.model, id)?;
         let mut tx = begin(&state).await?;
-        let current =
-            storage::product_types::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        let current = staff_row(who, storage::product_types::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let products = storage::product_types::product_count(&mut *tx, id).await?;
         if products > 0 {

@@ -21,7 +21,7 @@ use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{
     Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, owning_distributor,
-    read_back,
+    read_back, staff_row,
 };
 use domain::catalog::ProductFields;
 use domain::resource::PRODUCT;
@@ -130,8 +130,7 @@ pub(crate) async fn product_for_write(
     lock: Lock,
 ) -> ApiResult<Product> {
     who.require(Role::SalesExecutive)?;
-    let product = storage::products::load(db, id, lock).await?.ok_or_else(ApiError::not_found)?;
-    who.require_in(Role::SalesExecutive, Some(product.distributor_id))?;
+    let product = staff_row(who, storage::products::load(db, id, lock).await?)?;
     Ok(product)
 }
 

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
 use crate::write::{
-    Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, read_back,
+    Constraint, Created, Deleted, Written, begin, check_version, commit, field_of, on_constraint, read_back, staff_row,
 };
 use domain::catalog::VariantFields;
 use domain::query::{Condition, Filter, ListQuery, Op, Operand, Page, PageMode, Scalar, Sort};
@@ -298,8 +298,7 @@ impl VariantsApi {
     ) -> ApiResult<ListResponse<VariantDoc>> {
         let who = auth.principal();
         who.require(Role::SalesExecutive)?;
-        let product = storage::products::load(&state.pool, id.0, Lock::None).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(product.distributor_id))?;
+        staff_row(who, storage::products::load(&state.pool, id.0, Lock::None).await?)?;
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&VARIANT, who.role)?;
         query.within(field_of(&VARIANT, "product_id")?, id.0);
@@ -494,8 +493,7 @@ impl VariantsApi {
         let expected = if_match.expected_version(VARIANT.model, id)?;
         who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
-        let current = storage::variants::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        let current = staff_row(who, storage::variants::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let product = product_for_write(&mut tx, who, current.product_id, Lock::Share).await?;
         let body = body.0;
@@ -562,8 +560,7 @@ impl VariantsApi {
         let expected = if_match.expected_version(VARIANT.model, id)?;
         who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
-        let current = storage::variants::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        let current = staff_row(who, storage::variants::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let in_use = || ApiError::conflict("campaign items were made from this variant; it cannot be deleted");
         if storage::variants::in_use(&mut *tx, id).await? {

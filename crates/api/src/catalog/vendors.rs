@@ -17,7 +17,7 @@ use crate::strict::Text;
 use crate::tags::ApiTags;
 use crate::write::{
     Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
-    require_live_distributor,
+    require_live_distributor, staff_row,
 };
 use domain::Role;
 use domain::catalog::VendorFields;
@@ -292,8 +292,7 @@ impl VendorsApi {
         let selection = crate::params::selection(&x_fields, &fields, &VENDOR, who.role)?;
         let expected = if_match.expected_version(VENDOR.model, id)?;
         let mut tx = begin(&state).await?;
-        let current = storage::vendors::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        let current = staff_row(who, storage::vendors::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let next = body.0.apply(&current.fields);
         let problems = issues(&next);
@@ -334,8 +333,7 @@ impl VendorsApi {
         who.require(Role::SalesExecutive)?;
         let expected = if_match.expected_version(VENDOR.model, id)?;
         let mut tx = begin(&state).await?;
-        let current = storage::vendors::load(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        let current = staff_row(who, storage::vendors::load(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let usage = storage::vendors::usage(&mut *tx, id).await?;
         if usage.any() {

@@ -23,7 +23,9 @@ use crate::precondition::none_match;
 use crate::resource::{self, FileDoc, ListResponse, Masked, ReadResponse};
 use crate::state::{ApiConfig, AppState};
 use crate::tags::ApiTags;
-use crate::write::{Deleted, begin, check_version, commit, owning_distributor, read_back, require_live_distributor};
+use crate::write::{
+    Deleted, begin, check_version, commit, owning_distributor, read_back, require_live_distributor, staff_row,
+};
 use domain::Role;
 use domain::resource::FILE;
 use poem::http::{StatusCode, header};
@@ -687,8 +689,7 @@ impl FilesApi {
     ) -> ApiResult<ReadResponse<FileDoc>> {
         let who = auth.principal();
         who.require(Role::SalesExecutive)?;
-        let found = storage::files::find(&state.pool, id.0, Lock::None).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(found.distributor_id))?;
+        staff_row(who, storage::files::find(&state.pool, id.0, Lock::None).await?)?;
         let selection = crate::params::selection(&x_fields, &fields, &FILE, who.role)?;
         resource::read_one(&state, who, &selection, id.0, if_none_match.0.as_deref()).await
     }
@@ -761,8 +762,7 @@ impl FilesApi {
         let expected = if_match.expected_version(FILE.model, id)?;
         who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
-        let current = storage::files::find(&mut *tx, id, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
-        who.require_in(Role::SalesExecutive, Some(current.distributor_id))?;
+        let current = staff_row(who, storage::files::find(&mut *tx, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         // The row lock keeps a product from taking the file meanwhile (its
         // foreign key waits for it).

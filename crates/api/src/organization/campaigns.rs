@@ -16,12 +16,12 @@ use crate::strict::{Money, Text};
 use crate::tags::ApiTags;
 use crate::write::{
     Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
-    require_live_distributor,
+    require_live_distributor, staff_row,
 };
 use chrono::NaiveDate;
+use domain::Role;
 use domain::campaign::{CampaignFields, CheckoutField, EDITABLE_AFTER_DRAFT, Status};
 use domain::resource::CAMPAIGN;
-use domain::{Principal, Role};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
@@ -29,19 +29,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Enum, Object, OpenApi};
 use rust_decimal::Decimal;
-use storage::campaigns::Campaign;
 use storage::write::Lock;
 
 pub struct CampaignsApi;
-
-/// A campaign loaded for a write by staff: 404 when the caller cannot read
-/// it (absent, another distributor's, not a member: `found` is `None`), 403
-/// when it can but is not staff of its distributor.
-pub(crate) fn staff_only(who: &Principal, found: Option<Campaign>) -> ApiResult<Campaign> {
-    let campaign = found.ok_or_else(ApiError::not_found)?;
-    who.require_in(Role::SalesExecutive, Some(campaign.distributor_id))?;
-    Ok(campaign)
-}
 
 /// What the campaigns' constraints mean to a client.
 const CONSTRAINTS: &[Constraint] = &[Constraint {
@@ -471,7 +461,7 @@ impl CampaignsApi {
         let selection = crate::params::selection(&x_fields, &fields, &CAMPAIGN, who.role)?;
         let expected = if_match.expected_version("Campaign", id)?;
         let mut tx = begin(&state).await?;
-        let current = staff_only(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
+        let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         let (next, changed) = body.0.apply(&current.settings);
         let locked: Vec<&str> = changed.iter().copied().filter(|f| !current.status.may_edit(f)).collect();
@@ -528,7 +518,7 @@ impl CampaignsApi {
         let id = id.0;
         let expected = if_match.expected_version("Campaign", id)?;
         let mut tx = begin(&state).await?;
-        let current = staff_only(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
+        let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         if !current.status.may_delete() {
             return Err(ApiError::conflict(format!(
@@ -571,7 +561,7 @@ impl CampaignsApi {
         let expected = if_match.expected_version("Campaign", id)?;
         let to = Status::from(body.0.to);
         let mut tx = begin(&state).await?;
-        let current = staff_only(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
+        let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
         check_version(expected, current.version)?;
         domain::campaign::transition(current.status, to).map_err(|e| ApiError::conflict(e.to_string()))?;
         if to == Status::Active {
@@ -615,7 +605,7 @@ impl CampaignsApi {
         let selection = crate::params::selection(&x_fields, &fields, &CAMPAIGN, who.role)?;
         let name = body.0.name.trim().to_owned();
         let mut tx = begin(&state).await?;
-        staff_only(who, storage::campaigns::load(&mut *tx, who, id.0, Lock::Share).await?)?;
+        staff_row(who, storage::campaigns::load(&mut *tx, who, id.0, Lock::Share).await?)?;
         let issues = validators::campaign::name(&name);
         if !issues.is_empty() {
             return Err(from_issues(issues));

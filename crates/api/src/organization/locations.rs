@@ -2,7 +2,6 @@
 //! read the campaign can read its locations (shoppers pick one at checkout);
 //! writes are for staff while the campaign is draft or active.
 
-use super::campaigns::staff_only;
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, from_issues};
 use crate::idempotency::IdempotencyKey;
@@ -15,7 +14,7 @@ use crate::resource::{self, ListResponse, LocationDoc, ReadResponse};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{Created, Deleted, Written, begin, check_version, commit, field_of, read_back};
+use crate::write::{Created, Deleted, Written, begin, check_version, commit, field_of, read_back, staff_row};
 use domain::campaign::{LocationFields, Status};
 use domain::resource::LOCATION;
 use poem::Request;
@@ -187,7 +186,7 @@ impl LocationsApi {
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &LOCATION, who.role)?;
         let mut tx = begin(&state).await?;
-        let campaign = staff_only(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
+        let campaign = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
         require_open(campaign.status)?;
         let new = body.0.fields();
         let issues = validators::location::location(&new);
@@ -253,7 +252,7 @@ impl LocationsApi {
         let selection = crate::params::selection(&x_fields, &fields, &LOCATION, who.role)?;
         let expected = if_match.expected_version("Location", location_id)?;
         let mut tx = begin(&state).await?;
-        let campaign = staff_only(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
+        let campaign = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
         let current = storage::locations::find_in(&mut *tx, id, location_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
@@ -292,7 +291,7 @@ impl LocationsApi {
         let (id, location_id) = (id.0, location_id.0);
         let expected = if_match.expected_version("Location", location_id)?;
         let mut tx = begin(&state).await?;
-        let campaign = staff_only(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
+        let campaign = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
         let current = storage::locations::find_in(&mut *tx, id, location_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;

@@ -2,7 +2,6 @@
 //! assigned to a campaign. Listing reuses the account list with one more
 //! condition, so the whole query language applies.
 
-use super::campaigns::staff_only;
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::idempotency::IdempotencyKey;
@@ -13,7 +12,9 @@ use crate::resource::list_query;
 use crate::resource::{AccountDoc, ListResponse};
 use crate::state::AppState;
 use crate::tags::ApiTags;
-use crate::write::{Constraint, Created, Deleted, begin, commit, field_of, on_constraint, read_back, relation_of};
+use crate::write::{
+    Constraint, Created, Deleted, begin, commit, field_of, on_constraint, read_back, relation_of, staff_row,
+};
 use domain::Role;
 use domain::resource::{ACCOUNT, CAMPAIGN};
 use poem::Request;
@@ -69,7 +70,7 @@ impl MembersApi {
         count: CountQuery,
     ) -> ApiResult<ListResponse<AccountDoc>> {
         let who = auth.principal();
-        staff_only(who, storage::campaigns::load(&state.pool, who, id.0, Lock::None).await?)?;
+        staff_row(who, storage::campaigns::load(&state.pool, who, id.0, Lock::None).await?)?;
         let args = ListArgs { x_fields, fields, filter, sort, page_size, page_number, cursor, count };
         let mut query = args.parse(&ACCOUNT, who.role)?;
         // The compiler turns the relation condition into an `EXISTS`
@@ -102,7 +103,7 @@ impl MembersApi {
         let (id, account_id) = (id.0, body.0.account_id);
         let selection = crate::params::selection(&x_fields, &fields, &ACCOUNT, who.role)?;
         let mut tx = begin(&state).await?;
-        let campaign = staff_only(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
+        let campaign = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
         let role = match storage::campaigns::member_candidate(&mut *tx, account_id).await? {
             Some((role, Some(d))) if d == campaign.distributor_id => role,
             // Another distributor's account (or none): never reveal which.
@@ -141,7 +142,7 @@ impl MembersApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let mut tx = begin(&state).await?;
-        staff_only(who, storage::campaigns::load(&mut *tx, who, id.0, Lock::Share).await?)?;
+        staff_row(who, storage::campaigns::load(&mut *tx, who, id.0, Lock::Share).await?)?;
         storage::campaigns::remove_member(&mut *tx, id.0, account_id.0).await?;
         commit(tx).await?;
         Ok(Deleted::NoContent)

@@ -408,7 +408,8 @@ async fn bad_input_and_strangers_change_nothing(pool: PgPool) {
     let r = app
         .request(Method::PUT, &item_url(c, tee), Some(&shopper), &[], Some(json!({"quantity": 1, "price": "0.01"})))
         .await;
-    r.expect(400);
+    r.expect(422);
+    assert_eq!(r.body["errors"][0]["field"], "price");
     // Another campaign's item, and a campaign that is not the shopper's.
     set(&app, &shopper, c, globex_item, 1).await.expect(404);
     set(&app, &shopper, w.globex_campaign, globex_item, 1).await.expect(404);
