@@ -2,6 +2,10 @@
 
 pub mod files;
 
+/// This namespace's APIs: an endpoint group is added here and nowhere else
+/// (nested tuples implement `OpenApi`, and `Default` builds them).
+pub type Api = (MinorApi, files::FilesApi);
+
 use crate::auth::scheme::Auth;
 use crate::error::ApiResult;
 use crate::tags::ApiTags;
@@ -9,6 +13,7 @@ use domain::Role;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
+#[derive(Default)]
 pub struct MinorApi;
 
 /// A role and its level: a higher level can do what a lower one can, within its scope.

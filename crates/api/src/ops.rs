@@ -11,6 +11,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Route};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
+#[derive(Default)]
 pub struct OpsApi;
 
 /// Service status.

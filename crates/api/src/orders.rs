@@ -18,6 +18,7 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path};
 
+#[derive(Default)]
 pub struct OrdersApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Orders")]

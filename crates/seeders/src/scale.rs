@@ -133,11 +133,6 @@ impl Report {
         self.tables.iter().map(|(_, n, _)| n).sum()
     }
 
-    /// Generated rows per second of the whole run.
-    pub fn rows_per_second(&self) -> f64 {
-        self.generated() as f64 / self.total.as_secs_f64().max(1e-9)
-    }
-
     /// A plain-text account of the run, for a terminal or a log.
     pub fn summary(&self) -> String {
         let mut out = String::new();

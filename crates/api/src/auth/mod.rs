@@ -22,6 +22,7 @@ use scheme::Auth;
 use storage::sessions::{self, Rotation};
 use tokens::{family_key, jti_key, random_token};
 
+#[derive(Default)]
 pub struct AuthApi;
 
 /// Credentials.

@@ -34,6 +34,7 @@ use storage::derived::Affected;
 use storage::write::Lock;
 use validators::attribute::MAX_VALUES;
 
+#[derive(Default)]
 pub struct AttributesApi;
 
 /// What the attributes' constraints mean to a client: an attribute's name,

@@ -36,6 +36,7 @@ use storage::campaigns::Campaign;
 use storage::write::Lock;
 use validators::FieldIssue;
 
+#[derive(Default)]
 pub struct CampaignItemsApi;
 
 // ---- request bodies -------------------------------------------------------

@@ -25,6 +25,7 @@ use storage::StorageError;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use validators::import::{CsvSplitter, Dictionary, Import, RowIssue, Stop};
 
+#[derive(Default)]
 pub struct ImportsApi;
 
 /// The example file of the spec: two products, one with four variants.

@@ -11,6 +11,8 @@ pub mod vendors;
 
 /// The Catalog namespace's APIs. Every namespace exports its APIs as one value, so adding an
 /// endpoint group touches its namespace and not `lib.rs`.
+/// This namespace's APIs: an endpoint group is added here and nowhere else
+/// (nested tuples implement `OpenApi`, and `Default` builds them).
 pub type Api = (
     vendors::VendorsApi,
     attributes::AttributesApi,
@@ -20,16 +22,3 @@ pub type Api = (
     campaign_items::CampaignItemsApi,
     imports::ImportsApi,
 );
-
-/// This namespace's APIs.
-pub fn api() -> Api {
-    (
-        vendors::VendorsApi,
-        attributes::AttributesApi,
-        product_types::ProductTypesApi,
-        products::ProductsApi,
-        variants::VariantsApi,
-        campaign_items::CampaignItemsApi,
-        imports::ImportsApi,
-    )
-}

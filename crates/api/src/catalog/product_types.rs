@@ -34,6 +34,7 @@ use storage::write::Lock;
 use validators::FieldIssue;
 use validators::product_type::unknown_ids;
 
+#[derive(Default)]
 pub struct ProductTypesApi;
 
 /// What the product types' constraints mean to a client.

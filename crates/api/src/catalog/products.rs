@@ -35,6 +35,7 @@ use storage::derived::Affected;
 use storage::products::Product;
 use storage::write::Lock;
 
+#[derive(Default)]
 pub struct ProductsApi;
 
 /// A new product.

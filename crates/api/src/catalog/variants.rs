@@ -41,6 +41,7 @@ use storage::write::Lock;
 use storage::{Connection, StorageError};
 use validators::variant::PlacedValue;
 
+#[derive(Default)]
 pub struct VariantsApi;
 
 /// A new variant of a product.

@@ -31,6 +31,7 @@ use storage::derived::Affected;
 use storage::vendors::Usage;
 use storage::write::Lock;
 
+#[derive(Default)]
 pub struct VendorsApi;
 
 /// What the vendors table's constraints mean to a client.

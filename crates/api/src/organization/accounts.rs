@@ -38,6 +38,7 @@ use storage::StorageError;
 use storage::accounts::{NewAccount, Subject};
 use validators::FieldIssue;
 
+#[derive(Default)]
 pub struct AccountsApi;
 
 /// Reads one account as `who` may see it (shared with `GET /auth/me`).

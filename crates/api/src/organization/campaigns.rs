@@ -31,6 +31,7 @@ use poem_openapi::{Enum, Object, OpenApi};
 use rust_decimal::Decimal;
 use storage::write::Lock;
 
+#[derive(Default)]
 pub struct CampaignsApi;
 
 /// What the campaigns' constraints mean to a client.

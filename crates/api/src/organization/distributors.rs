@@ -32,6 +32,7 @@ use poem_openapi::{Object, OpenApi};
 use rust_decimal::Decimal;
 use storage::write::Lock;
 
+#[derive(Default)]
 pub struct DistributorsApi;
 
 /// A new distributor. Costs are decimal strings with at most two places.

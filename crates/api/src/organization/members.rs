@@ -24,6 +24,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use storage::write::Lock;
 
+#[derive(Default)]
 pub struct MembersApi;
 
 /// The account to add.

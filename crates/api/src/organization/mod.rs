@@ -8,6 +8,8 @@ pub mod members;
 
 /// The Organization namespace's APIs. Every namespace exports its APIs as one value, so adding an
 /// endpoint group touches its namespace and not `lib.rs`.
+/// This namespace's APIs: an endpoint group is added here and nowhere else
+/// (nested tuples implement `OpenApi`, and `Default` builds them).
 pub type Api = (
     distributors::DistributorsApi,
     accounts::AccountsApi,
@@ -15,14 +17,3 @@ pub type Api = (
     members::MembersApi,
     locations::LocationsApi,
 );
-
-/// This namespace's APIs.
-pub fn api() -> Api {
-    (
-        distributors::DistributorsApi,
-        accounts::AccountsApi,
-        campaigns::CampaignsApi,
-        members::MembersApi,
-        locations::LocationsApi,
-    )
-}

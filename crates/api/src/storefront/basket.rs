@@ -35,6 +35,7 @@ use storage::campaigns::Campaign;
 use storage::shopping::{BasketLine, History};
 use storage::write::Lock;
 
+#[derive(Default)]
 pub struct BasketApi;
 
 /// The model name in a basket's ETag (`"basket-<campaign>-<version>"`).

@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use storage::read::Next;
 
+#[derive(Default)]
 pub struct CatalogApi;
 
 /// A built catalog page as the cache keeps it: what the headers need, then

@@ -10,11 +10,9 @@ pub mod basket;
 pub mod catalog;
 
 /// The Storefront namespace's APIs.
+/// This namespace's APIs: an endpoint group is added here and nowhere else
+/// (nested tuples implement `OpenApi`, and `Default` builds them).
 pub type Api = (catalog::CatalogApi, basket::BasketApi);
-
-pub fn api() -> Api {
-    (catalog::CatalogApi, basket::BasketApi)
-}
 
 /// 409 `campaign_not_open` unless a campaign with this status and these
 /// dates is open today (UTC).
