@@ -24,6 +24,7 @@ mod matrix_kit;
 mod products_variants;
 mod query;
 mod security;
+mod snapshots;
 mod statements;
 mod storefront;
 mod storefront_catalog;
