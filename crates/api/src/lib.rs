@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod compression;
 pub mod error;
 pub mod idempotency;
+pub mod input;
 pub mod middleware;
 pub mod minor;
 pub mod ops;

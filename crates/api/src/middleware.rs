@@ -54,40 +54,73 @@ pub struct ObserveEndpoint<E> {
 /// Path templates and their methods, read from the OpenAPI document so the
 /// `Allow` header can never disagree with the routes.
 #[derive(Debug, Default)]
-pub struct Routes(Vec<(Vec<String>, String)>);
+pub struct Routes {
+    /// Each path template's segments and its methods, as an `Allow` value.
+    paths: Vec<(Vec<String>, String)>,
+    /// The document itself, to name what a 400 about input refused.
+    spec: serde_json::Value,
+}
 
 impl Routes {
     /// From the spec's `paths` object.
     pub fn from_spec(spec: &serde_json::Value) -> Routes {
         let paths = spec.get("paths").and_then(|p| p.as_object());
-        Routes(
-            paths
-                .into_iter()
-                .flatten()
-                .map(|(path, item)| {
-                    let segments = path.split('/').map(str::to_owned).collect();
-                    let mut methods: Vec<String> =
-                        item.as_object().into_iter().flatten().map(|(m, _)| m.to_ascii_uppercase()).collect();
-                    // HEAD is answered wherever GET is, and OPTIONS everywhere.
-                    if methods.iter().any(|m| m == "GET") {
-                        methods.push("HEAD".into());
-                    }
-                    methods.push("OPTIONS".into());
-                    (segments, methods.join(", "))
-                })
-                .collect(),
-        )
+        let paths = paths
+            .into_iter()
+            .flatten()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> =
+                    item.as_object().into_iter().flatten().map(|(m, _)| m.to_ascii_uppercase()).collect();
+                // HEAD is answered wherever GET is, and OPTIONS everywhere.
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".into());
+                }
+                methods.push("OPTIONS".into());
+                (segments, methods.join(", "))
+            })
+            .collect();
+        Routes { paths, spec: spec.clone() }
+    }
+
+    /// The template `path` matches, as segments, and its methods.
+    fn route(&self, path: &str) -> Option<&(Vec<String>, String)> {
+        let wanted: Vec<&str> = path.split('/').collect();
+        self.paths.iter().find(|(segments, _)| {
+            segments.len() == wanted.len()
+                && segments.iter().zip(&wanted).all(|(s, w)| s == w || (s.starts_with('{') && !w.is_empty()))
+        })
     }
 
     fn allow(&self, path: &str) -> Option<&str> {
-        let wanted: Vec<&str> = path.split('/').collect();
-        self.0
-            .iter()
-            .find(|(segments, _)| {
-                segments.len() == wanted.len()
-                    && segments.iter().zip(&wanted).all(|(s, w)| s == w || (s.starts_with('{') && !w.is_empty()))
-            })
-            .map(|(_, methods)| methods.as_str())
+        self.route(path).map(|(_, methods)| methods.as_str())
+    }
+
+    /// A 400 about input with `errors` naming each field or parameter at
+    /// fault (see [`crate::input`]); any other response as it is.
+    async fn name_input(&self, resp: Response, path: &str, method: &str, body: Option<&[u8]>) -> Response {
+        if resp.status() != StatusCode::BAD_REQUEST {
+            return resp;
+        }
+        let Some((segments, _)) = self.route(path) else { return resp };
+        let (parts, content) = resp.into_parts();
+        let bytes = content.into_vec().await.unwrap_or_default();
+        let mut problem: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        let errors = if problem.get("errors").is_some() {
+            Vec::new()
+        } else {
+            crate::input::name_errors(&self.spec, &segments.join("/"), method, detail, body)
+        };
+        let mut out = Response::from_parts(parts, Body::from(bytes));
+        if !errors.is_empty()
+            && let Some(object) = problem.as_object_mut()
+        {
+            object.insert("errors".into(), poem_openapi::types::ToJSON::to_json(&errors).unwrap_or_default());
+            out.headers_mut().remove(header::CONTENT_LENGTH);
+            out.set_body(problem.to_string());
+        }
+        out
     }
 }
 
@@ -200,7 +233,11 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                     &format!("the request body is larger than {limit} bytes"),
                 );
             }
-            if declared.is_none() && !upload {
+            // A JSON body is kept (it is bounded) so a 400 about it can name
+            // the field at fault.
+            let json = req.content_type().is_some_and(|ct| ct.starts_with("application/json"));
+            let mut kept: Option<bytes::Bytes> = None;
+            if (declared.is_none() || json) && !upload {
                 // A body without Content-Length (chunked): read at most one
                 // byte past the limit, so an oversized one is a 413 too.
                 let mut buf = Vec::new();
@@ -214,6 +251,10 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                         &format!("the request body is larger than {limit} bytes"),
                     );
                 }
+                let buf = bytes::Bytes::from(buf);
+                if json {
+                    kept = Some(buf.clone());
+                }
                 req.set_body(Body::from(buf));
             }
             let path = req.uri().path().to_owned();
@@ -221,7 +262,8 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                 Ok(resp) => resp.into_response(),
                 Err(err) => err.into_response(),
             };
-            let mut resp = normalize(resp).await;
+            let resp = normalize(resp).await;
+            let mut resp = self.routes.name_input(resp, &path, &method, kept.as_deref()).await;
             if resp.status() == StatusCode::METHOD_NOT_ALLOWED
                 && let Some(v) = self.routes.allow(&path).and_then(|m| HeaderValue::from_str(m).ok())
             {

@@ -229,3 +229,58 @@ async fn every_body_refuses_unknown_fields(pool: PgPool) {
     assert!(tried.len() >= 20, "only {} JSON bodies in the spec: {tried:?}", tried.len());
     assert_eq!(crate::matrix_kit::fingerprint(&pool, &app.state.cache).await, before, "a refusal changed something");
 }
+
+/// Every 400 about input names what was wrong: a body that is not the
+/// schema's object, a required field left out, and a path id that is not an
+/// integer, on every operation of the spec that takes one.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn every_400_about_input_names_the_field(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    World::build(&app).await;
+    let (root, _) = app.login("root").await;
+    let spec: serde_json::Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+    let resolve = |schema: &serde_json::Value| -> serde_json::Value {
+        match schema["$ref"].as_str() {
+            Some(r) => spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone(),
+            None => schema.clone(),
+        }
+    };
+    let (mut bodies, mut paths) = (0, 0);
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let url = |id: &str| -> String {
+                path.split('/').map(|s| if s.starts_with('{') { id } else { s }).collect::<Vec<_>>().join("/")
+            };
+            let int_param = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["in"] == "path" && resolve(&p["schema"])["type"] == "integer");
+            if let Some(param) = int_param {
+                let r = app.request(method.clone(), &url("x"), Some(&root), &[], None).await;
+                assert_eq!(r.status.as_u16(), 400, "{method} {path}: {}", r.text);
+                assert_eq!(r.body["errors"][0]["field"], param["name"], "{method} {path}: {}", r.text);
+                paths += 1;
+            }
+            let json_body = op["requestBody"]["content"]
+                .as_object()
+                .and_then(|c| c.iter().find(|(ct, _)| ct.starts_with("application/json")))
+                .map(|(_, media)| resolve(&media["schema"]));
+            let Some(schema) = json_body else { continue };
+            let r = app.request(method.clone(), &url("1"), Some(&root), &[], Some(json!([]))).await;
+            assert_eq!(r.status.as_u16(), 400, "{method} {path}: {}", r.text);
+            assert_eq!(r.body["errors"][0]["field"], "body", "{method} {path}: {}", r.text);
+            if let Some(required) = schema["required"].as_array().and_then(|r| r.first()).and_then(|r| r.as_str()) {
+                let mut body = body_for(&spec, &schema);
+                body.as_object_mut().unwrap().remove(required);
+                let r = app.request(method.clone(), &url("1"), Some(&root), &[], Some(body)).await;
+                assert_eq!(r.status.as_u16(), 400, "{method} {path}: {}", r.text);
+                let named = r.body["errors"].as_array().unwrap().iter().any(|e| e["field"] == required);
+                assert!(named, "{method} {path}: the missing `{required}` is not named: {}", r.text);
+            }
+            bodies += 1;
+        }
+    }
+    assert!(bodies >= 20 && paths >= 30, "only {bodies} bodies and {paths} path ids in the spec");
+}
