@@ -42,8 +42,7 @@ type Apis =
 
 /// The OpenAPI service (also used by `promostore openapi` to print the spec).
 pub fn openapi() -> OpenApiService<Apis, ()> {
-    OpenApiService::new(Apis::default(), "promostore", env!("CARGO_PKG_VERSION"))
-            .description(include_str!("../API.md"))
+    OpenApiService::new(Apis::default(), "promostore", env!("CARGO_PKG_VERSION")).description(include_str!("../API.md"))
 }
 
 /// The whole HTTP application.

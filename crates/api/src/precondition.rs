@@ -29,14 +29,24 @@ pub fn none_match(header: Option<&str>, tag: &str) -> bool {
 /// not exist) and then refuses it as stale (412).
 const NO_VERSION: i64 = -1;
 
+/// What `If-Match` asks of the row a write is about to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// No `If-Match`, or `*`: any current version.
+    Any,
+    /// One of these versions (a list of ETags matches when any does).
+    OneOf(Vec<i64>),
+}
+
 impl IfMatch {
-    /// The version the client expects, if it sent `If-Match` (strong
+    /// The versions the client expects, if it sent `If-Match` (strong
     /// comparison: a weak tag never matches). An ETag of this resource's
     /// version matches whatever mask it was read with; one of another
     /// resource (or garbage) can never match, and is answered 412 once the
-    /// row is found (404 when there is none).
-    pub fn expected_version(&self, model: &str, id: i64) -> Result<Option<i64>, ApiError> {
-        let Some(raw) = self.as_deref() else { return Ok(None) };
+    /// row is found (404 when there is none). A list (`"a", "b"`) matches
+    /// when any of its tags does (RFC 9110 §13.1.1).
+    pub fn expected(&self, model: &str, id: i64) -> Result<Expected, ApiError> {
+        let Some(raw) = self.as_deref() else { return Ok(Expected::Any) };
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(ApiError::BadRequest(poem_openapi::payload::Json(
@@ -45,14 +55,16 @@ impl IfMatch {
             )));
         }
         if raw == "*" {
-            return Ok(None);
+            return Ok(Expected::Any);
         }
         let prefix = format!("\"{}-{id}-", model.to_ascii_lowercase());
-        let version = raw
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix('"'))
-            .map(|rest| rest.split_once('-').map_or(rest, |(v, _digest)| v))
-            .and_then(|v| v.parse::<i64>().ok());
-        Ok(Some(version.unwrap_or(NO_VERSION)))
+        let version = |tag: &str| {
+            tag.strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix('"'))
+                .map(|rest| rest.split_once('-').map_or(rest, |(v, _digest)| v))
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(NO_VERSION)
+        };
+        Ok(Expected::OneOf(raw.split(',').map(|tag| version(tag.trim())).collect()))
     }
 }

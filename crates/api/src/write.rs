@@ -2,6 +2,7 @@
 //! written row back for the response, transactions and the `If-Match` check.
 
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::precondition::Expected;
 use crate::resource::{self, Described, Masked};
 use crate::state::AppState;
 use domain::query::Selection;
@@ -48,12 +49,14 @@ pub async fn read_back<R: Described>(
 }
 
 /// `If-Match` checked against the row already locked in this transaction, so
-/// a stale write is refused (412) before any other rule is looked at. The
-/// write checks the version again in its own statement.
-pub fn check_version(expected: Option<i64>, current: i64) -> ApiResult<()> {
+/// a stale write is refused (412) before any other rule is looked at. Gives
+/// the version the write then checks again in its own statement (`None`:
+/// unconditional).
+pub fn check_version(expected: &Expected, current: i64) -> ApiResult<Option<i64>> {
     match expected {
-        Some(v) if v != current => Err(ApiError::precondition_failed()),
-        _ => Ok(()),
+        Expected::Any => Ok(None),
+        Expected::OneOf(versions) if versions.contains(&current) => Ok(Some(current)),
+        Expected::OneOf(_) => Err(ApiError::precondition_failed()),
     }
 }
 

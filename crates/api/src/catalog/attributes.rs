@@ -291,10 +291,10 @@ impl AttributesApi {
         let id = id.0;
         who.require(Role::SalesExecutive)?;
         let selection = crate::params::selection(&x_fields, &fields, &ATTRIBUTE, who.role)?;
-        let expected = if_match.expected_version(ATTRIBUTE.model, id)?;
+        let expected = if_match.expected(ATTRIBUTE.model, id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         if let Some(name) = body.0.name.map(|n| n.trim().to_owned()) {
             name_error(&name)?;
             if name != current.name {
@@ -327,10 +327,10 @@ impl AttributesApi {
         let who = auth.principal();
         let id = id.0;
         who.require(Role::SalesExecutive)?;
-        let expected = if_match.expected_version(ATTRIBUTE.model, id)?;
+        let expected = if_match.expected(ATTRIBUTE.model, id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let types = storage::attributes::product_type_count(&mut *tx, id).await?;
         if types > 0 {
             return Err(ApiError::conflict(format!(
@@ -451,10 +451,10 @@ impl AttributesApi {
         let id = id.0;
         who.require(Role::SalesExecutive)?;
         let selection = crate::params::selection(&x_fields, &fields, &ATTRIBUTE_VALUE, who.role)?;
-        let expected = if_match.expected_version(ATTRIBUTE.model, id)?;
+        let expected = if_match.expected(ATTRIBUTE.model, id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let values: Vec<i64> = storage::attributes::values(&mut *tx, id).await?.into_iter().map(|v| v.id).collect();
         let issues = validators::attribute::reorder(&body.0.ids, &values);
         if !issues.is_empty() {
@@ -536,13 +536,13 @@ impl AttributesApi {
         let (id, value_id) = (id.0, value_id.0);
         who.require(Role::SalesExecutive)?;
         let selection = crate::params::selection(&x_fields, &fields, &ATTRIBUTE_VALUE, who.role)?;
-        let expected = if_match.expected_version(ATTRIBUTE_VALUE.model, value_id)?;
+        let expected = if_match.expected(ATTRIBUTE_VALUE.model, value_id)?;
         let mut tx = begin(&state).await?;
         staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         let current = storage::attributes::find_value(&mut *tx, id, value_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         if let Some(name) = body.0.name.map(|n| n.trim().to_owned()) {
             name_error(&name)?;
             if name != current.name {
@@ -578,13 +578,13 @@ impl AttributesApi {
         let who = auth.principal();
         let (id, value_id) = (id.0, value_id.0);
         who.require(Role::SalesExecutive)?;
-        let expected = if_match.expected_version(ATTRIBUTE_VALUE.model, value_id)?;
+        let expected = if_match.expected(ATTRIBUTE_VALUE.model, value_id)?;
         let mut tx = begin(&state).await?;
         staff_row(who, storage::attributes::load(&mut *tx, id, Lock::Update).await?)?;
         let current = storage::attributes::find_value(&mut *tx, id, value_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let variants = storage::attributes::value_variant_count(&mut *tx, value_id).await?;
         if variants > 0 {
             return Err(ApiError::conflict(format!(

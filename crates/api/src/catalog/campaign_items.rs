@@ -400,12 +400,12 @@ impl CampaignItemsApi {
         let who = auth.principal();
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &CAMPAIGN_ITEM, who.role)?;
-        let expected = if_match.expected_version(CAMPAIGN_ITEM.model, id)?;
+        let expected = if_match.expected(CAMPAIGN_ITEM.model, id)?;
         let body = body.0;
         let (vendor_cost_sent, decorations_sent) = (body.vendor_cost.is_some(), body.decorations.is_some());
         let mut tx = begin(&state).await?;
         let (campaign, current) = load_for_write(&mut tx, who, id).await?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let (mut next, changed) = body.apply(&current.inputs);
         match campaign.status {
             Status::Draft => {}
@@ -474,10 +474,10 @@ impl CampaignItemsApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
-        let expected = if_match.expected_version(CAMPAIGN_ITEM.model, id)?;
+        let expected = if_match.expected(CAMPAIGN_ITEM.model, id)?;
         let mut tx = begin(&state).await?;
         let (campaign, current) = load_for_write(&mut tx, who, id).await?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         if campaign.status != Status::Draft {
             return Err(ApiError::conflict(format!(
                 "items can be removed only while the campaign is a draft; this one is {}",

@@ -246,10 +246,10 @@ impl ProductTypesApi {
         let id = id.0;
         who.require(Role::SalesExecutive)?;
         let selection = crate::params::selection(&x_fields, &fields, &PRODUCT_TYPE, who.role)?;
-        let expected = if_match.expected_version(PRODUCT_TYPE.model, id)?;
+        let expected = if_match.expected(PRODUCT_TYPE.model, id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::product_types::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let distributor_id = current.distributor_id;
         let body = body.0;
         let current = &current.fields;
@@ -309,10 +309,10 @@ impl ProductTypesApi {
         let who = auth.principal();
         let id = id.0;
         who.require(Role::SalesExecutive)?;
-        let expected = if_match.expected_version(PRODUCT_TYPE.model, id)?;
+        let expected = if_match.expected(PRODUCT_TYPE.model, id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::product_types::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let products = storage::product_types::product_count(&mut *tx, id).await?;
         if products > 0 {
             return Err(ApiError::conflict(format!(

@@ -308,10 +308,10 @@ impl ProductsApi {
         let who = auth.principal();
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &PRODUCT, who.role)?;
-        let expected = if_match.expected_version(PRODUCT.model, id)?;
+        let expected = if_match.expected(PRODUCT.model, id)?;
         let mut tx = begin(&state).await?;
         let current = product_for_write(&mut tx, who, id, Lock::Update).await?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         if current.is_deleted {
             return Err(ApiError::conflict("this product is deleted; it can no longer change"));
         }
@@ -364,10 +364,10 @@ impl ProductsApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
-        let expected = if_match.expected_version(PRODUCT.model, id)?;
+        let expected = if_match.expected(PRODUCT.model, id)?;
         let mut tx = begin(&state).await?;
         let current = product_for_write(&mut tx, who, id, Lock::Update).await?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         storage::products::soft_delete(&mut *tx, id, expected).await?;
         commit(tx).await?;
         tracing::info!(product.id = id, "product deleted");

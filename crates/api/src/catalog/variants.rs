@@ -491,11 +491,11 @@ impl VariantsApi {
         let who = auth.principal();
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &VARIANT, who.role)?;
-        let expected = if_match.expected_version(VARIANT.model, id)?;
+        let expected = if_match.expected(VARIANT.model, id)?;
         who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::variants::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let product = product_for_write(&mut tx, who, current.product_id, Lock::Share).await?;
         let body = body.0;
         let c = &current.fields;
@@ -558,11 +558,11 @@ impl VariantsApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
-        let expected = if_match.expected_version(VARIANT.model, id)?;
+        let expected = if_match.expected(VARIANT.model, id)?;
         who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::variants::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let in_use = || ApiError::conflict("campaign items were made from this variant; it cannot be deleted");
         if storage::variants::in_use(&mut *tx, id).await? {
             return Err(in_use());

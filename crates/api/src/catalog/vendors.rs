@@ -291,10 +291,10 @@ impl VendorsApi {
         let id = id.0;
         who.require(Role::SalesExecutive)?;
         let selection = crate::params::selection(&x_fields, &fields, &VENDOR, who.role)?;
-        let expected = if_match.expected_version(VENDOR.model, id)?;
+        let expected = if_match.expected(VENDOR.model, id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::vendors::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let next = body.0.apply(&current.fields);
         let problems = issues(&next);
         if !problems.is_empty() {
@@ -332,10 +332,10 @@ impl VendorsApi {
         let who = auth.principal();
         let id = id.0;
         who.require(Role::SalesExecutive)?;
-        let expected = if_match.expected_version(VENDOR.model, id)?;
+        let expected = if_match.expected(VENDOR.model, id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::vendors::load(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let usage = storage::vendors::usage(&mut *tx, id).await?;
         if usage.any() {
             let uses: Vec<String> = [

@@ -477,7 +477,7 @@ impl AccountsApi {
         let id = id.0;
         let b = &body.0;
         let selection = crate::params::selection(&x_fields, &fields, &ACCOUNT, who.role)?;
-        let expected = if_match.expected_version(ACCOUNT.model, id)?;
+        let expected = if_match.expected(ACCOUNT.model, id)?;
         let probes = ExistenceProbes::of(&state, who.account_id);
         // A shopper or admin buyer changing their own login email: it takes
         // their password, and the answer is the same whether the address is
@@ -501,7 +501,7 @@ impl AccountsApi {
         let manages_fields =
             new_role.is_some() || next.active != current.active || next.reports_enabled != current.reports_enabled;
         authorize_update(who, &target, manages_fields, new_role)?;
-        check_version(expected, target.version)?;
+        let expected = check_version(&expected, target.version)?;
         validators::account::account(&next).map_err(from_issues)?;
         if let Some(role) = new_role {
             validators::account::role_change(current.role, role).map_err(from_issues)?;
@@ -558,10 +558,11 @@ impl AccountsApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
-        let expected = if_match.expected_version(ACCOUNT.model, id)?;
+        let expected = if_match.expected(ACCOUNT.model, id)?;
         let mut tx = begin(&state).await?;
         let target = storage::accounts::lock(&mut *tx, id).await?.ok_or_else(ApiError::not_found)?;
         authorize_delete(who, &target)?;
+        let expected = check_version(&expected, target.version)?;
         // Revoked first so the families are known; the rows then go with the
         // account by cascade, and a refused delete rolls both back.
         let revoked = storage::sessions::revoke_account(&mut *tx, id, None).await?;

@@ -460,10 +460,10 @@ impl CampaignsApi {
         let who = auth.principal();
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &CAMPAIGN, who.role)?;
-        let expected = if_match.expected_version("Campaign", id)?;
+        let expected = if_match.expected("Campaign", id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let (next, changed) = body.0.apply(&current.settings);
         let locked: Vec<&str> = changed.iter().copied().filter(|f| !current.status.may_edit(f)).collect();
         if !locked.is_empty() {
@@ -517,10 +517,10 @@ impl CampaignsApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
-        let expected = if_match.expected_version("Campaign", id)?;
+        let expected = if_match.expected("Campaign", id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         if !current.status.may_delete() {
             return Err(ApiError::conflict(format!(
                 "only draft campaigns can be deleted; this one is {}",
@@ -559,11 +559,11 @@ impl CampaignsApi {
         let who = auth.principal();
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &CAMPAIGN, who.role)?;
-        let expected = if_match.expected_version("Campaign", id)?;
+        let expected = if_match.expected("Campaign", id)?;
         let to = Status::from(body.0.to);
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         domain::campaign::transition(current.status, to).map_err(|e| ApiError::conflict(e.to_string()))?;
         if to == Status::Active {
             let issues = validators::campaign::activation(&current.settings);

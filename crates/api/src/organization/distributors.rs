@@ -268,13 +268,13 @@ impl DistributorsApi {
                 "the costs and max_sales_count are platform settings; only a super admin may change them",
             ));
         }
-        let expected = if_match.expected_version(DISTRIBUTOR.model, id)?;
+        let expected = if_match.expected(DISTRIBUTOR.model, id)?;
         let mut tx = begin(&state).await?;
         // Only super admins can see (and so change) a deleted distributor.
         let current = storage::distributors::load(&mut *tx, id, who.is_super_admin(), Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         let next = body.apply(&current.fields);
         validators::distributor::distributor(&next).map_err(from_issues)?;
         if next != current.fields {
@@ -311,8 +311,11 @@ impl DistributorsApi {
         let who = auth.principal();
         let id = id.0;
         who.require_in(Role::SuperAdmin, Some(id))?;
-        let expected = if_match.expected_version(DISTRIBUTOR.model, id)?;
+        let expected = if_match.expected(DISTRIBUTOR.model, id)?;
         let mut tx = begin(&state).await?;
+        let current =
+            storage::distributors::load(&mut *tx, id, true, Lock::Update).await?.ok_or_else(ApiError::not_found)?;
+        let expected = check_version(&expected, current.version)?;
         storage::distributors::soft_delete(&mut *tx, id, expected).await?;
         // Its accounts stop working at once: every session ends (login and
         // refresh refuse them from now on, see `auth::login`).

@@ -251,13 +251,13 @@ impl LocationsApi {
         let who = auth.principal();
         let (id, location_id) = (id.0, location_id.0);
         let selection = crate::params::selection(&x_fields, &fields, &LOCATION, who.role)?;
-        let expected = if_match.expected_version("Location", location_id)?;
+        let expected = if_match.expected("Location", location_id)?;
         let mut tx = begin(&state).await?;
         let campaign = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
         let current = storage::locations::find_in(&mut *tx, id, location_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         require_open(campaign.status)?;
         let next = body.0.apply(&current.fields);
         let issues = validators::location::location(&next);
@@ -290,13 +290,13 @@ impl LocationsApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let (id, location_id) = (id.0, location_id.0);
-        let expected = if_match.expected_version("Location", location_id)?;
+        let expected = if_match.expected("Location", location_id)?;
         let mut tx = begin(&state).await?;
         let campaign = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Share).await?)?;
         let current = storage::locations::find_in(&mut *tx, id, location_id, Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         require_open(campaign.status)?;
         storage::locations::delete(&mut *tx, location_id, expected).await?;
         commit(tx).await?;

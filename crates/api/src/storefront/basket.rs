@@ -289,7 +289,7 @@ async fn read_basket(db: &mut storage::Connection, who: &Principal, c: &Campaign
 
 /// `If-Match` on the basket: its ETag, or `*`.
 fn basket_precondition(if_match: &IfMatch, campaign_id: i64, version: i64) -> ApiResult<()> {
-    check_version(if_match.expected_version(BASKET, campaign_id)?, version)
+    check_version(&if_match.expected(BASKET, campaign_id)?, version).map(drop)
 }
 
 /// The 422 for an order the allowance cannot cover without a payroll

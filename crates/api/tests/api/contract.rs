@@ -284,3 +284,33 @@ async fn every_400_about_input_names_the_field(pool: PgPool) {
     }
     assert!(bodies >= 20 && paths >= 30, "only {bodies} bodies and {paths} path ids in the spec");
 }
+
+/// `If-Match` with a list of ETags succeeds when any of them is current
+/// (RFC 9110 §13.1.1), and is a 412 when none is.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn if_match_takes_a_list(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let w = World::build(&app).await;
+    let (sales, _) = app.login("acme_sales").await;
+    let vendor = app.vendor(w.acme, "Listed", &["supplier"]).await;
+    let url = format!("/api/v1/catalog/vendors/{vendor}");
+    let tag = app.get(&url, &sales).await.header("etag").unwrap().to_owned();
+    let stale = format!("\"vendor-{vendor}-0\"");
+    let patch = |if_match: String, name: &'static str| {
+        let (app, url, sales) = (&app, &url, &sales);
+        async move {
+            app.request(Method::PATCH, url, Some(sales), &[("If-Match", &if_match)], Some(json!({"name": name}))).await
+        }
+    };
+    patch(format!("{stale}, W/{tag}"), "Weak").await.expect(412);
+    patch(format!("{stale}, \"vendor-{vendor}-7\""), "Neither").await.expect(412);
+    let r = patch(format!("{stale}, {tag}"), "Either").await;
+    r.expect(200);
+    assert_eq!(r.body["name"], "Either");
+    // The delete takes a list too, and a missing row is 404 before any precondition.
+    let tag = r.header("etag").unwrap().to_owned();
+    app.request(Method::DELETE, &url, Some(&sales), &[("If-Match", &format!("{stale}, {tag}"))], None)
+        .await
+        .expect(204);
+    app.request(Method::DELETE, &url, Some(&sales), &[("If-Match", &tag)], None).await.expect(404);
+}

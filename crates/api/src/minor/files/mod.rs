@@ -309,11 +309,11 @@ impl FilesApi {
     ) -> ApiResult<Deleted> {
         let who = auth.principal();
         let id = id.0;
-        let expected = if_match.expected_version(FILE.model, id)?;
+        let expected = if_match.expected(FILE.model, id)?;
         who.require(Role::SalesExecutive)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::files::find(&mut *tx, id, Lock::Update).await?)?;
-        check_version(expected, current.version)?;
+        let expected = check_version(&expected, current.version)?;
         // The row lock keeps a product from taking the file meanwhile (its
         // foreign key waits for it).
         if storage::files::in_use(&mut *tx, id).await? {
