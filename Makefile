@@ -38,6 +38,7 @@ test: ## Everything CI tests: dev-services test, cargo test (and doctests), sche
 	$(CARGO) test --workspace --doc 2>&1 | tee -a target/cargo-test.log && \
 	scripts/check-test-floor.sh target/cargo-test.log && \
 	scripts/check-spec.sh && \
+	scripts/check-client.sh && \
 	scripts/schemathesis.sh
 
 test-services: ## Test scripts/dev-services.sh's private PostgreSQL + Redis path

@@ -166,3 +166,47 @@ impl FromStr for Money {
         Decimal::from_str_exact(s).map(Money)
     }
 }
+
+/// A value whose schema is written inline where it is used, not as a
+/// `$ref`. In OpenAPI 3.0 a `$ref` cannot carry its own description or
+/// `nullable`, so poem-openapi wraps it in an `allOf`, which client
+/// generators (openapi-python-client) cannot read for enums and drop the
+/// whole operation. Used for enum fields of request bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inline<T>(pub T);
+
+impl<T: Type> Type for Inline<T> {
+    const IS_REQUIRED: bool = T::IS_REQUIRED;
+    type RawValueType = T::RawValueType;
+    type RawElementValueType = T::RawElementValueType;
+
+    fn name() -> Cow<'static, str> {
+        T::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(Registry::new().create_fake_schema::<T>()))
+    }
+
+    fn register(_registry: &mut Registry) {}
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        self.0.as_raw_value()
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        self.0.raw_element_iter()
+    }
+}
+
+impl<T: ParseFromJSON> ParseFromJSON for Inline<T> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        T::parse_from_json(value).map(Inline).map_err(ParseError::propagate)
+    }
+}
+
+impl<T: ToJSON> ToJSON for Inline<T> {
+    fn to_json(&self) -> Option<Value> {
+        self.0.to_json()
+    }
+}

@@ -19,7 +19,7 @@ use crate::params::{
 use crate::precondition::IfMatch;
 use crate::resource::{self, AccountDoc, ListResponse, Masked, ReadResponse};
 use crate::state::AppState;
-use crate::strict::Text;
+use crate::strict::{Inline, Text};
 use crate::tags::ApiTags;
 use crate::write::{Constraint, Created, Deleted, begin, check_version, commit, on_constraint, read_back};
 use domain::Principal;
@@ -93,7 +93,7 @@ pub struct AccountCreate {
     pub last_name: Text,
     /// The account's role. A distributor manager may create sales
     /// executives, admin buyers and shoppers.
-    pub role: AccountRole,
+    pub role: Inline<AccountRole>,
     /// The distributor the account belongs to: required for every role but
     /// `super_admin` (which must leave it out). A distributor manager's
     /// accounts always go into its own distributor, so it may leave it out.
@@ -120,7 +120,7 @@ impl Example for AccountCreate {
             email: "jane.doe@acme-promo.example".into(),
             first_name: "Jane".into(),
             last_name: "Doe".into(),
-            role: AccountRole::SalesExecutive,
+            role: Inline(AccountRole::SalesExecutive),
             distributor_id: Some(1),
             password: "a-long-passphrase".into(),
             active: true,
@@ -155,7 +155,7 @@ pub struct AccountPatch {
     /// The new role. Managers may choose sales_executive, admin_buyer or
     /// shopper; an account cannot move to or from super_admin (create one).
     /// Changing it ends the account's sessions.
-    pub role: Option<AccountRole>,
+    pub role: Option<Inline<AccountRole>>,
     /// `false` deactivates the account and ends its sessions.
     pub active: Option<bool>,
     /// Whether the account may download reports.
@@ -169,7 +169,7 @@ impl Example for AccountPatch {
             current_password: None,
             first_name: Some("Janet".into()),
             last_name: None,
-            role: Some(AccountRole::AdminBuyer),
+            role: Some(Inline(AccountRole::AdminBuyer)),
             active: None,
             reports_enabled: Some(true),
         }
@@ -184,7 +184,7 @@ impl AccountPatch {
             email: self.email.clone().map_or(c.email, Into::into),
             first_name: self.first_name.clone().map_or(c.first_name, Into::into),
             last_name: self.last_name.clone().map_or(c.last_name, Into::into),
-            role: self.role.map_or(c.role, Role::from),
+            role: self.role.map_or(c.role, |r| Role::from(r.0)),
             active: self.active.unwrap_or(c.active),
             reports_enabled: self.reports_enabled.unwrap_or(c.reports_enabled),
         }
@@ -388,7 +388,7 @@ impl AccountsApi {
         let probes = ExistenceProbes::of(&state, who.account_id);
         probes.check().await?;
         let b = &body.0;
-        let role = Role::from(b.role);
+        let role = Role::from(b.role.0);
         let distributor_id = if who.is_super_admin() {
             b.distributor_id
         } else {

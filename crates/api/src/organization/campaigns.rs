@@ -12,7 +12,7 @@ use crate::params::{
 use crate::precondition::IfMatch;
 use crate::resource::{self, CampaignDoc, ListResponse, ReadResponse};
 use crate::state::AppState;
-use crate::strict::{Money, Text};
+use crate::strict::{Inline, Money, Text};
 use crate::tags::ApiTags;
 use crate::write::{
     Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
@@ -323,7 +323,7 @@ impl From<CampaignStatus> for Status {
 #[oai(deny_unknown_fields)]
 pub struct StatusChange {
     /// The next status: draft → active → closed → complete, one step at a time.
-    pub to: CampaignStatus,
+    pub to: Inline<CampaignStatus>,
 }
 
 /// The copy's name.
@@ -560,7 +560,7 @@ impl CampaignsApi {
         let id = id.0;
         let selection = crate::params::selection(&x_fields, &fields, &CAMPAIGN, who.role)?;
         let expected = if_match.expected("Campaign", id)?;
-        let to = Status::from(body.0.to);
+        let to = Status::from(body.0.to.0);
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
         let expected = check_version(&expected, current.version)?;
