@@ -84,7 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account { action } => commands::account(&common, action).await,
         Command::Auth { action } => commands::auth(&common, action).await,
         Command::Openapi => {
-            println!("{}", api::openapi().spec());
+            println!("{}", api::document::document());
             Ok(())
         }
         Command::Db { action } => commands::db(&common, action).await,

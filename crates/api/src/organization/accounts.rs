@@ -501,8 +501,10 @@ impl AccountsApi {
         let manages_fields =
             new_role.is_some() || next.active != current.active || next.reports_enabled != current.reports_enabled;
         authorize_update(who, &target, manages_fields, new_role)?;
-        let expected = check_version(&expected, target.version)?;
+        // The fields' own rules come before If-Match, as they always have
+        // for accounts: a malformed address is a 422 whatever tag was sent.
         validators::account::account(&next).map_err(from_issues)?;
+        let expected = check_version(&expected, target.version)?;
         if let Some(role) = new_role {
             validators::account::role_change(current.role, role).map_err(from_issues)?;
             if let (Role::SalesExecutive, Some(d)) = (role, target.distributor_id) {

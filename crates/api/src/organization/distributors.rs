@@ -274,9 +274,11 @@ impl DistributorsApi {
         let current = storage::distributors::load(&mut *tx, id, who.is_super_admin(), Lock::Update)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let expected = check_version(&expected, current.version)?;
         let next = body.apply(&current.fields);
+        // The fields' own rules come before If-Match, as they always have
+        // for distributors: a malformed value is a 422 whatever tag was sent.
         validators::distributor::distributor(&next).map_err(from_issues)?;
+        let expected = check_version(&expected, current.version)?;
         if next != current.fields {
             storage::distributors::update(&mut *tx, id, expected, &next, who.is_super_admin())
                 .await

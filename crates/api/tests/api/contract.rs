@@ -137,7 +137,7 @@ fn descriptions_name_only_paths_that_exist() {
             _ => {}
         }
     }
-    let spec: serde_json::Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&api::document::document()).unwrap();
     let paths: Vec<Vec<&str>> =
         spec["paths"].as_object().unwrap().keys().map(|p| p.trim_matches('/').split('/').collect()).collect();
     let matches = |mention: &[&str]| {
@@ -204,7 +204,7 @@ async fn every_body_refuses_unknown_fields(pool: PgPool) {
     let app = TestApp::new(pool.clone()).await;
     World::build(&app).await;
     let (root, _) = app.login("root").await;
-    let spec: serde_json::Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&api::document::document()).unwrap();
     let before = crate::matrix_kit::fingerprint(&pool, &app.state.cache).await;
     let mut tried = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
@@ -238,7 +238,7 @@ async fn every_400_about_input_names_the_field(pool: PgPool) {
     let app = TestApp::new(pool).await;
     World::build(&app).await;
     let (root, _) = app.login("root").await;
-    let spec: serde_json::Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&api::document::document()).unwrap();
     let resolve = |schema: &serde_json::Value| -> serde_json::Value {
         match schema["$ref"].as_str() {
             Some(r) => spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone(),
@@ -313,4 +313,39 @@ async fn if_match_takes_a_list(pool: PgPool) {
         .await
         .expect(204);
     app.request(Method::DELETE, &url, Some(&sales), &[("If-Match", &tag)], None).await.expect(404);
+}
+
+/// The served document states what the server enforces: every request body
+/// object is closed (`additionalProperties: false`), money has its pattern,
+/// dates are `format: date`, and path ids start at 1.
+#[test]
+fn the_document_states_what_the_server_enforces() {
+    let doc: serde_json::Value = serde_json::from_str(&api::document::document()).unwrap();
+    let text = doc.to_string();
+    assert!(!text.contains("naive-date"), "a date is still format naive-date");
+    let mut closed = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                if param["in"] == "path" && param["schema"]["type"] == "integer" {
+                    assert_eq!(param["schema"]["minimum"], 1, "{method} {path} {}", param["name"]);
+                }
+            }
+            let Some(content) = op["requestBody"]["content"].as_object() else { continue };
+            for media in content.values() {
+                let Some(name) = media["schema"]["$ref"].as_str() else { continue };
+                let schema = &doc["components"]["schemas"][name.trim_start_matches("#/components/schemas/")];
+                if schema["type"] == "object" {
+                    assert_eq!(schema["additionalProperties"], false, "{method} {path}: {name} is open");
+                    closed += 1;
+                }
+            }
+        }
+    }
+    assert!(closed >= 20, "only {closed} closed request bodies");
+    let decimals = text.matches("\"format\":\"decimal\"").count();
+    let patterned = text.matches("\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\"").count();
+    assert!(decimals > 0 && decimals == patterned, "{decimals} decimal strings, {patterned} with the pattern");
+    let role = &doc["components"]["schemas"]["AccountPatch"]["properties"]["role"];
+    assert!(role["enum"].as_array().unwrap().contains(&serde_json::Value::Null), "{role}");
 }

@@ -417,7 +417,7 @@ fn accepted_headers() -> &'static std::collections::BTreeMap<(String, String), B
     static ACCEPTED: std::sync::OnceLock<std::collections::BTreeMap<(String, String), BTreeSet<String>>> =
         std::sync::OnceLock::new();
     ACCEPTED.get_or_init(|| {
-        let spec: Value = serde_json::from_str(&api::openapi().spec()).unwrap();
+        let spec: Value = serde_json::from_str(&api::document::document()).unwrap();
         let mut out = std::collections::BTreeMap::new();
         for (path, item) in spec["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {

@@ -1,0 +1,104 @@
+//! The OpenAPI document as served, with the constraints poem-openapi does
+//! not write itself, so generators and fuzzers see what the server enforces:
+//!
+//! - request bodies (and the objects nested in them) are
+//!   `additionalProperties: false`, since every body refuses unknown fields;
+//! - money (`format: decimal` strings) has a `pattern`;
+//! - dates are `format: date` (poem-openapi says `naive-date`);
+//! - integer ids in paths are `minimum: 1`;
+//! - a nullable enum lists `null` among its values (OpenAPI 3.0.3: `enum`
+//!   restricts the value before `nullable` is considered, so without it a
+//!   validator refuses the `null` the server accepts).
+//!
+//! Everything that reads the document (the `/openapi.json` route, the
+//! `openapi` command, the middleware's routes, the tests) reads this one.
+
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// A decimal string: digits, optionally a sign and a fraction.
+const DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?$";
+
+/// The served document, as JSON text.
+pub fn document() -> String {
+    let mut doc: Value = serde_json::from_str(&crate::openapi().spec()).unwrap_or_default();
+    tighten(&mut doc);
+    doc.to_string()
+}
+
+/// Adds the constraints listed in the module's documentation.
+pub fn tighten(doc: &mut Value) {
+    let mut bodies = BTreeSet::new();
+    for item in doc["paths"].as_object().into_iter().flatten().map(|(_, item)| item) {
+        for op in item.as_object().into_iter().flatten().map(|(_, op)| op) {
+            for media in op["requestBody"]["content"].as_object().into_iter().flatten().map(|(_, m)| m) {
+                collect_refs(doc, &media["schema"], &mut bodies);
+            }
+        }
+    }
+    for name in &bodies {
+        let schema = &mut doc["components"]["schemas"][name];
+        if schema["type"] == "object" {
+            schema["additionalProperties"] = json!(false);
+        }
+    }
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+            // `get_mut`, not indexing: indexing would insert a null.
+            for param in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                if param["in"] == "path" && param["schema"]["type"] == "integer" {
+                    param["schema"]["minimum"] = json!(1);
+                }
+            }
+        }
+    }
+    formats(doc);
+}
+
+/// The component schemas `schema` refers to, through properties, items and
+/// `allOf`, transitively.
+fn collect_refs(doc: &Value, schema: &Value, out: &mut BTreeSet<String>) {
+    if schema.is_null() {
+        return;
+    }
+    if let Some(name) = schema["$ref"].as_str().map(|r| r.trim_start_matches("#/components/schemas/")) {
+        if out.insert(name.to_owned()) {
+            collect_refs(doc, &doc["components"]["schemas"][name], out);
+        }
+        return;
+    }
+    for property in schema["properties"].as_object().into_iter().flatten().map(|(_, p)| p) {
+        collect_refs(doc, property, out);
+    }
+    collect_refs(doc, &schema["items"], out);
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        collect_refs(doc, part, out);
+    }
+}
+
+/// `naive-date` → `date`, a pattern on every decimal string, and `null`
+/// in the values of a nullable enum.
+fn formats(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if object.get("nullable") == Some(&json!(true))
+                && let Some(Value::Array(values)) = object.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
+            }
+            match object.get("format").and_then(Value::as_str) {
+                Some("naive-date") => {
+                    object.insert("format".into(), json!("date"));
+                }
+                Some("decimal") if object.get("type").and_then(Value::as_str) == Some("string") => {
+                    object.insert("pattern".into(), json!(DECIMAL_PATTERN));
+                }
+                _ => {}
+            }
+            object.values_mut().for_each(formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(formats),
+        _ => {}
+    }
+}
