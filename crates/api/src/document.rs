@@ -21,9 +21,14 @@ const DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?$";
 
 /// The served document, as JSON text.
 pub fn document() -> String {
-    let mut doc: Value = serde_json::from_str(&crate::openapi().spec()).unwrap_or_default();
+    served(&crate::openapi().spec()).to_string()
+}
+
+/// `spec` (poem-openapi's text) with the constraints added.
+pub fn served(spec: &str) -> Value {
+    let mut doc: Value = serde_json::from_str(spec).unwrap_or_default();
     tighten(&mut doc);
-    doc.to_string()
+    doc
 }
 
 /// Adds the constraints listed in the module's documentation.

@@ -49,16 +49,16 @@ pub fn openapi() -> OpenApiService<Apis, ()> {
 /// The whole HTTP application.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = openapi();
-    let served = document::document();
+    // Built once: the routes read it, and each request for it shares the bytes.
+    let document = document::served(&api.spec());
+    let served = bytes::Bytes::from(document.to_string());
     let spec = poem::endpoint::make_sync(move |_| {
         poem::Response::builder().content_type("application/json; charset=utf-8").body(served.clone())
     });
     let docs = api.swagger_ui();
     let max_body_bytes = state.config.max_body_bytes;
     let max_upload_bytes = state.config.max_upload_bytes;
-    let routes = std::sync::Arc::new(middleware::Routes::from_spec(
-        &serde_json::from_str(&document::document()).unwrap_or_default(),
-    ));
+    let routes = std::sync::Arc::new(middleware::Routes::from_spec(&document));
     // CORS stays closed unless origins are configured: then only those may
     // call from a browser (no credentials: the API uses bearer tokens).
     let origins = state.config.cors_origins.clone();
