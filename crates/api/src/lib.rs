@@ -38,8 +38,7 @@ use poem_openapi::OpenApiService;
 /// Every namespace's APIs, each listed once here (nested tuples implement
 /// `OpenApi`, and `Default` builds them): adding an endpoint group touches
 /// only its namespace's `Api`.
-type Apis =
-    (ops::OpsApi, auth::AuthApi, organization::Api, catalog::Api, minor::Api, storefront::Api, orders::OrdersApi);
+type Apis = (ops::OpsApi, auth::AuthApi, organization::Api, catalog::Api, minor::Api, storefront::Api, orders::Api);
 
 /// The OpenAPI service (also used by `promostore openapi` to print the spec).
 pub fn openapi() -> OpenApiService<Apis, ()> {

@@ -8,8 +8,8 @@
 
 use domain::resource::{
     ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, LOCATION, ORDER,
-    ORDER_ITEM, PRODUCT, PRODUCT_TYPE, RelationKind, Resource, STOREFRONT_CAMPAIGN, STOREFRONT_PRODUCT, VARIANT,
-    VENDOR,
+    ORDER_EVENT, ORDER_ITEM, ORDER_NOTE, PRODUCT, PRODUCT_TYPE, RelationKind, Resource, STOREFRONT_CAMPAIGN,
+    STOREFRONT_PRODUCT, VARIANT, VENDOR,
 };
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
@@ -50,6 +50,8 @@ described!(
     FileDoc => FILE,
     OrderDoc => ORDER,
     OrderItemDoc => ORDER_ITEM,
+    OrderEventDoc => ORDER_EVENT,
+    OrderNoteDoc => ORDER_NOTE,
     StorefrontCampaignDoc => STOREFRONT_CAMPAIGN,
     StorefrontProductDoc => STOREFRONT_PRODUCT,
 );

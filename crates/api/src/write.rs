@@ -44,7 +44,19 @@ pub async fn read_back<R: Described>(
     selection: &Selection,
     id: i64,
 ) -> ApiResult<(Json<Masked<R>>, String)> {
-    let item = storage::read::get(&state.pool, who, selection, id).await?.ok_or_else(ApiError::not_found)?;
+    let mut conn = state.pool.acquire().await.map_err(StorageError::from)?;
+    read_back_in(&mut conn, who, selection, id).await
+}
+
+/// [`read_back`] on a given connection: inside a transaction, it reads what
+/// the transaction wrote before it commits (or rolls back, for a dry run).
+pub async fn read_back_in<R: Described>(
+    conn: &mut storage::Connection,
+    who: &Principal,
+    selection: &Selection,
+    id: i64,
+) -> ApiResult<(Json<Masked<R>>, String)> {
+    let item = storage::read::get(conn, who, selection, id).await?.ok_or_else(ApiError::not_found)?;
     Ok((Json(Masked::new(item.body)), resource::representation_etag(R::RESOURCE.model, id, item.version, selection)))
 }
 

@@ -19,6 +19,7 @@
 pub mod campaign;
 pub mod catalog;
 pub mod money;
+pub mod order;
 pub mod organization;
 pub mod password;
 pub mod principal;

@@ -31,6 +31,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod locations;
 pub mod named;
+pub mod orders;
 pub mod product_types;
 pub mod products;
 pub mod read;

@@ -288,7 +288,21 @@ pub async fn place_order(tx: &mut crate::Connection, o: &NewOrder<'_>) -> Result
     let totals: Vec<Decimal> = o.lines.iter().map(|l| l.line().total()).collect();
     let skus: Vec<&str> = o.lines.iter().map(|l| l.sku.as_str()).collect();
     let names: Vec<&str> = o.lines.iter().map(|l| l.product_name.as_str()).collect();
+    // The order as placed, kept in its `created` event: later edits change
+    // the lines and totals, never this.
+    let placed: Vec<Value> = o
+        .lines
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "campaign_item_id": l.campaign_item_id, "sku": l.sku, "product_name": l.product_name,
+                "quantity": l.quantity, "unit_price": domain::money::to_wire(l.unit_price),
+                "line_total": domain::money::to_wire(l.line().total()),
+            })
+        })
+        .collect();
     let summary = serde_json::json!({
+        "lines": placed,
         "number": o.number,
         "items_count": o.usage.items,
         "subtotal": domain::money::to_wire(o.usage.amount),

@@ -206,14 +206,15 @@ impl AuthApi {
         storage::accounts::record_login(&state.pool, account.id, Utc::now()).await?;
         let (access_token, refresh_token, expires_in) = start_session(&state, &who).await?;
         let defaults = validators::query::select(None, &ACCOUNT, who.role)?;
-        let me = storage::read::get(&state.pool, &who, &defaults, account.id).await?.ok_or_else(ApiError::not_found)?;
+        let (me, _) =
+            crate::write::read_back::<crate::resource::AccountDoc>(&state, &who, &defaults, account.id).await?;
         tracing::info!(account.id = account.id, "login");
         Ok(LoginResult::Ok(Json(LoginResponse {
             access_token,
             refresh_token,
             token_type: "Bearer".into(),
             expires_in,
-            account: Masked::new(me.body),
+            account: me.0,
         })))
     }
 

@@ -184,20 +184,21 @@ fn rules_of(c: &Campaign) -> Rules {
     }
 }
 
-/// The 422 for broken limits, with the numbers.
-fn limits_problem(broken: &[LimitExceeded]) -> ApiError {
+/// The 422 for broken limits, with the numbers, its errors on `field`
+/// (also used by staff edits of an order, `crate::orders::edits`).
+pub(crate) fn limits_problem(broken: &[LimitExceeded], field: &str) -> ApiError {
     let errors = broken
         .iter()
         .map(|b| match *b {
             LimitExceeded::ItemsCount { limit, ordered, would_be } => FieldError::new(
-                "quantity",
+                field,
                 b.code(),
                 format!(
                     "at most {limit} units in this campaign; your orders have {ordered}, this would make {would_be}"
                 ),
             ),
             LimitExceeded::Price { limit, ordered, would_be } => FieldError::new(
-                "quantity",
+                field,
                 b.code(),
                 format!(
                     "at most {} in this campaign; your orders come to {}, this would make {}",
@@ -293,15 +294,15 @@ fn basket_precondition(if_match: &IfMatch, campaign_id: i64, version: i64) -> Ap
 }
 
 /// The 422 for an order the allowance cannot cover without a payroll
-/// deduction the campaign does not allow.
-fn allowance_problem(e: &domain::shopping::AllowanceExceeded) -> ApiError {
+/// deduction the campaign does not allow, its error on `field`.
+pub(crate) fn allowance_problem(e: &domain::shopping::AllowanceExceeded, field: &str) -> ApiError {
     ApiError::Unprocessable(Json(
         Problem::new(
             422,
             "this order is more than your remaining allowance, and this campaign does not allow payroll deductions",
         )
         .with_errors(vec![FieldError::new(
-            "basket",
+            field,
             domain::shopping::AllowanceExceeded::CODE,
             format!(
                 "the order comes to {}; {} of your allowance is left, {} short",
@@ -434,7 +435,7 @@ impl BasketApi {
             && let Err(broken) =
                 check_limits(rules_of(&campaign).limits, history.ordered, storage::shopping::usage(&lines))
         {
-            return Err(limits_problem(&broken));
+            return Err(limits_problem(&broken, "quantity"));
         }
         let version = storage::shopping::touch_basket(&mut *tx, who.account_id, campaign.id).await?;
         commit(tx).await?;
@@ -523,8 +524,8 @@ impl BasketApi {
         let usage = storage::shopping::usage(&lines);
         let split = domain::shopping::checkout(rules_of(&campaign), history.ordered, history.allowance_used, usage)
             .map_err(|refusal| match refusal {
-                Refusal::Limits(broken) => limits_problem(&broken),
-                Refusal::Allowance(e) => allowance_problem(&e),
+                Refusal::Limits(broken) => limits_problem(&broken, "quantity"),
+                Refusal::Allowance(e) => allowance_problem(&e, "basket"),
             })?;
         let values: serde_json::Map<String, Value> = b.checkout_fields.into_iter().collect();
         let mut issues = validators::checkout::checkout_values(

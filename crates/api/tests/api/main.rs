@@ -21,6 +21,7 @@ mod imports;
 mod locations_members;
 mod matrix;
 mod matrix_kit;
+mod orders;
 mod products_variants;
 mod query;
 mod security;

@@ -90,6 +90,15 @@ enum Op {
     ListOrders,
     GetOrder,
     GetOrderIfNoneMatch,
+    ApproveOrder,
+    CancelOrder,
+    EditOrderItems,
+    ListOrderEvents,
+    ListOrderNotes,
+    AddOrderNote,
+    GetOrderNote,
+    EditOrderNote,
+    DeleteOrderNote,
 }
 
 /// The expected outcomes. Each cell is `<Acme>/<Globex>`: a status code
@@ -158,6 +167,15 @@ const MATRIX: &[(Op, [&str; 5])] = &[
     (Op::ListOrders,                     ["in/in",   "in/out",  "in/out",  "in/out",  "in/out"]),
     (Op::GetOrder,                       ["200/200", "200/404", "200/404", "200/404", "200/404"]),
     (Op::GetOrderIfNoneMatch,            ["304/304", "304/404", "304/404", "304/404", "304/404"]),
+    (Op::ApproveOrder,                   ["200/200", "200/404", "200/404", "200/404", "403/404"]),
+    (Op::CancelOrder,                    ["200/200", "200/404", "200/404", "200/404", "200/404"]),
+    (Op::EditOrderItems,                 ["200/200", "200/404", "200/404", "403/404", "403/404"]),
+    (Op::ListOrderEvents,                ["200/200", "200/404", "200/404", "200/404", "200/404"]),
+    (Op::ListOrderNotes,                 ["200/200", "200/404", "200/404", "200/404", "403/404"]),
+    (Op::AddOrderNote,                   ["201/201", "201/404", "201/404", "201/404", "403/404"]),
+    (Op::GetOrderNote,                   ["200/200", "200/404", "200/404", "200/404", "403/404"]),
+    (Op::EditOrderNote,                  ["200/200", "200/404", "200/404", "200/404", "403/404"]),
+    (Op::DeleteOrderNote,                ["204/204", "204/404", "204/404", "204/404", "403/404"]),
 ];
 
 impl Op {
@@ -210,6 +228,14 @@ impl Op {
             Op::Checkout => ("POST", "/api/v1/storefront/campaigns/{id}/checkout"),
             Op::ListOrders => ("GET", "/api/v1/orders"),
             Op::GetOrder | Op::GetOrderIfNoneMatch => ("GET", "/api/v1/orders/{id}"),
+            Op::ApproveOrder | Op::CancelOrder => ("POST", "/api/v1/orders/{id}/transitions"),
+            Op::EditOrderItems => ("POST", "/api/v1/orders/{id}/edits"),
+            Op::ListOrderEvents => ("GET", "/api/v1/orders/{id}/events"),
+            Op::ListOrderNotes => ("GET", "/api/v1/orders/{id}/notes"),
+            Op::AddOrderNote => ("POST", "/api/v1/orders/{id}/notes"),
+            Op::GetOrderNote => ("GET", "/api/v1/orders/{id}/notes/{note_id}"),
+            Op::EditOrderNote => ("PATCH", "/api/v1/orders/{id}/notes/{note_id}"),
+            Op::DeleteOrderNote => ("DELETE", "/api/v1/orders/{id}/notes/{note_id}"),
         }
     }
 
@@ -229,6 +255,15 @@ impl Op {
                 | Op::ListOrders
                 | Op::GetOrder
                 | Op::GetOrderIfNoneMatch
+                | Op::ApproveOrder
+                | Op::CancelOrder
+                | Op::EditOrderItems
+                | Op::ListOrderEvents
+                | Op::ListOrderNotes
+                | Op::AddOrderNote
+                | Op::GetOrderNote
+                | Op::EditOrderNote
+                | Op::DeleteOrderNote
         )
     }
 
@@ -402,6 +437,44 @@ impl Op {
             Op::GetOrderIfNoneMatch => {
                 (Method::GET, format!("/api/v1/orders/{}", t.order), vec![("If-None-Match", "*".to_owned())], None)
             }
+            Op::ApproveOrder => (
+                Method::POST,
+                format!("/api/v1/orders/{}/transitions", t.order),
+                vec![],
+                Some(json!({"to": "approved"})),
+            ),
+            Op::CancelOrder => (
+                Method::POST,
+                format!("/api/v1/orders/{}/transitions", t.order),
+                vec![],
+                Some(json!({"to": "cancelled"})),
+            ),
+            Op::EditOrderItems => (
+                Method::POST,
+                format!("/api/v1/orders/{}/edits", t.order),
+                vec![],
+                Some(json!({"lines": [{"id": t.line, "quantity": 2}]})),
+            ),
+            Op::ListOrderEvents => {
+                (Method::GET, format!("/api/v1/orders/{}/events?count=exact", t.order), vec![], None)
+            }
+            Op::ListOrderNotes => (Method::GET, format!("/api/v1/orders/{}/notes?count=exact", t.order), vec![], None),
+            Op::AddOrderNote => (
+                Method::POST,
+                format!("/api/v1/orders/{}/notes", t.order),
+                vec![("Idempotency-Key", format!("cell-{n}-{}", t.order))],
+                Some(json!({"body": "call the client"})),
+            ),
+            Op::GetOrderNote => (Method::GET, format!("/api/v1/orders/{}/notes/{}", t.order, t.note), vec![], None),
+            Op::EditOrderNote => (
+                Method::PATCH,
+                format!("/api/v1/orders/{}/notes/{}", t.order, t.note),
+                vec![],
+                Some(json!({"body": "called the client"})),
+            ),
+            Op::DeleteOrderNote => {
+                (Method::DELETE, format!("/api/v1/orders/{}/notes/{}", t.order, t.note), vec![], None)
+            }
         };
         Req { method, path, headers, body }
     }
@@ -466,6 +539,10 @@ struct Target {
     item: i64,
     /// An order of the side's shopper in the campaign (shop cells only).
     order: i64,
+    /// The order's one line.
+    line: i64,
+    /// A note of the side's admin buyer on the order.
+    note: i64,
     /// An open campaign of the caller's own side (Acme) whose members are
     /// Acme's buyer and shopper (shop cells only).
     own_shop: i64,
@@ -480,6 +557,8 @@ impl Target {
         account: GHOST,
         item: GHOST,
         order: GHOST,
+        line: GHOST,
+        note: GHOST,
         own_shop: GHOST,
     };
 }
@@ -596,22 +675,30 @@ impl Fixture {
         } else {
             d
         };
-        let (mut item, mut order, mut own_shop) = (0, 0, 0);
+        let (mut item, mut order, mut line, mut note, mut own_shop) = (0, 0, 0, 0, 0);
         if op.shops() {
-            let shopper = self.members[usize::from(side == Side::Globex)][1];
-            (item, order) = shop_fixture(pool, d, campaign, shopper, &format!("{tag}-cell-{n}")).await;
+            let [buyer, shopper] = self.members[usize::from(side == Side::Globex)];
+            (item, order, line, note) =
+                shop_fixture(pool, d, campaign, [buyer, shopper], &format!("{tag}-cell-{n}")).await;
             own_shop = self.own_shop;
         }
-        Target { distributor, campaign, location, account, item, order, own_shop }
+        Target { distributor, campaign, location, account, item, order, line, note, own_shop }
     }
 }
 
 /// A priced item (6.31) in `campaign` ([`crate::helpers::offer_product`]), a basket line of it for `shopper`, an
-/// order of `shopper` in the campaign, and an allowance roomy enough for a
-/// checkout; returns the item's and the order's ids.
-async fn shop_fixture(pool: &PgPool, d: i64, campaign: i64, shopper: i64, key: &str) -> (i64, i64) {
+/// order of `shopper` in the campaign with a note of `buyer`, and an
+/// allowance roomy enough for a checkout; returns the item's, the order's,
+/// its line's and the note's ids.
+async fn shop_fixture(
+    pool: &PgPool,
+    d: i64,
+    campaign: i64,
+    [buyer, shopper]: [i64; 2],
+    key: &str,
+) -> (i64, i64, i64, i64) {
     let item = crate::helpers::offer_product(pool, d, campaign, None).await;
-    let order: i64 = sqlx::query_scalar(
+    let (order, line, note): (i64, i64, i64) = sqlx::query_as(
         "WITH c AS (UPDATE campaigns SET company_allowance = 1000 WHERE id = $2), \
               b AS (INSERT INTO baskets (account_id, campaign_id, distributor_id) VALUES ($3, $2, $1)), \
               bi AS (INSERT INTO basket_items (account_id, campaign_id, campaign_item_id, distributor_id, quantity, \
@@ -620,20 +707,24 @@ async fn shop_fixture(pool: &PgPool, d: i64, campaign: i64, shopper: i64, key: &
                                         allowance_applied, payroll_deduction) \
                     VALUES ($4, $1, $3, $2, 1, 6.31, 6.31, 0) RETURNING id), \
               oi AS (INSERT INTO order_items (order_id, distributor_id, campaign_item_id, sku, product_name, quantity, \
-                                              unit_price, line_total) SELECT o.id, $1, $5, $4, $4, 1, 6.31, 6.31 FROM o), \
+                                              unit_price, line_total) SELECT o.id, $1, $5, $4, $4, 1, 6.31, 6.31 FROM o \
+                     RETURNING id), \
               l AS (INSERT INTO allowance_ledger (account_id, campaign_id, distributor_id, order_id, kind, amount, balance) \
-                    SELECT $3, $2, $1, o.id, 'checkout', 6.31, 993.69 FROM o) \
-         SELECT id FROM o",
+                    SELECT $3, $2, $1, o.id, 'checkout', 6.31, 993.69 FROM o), \
+              n AS (INSERT INTO order_notes (order_id, distributor_id, author_id, edited_by, body) \
+                    SELECT o.id, $1, $6, $6, 'hold until Friday' FROM o RETURNING id) \
+         SELECT o.id, oi.id, n.id FROM o, oi, n",
     )
     .bind(d)
     .bind(campaign)
     .bind(shopper)
     .bind(key)
     .bind(item)
+    .bind(buyer)
     .fetch_one(pool)
     .await
     .unwrap();
-    (item, order)
+    (item, order, line, note)
 }
 
 async fn tokens(app: &TestApp) -> Vec<String> {

@@ -208,6 +208,9 @@ pub static RESOURCES: &[&Resource] = &[
     &FILE,
     &ORDER,
     &ORDER_ITEM,
+    &ORDER_EVENT,
+    &ORDER_NOTE,
+    &ORDER_NOTE_VERSION,
     &STOREFRONT_CAMPAIGN,
     &STOREFRONT_PRODUCT,
     &STOREFRONT_ITEM,
@@ -745,8 +748,118 @@ pub static ORDER: Resource = Resource {
             least_role: Role::Shopper,
             doc: "The campaign (`campaign_id` expanded).",
         },
+        Relation {
+            name: "account",
+            target: "Account",
+            kind: RelationKind::Reference,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The shopper who checked out (`account_id` expanded), as the caller may see accounts.",
+        },
+        Relation {
+            name: "events",
+            target: "OrderEvent",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The order's history, oldest first (at most 100; `GET /orders/{id}/events` pages through all).",
+        },
+        Relation {
+            name: "notes",
+            target: "OrderNote",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::AdminBuyer,
+            doc: "Notes of staff and admin buyers, oldest first (at most 100).",
+        },
     ],
     default_sort: &[("created_at", true)],
+};
+
+/// What an order event records.
+pub const ORDER_EVENT_KINDS: &[&str] =
+    &["created", "status_changed", "items_edited", "note_added", "note_edited", "note_deleted"];
+
+pub static ORDER_EVENT: Resource = Resource {
+    model: "OrderEvent",
+    doc: "One step of an order's history: its creation (with the lines and totals as placed), a status change, an item edit (lines and totals before and after), a note added, edited or deleted. Append-only: the database refuses to change or delete an event. Shoppers see the events of their own orders except those about notes.",
+    fields: &[
+        Field::new("id", T::Id, "The event's id; ids grow with time."),
+        Field::new("order_id", T::Id, "The order."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("kind", T::Enum(ORDER_EVENT_KINDS), "What happened."),
+        Field::new("message", T::Text, "What happened, in words, e.g. `processing → approved: sizes confirmed`."),
+        Field::new("actor_id", T::Id, "Who did it (null for the system)."
+        ).nullable(),
+        Field::new(
+            "data",
+            T::Json,
+            "The structured record: for `created` the lines and totals as placed, for `status_changed` `from`, `to` and `note`, for `items_edited` `before` and `after` (lines and totals) and the ledger `adjustment`, for note events the `note_id`.",
+        )
+        .not_sortable()
+        .not_filterable(),
+        Field::new("created_at", T::DateTime, "When it happened."),
+    ],
+    relations: &[Relation {
+        name: "actor",
+        target: "Account",
+        kind: RelationKind::Reference,
+        default: false,
+        least_role: Role::Shopper,
+        doc: "Who did it (`actor_id` expanded), as the caller may see accounts.",
+    }],
+    default_sort: &[("id", false)],
+};
+
+pub static ORDER_NOTE: Resource = Resource {
+    model: "OrderNote",
+    doc: "A note of staff or the campaign's admin buyer on an order. An edit keeps the text it replaces (`versions`); a deleted note is gone from every read, while its texts and the `note_deleted` event stay in the history. Shoppers do not see notes.",
+    fields: &[
+        Field::new("id", T::Id, "The note's id."),
+        Field::new("order_id", T::Id, "The order."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("author_id", T::Id, "Who wrote the note."),
+        Field::new("edited_by", T::Id, "Who wrote the current text (the author until an edit)."),
+        Field::new("body", T::Text, "The text, 1 to 5,000 characters."),
+        Field::new("created_at", T::DateTime, "When the note was written."),
+        Field::new("modified_at", T::DateTime, "When it last changed."),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[
+        Relation {
+            name: "author",
+            target: "Account",
+            kind: RelationKind::Reference,
+            default: false,
+            least_role: Role::AdminBuyer,
+            doc: "Who wrote the note (`author_id` expanded), as the caller may see accounts.",
+        },
+        Relation {
+            name: "versions",
+            target: "OrderNoteVersion",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::AdminBuyer,
+            doc: "The texts earlier edits replaced, oldest first.",
+        },
+    ],
+    default_sort: &[("id", false)],
+};
+
+pub static ORDER_NOTE_VERSION: Resource = Resource {
+    model: "OrderNoteVersion",
+    doc: "A text of a note that an edit replaced, kept as it was. Append-only.",
+    fields: &[
+        Field::new("id", T::Id, "The version's id."),
+        Field::new("note_id", T::Id, "The note."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("version", T::Int, "The note's version that had this text."),
+        Field::new("body", T::Text, "The text as it was."),
+        Field::new("written_by", T::Id, "Who wrote this text."),
+        Field::new("written_at", T::DateTime, "When this text was written."),
+    ],
+    relations: &[],
+    default_sort: &[("id", false)],
 };
 
 pub static ORDER_ITEM: Resource = Resource {

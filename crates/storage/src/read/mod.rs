@@ -21,7 +21,7 @@ use columns::{Layout, Row};
 use domain::Principal;
 use domain::query::{ListQuery, PageMode, Selection};
 use serde_json::Value;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 /// Where the next page starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,10 @@ pub async fn list(pool: &PgPool, who: &Principal, query: &ListQuery, key: &Curso
     if let PageMode::Offset { number } = query.page.mode {
         qb.push(" OFFSET ").push_bind(i64::from(number.saturating_sub(1)) * size);
     }
-    let pg_rows = qb.build().fetch_all(pool).await?;
+    // One connection for the page and its relations: no pool round trip
+    // between them.
+    let mut conn = pool.acquire().await?;
+    let pg_rows = qb.build().fetch_all(&mut *conn).await?;
 
     let mut rows = pg_rows.iter().map(|r| layout.decode(r, 0)).collect::<Result<Vec<Row>, _>>()?;
     let has_more = rows.len() > query.page.size as usize;
@@ -103,15 +106,18 @@ pub async fn list(pool: &PgPool, who: &Principal, query: &ListQuery, key: &Curso
         }
     };
 
-    let total = if query.count { Some(count(pool, who, table, query).await?) } else { None };
+    let total = if query.count { Some(count(&mut conn, who, table, query).await?) } else { None };
 
-    relations::attach(pool, who, table, &query.selection, &mut rows).await?;
+    relations::attach(&mut conn, who, table, &query.selection, &mut rows).await?;
     Ok(ListPage { items: rows.into_iter().map(|r| Value::Object(r.obj)).collect(), next, total })
 }
 
-/// Reads one resource by id, as `who` may see it; `None` when absent or hidden.
+/// Reads one resource by id, as `who` may see it; `None` when absent or
+/// hidden. It takes a connection, not the pool, so a write can read its
+/// result inside its own transaction (an edit's dry run reads the order as
+/// it would be, then rolls back).
 #[tracing::instrument(skip_all, fields(resource = selection.resource.model, id))]
-pub async fn get(pool: &PgPool, who: &Principal, selection: &Selection, id: i64) -> Result<Option<Item>> {
+pub async fn get(conn: &mut PgConnection, who: &Principal, selection: &Selection, id: i64) -> Result<Option<Item>> {
     let table = schema::table(selection.resource);
     let layout = Layout::new(table, selection, &domain::query::Sort::default());
     let mut qb = QueryBuilder::<Postgres>::new("SELECT ");
@@ -119,11 +125,11 @@ pub async fn get(pool: &PgPool, who: &Principal, selection: &Selection, id: i64)
     qb.push(format_args!(" FROM {} {MAIN} WHERE {MAIN}.id = ", table.name)).push_bind(id);
     qb.push(" AND ");
     table.push_scope(who, MAIN, &mut qb);
-    let Some(pg_row) = qb.build().fetch_optional(pool).await? else {
+    let Some(pg_row) = qb.build().fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
     let mut rows = vec![layout.decode(&pg_row, 0)?];
-    relations::attach(pool, who, table, selection, &mut rows).await?;
+    relations::attach(conn, who, table, selection, &mut rows).await?;
     let row = rows.pop().ok_or(StorageError::NotFound)?;
     Ok(Some(Item { version: row.version, body: Value::Object(row.obj) }))
 }
@@ -144,8 +150,8 @@ fn push_where(
     }
 }
 
-async fn count(pool: &PgPool, who: &Principal, table: &Table, query: &ListQuery) -> Result<i64> {
+async fn count(conn: &mut PgConnection, who: &Principal, table: &Table, query: &ListQuery) -> Result<i64> {
     let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT count(*) FROM {} {MAIN} WHERE ", table.name));
     push_where(table, who, query, MAIN, &mut Aliases::default(), &mut qb);
-    Ok(qb.build_query_scalar::<i64>().fetch_one(pool).await?)
+    Ok(qb.build_query_scalar::<i64>().fetch_one(conn).await?)
 }

@@ -8,7 +8,7 @@ use domain::Principal;
 use domain::query::{Selection, Sort, SortKey, limits};
 use domain::resource::{Relation, Resource};
 use serde_json::Value;
-use sqlx::{PgPool, Postgres, QueryBuilder, Row as _};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +17,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Loads every relation of `selection` for `rows` and embeds it in each row's object.
 pub(crate) fn attach<'a>(
-    pool: &'a PgPool,
+    conn: &'a mut PgConnection,
     who: &'a Principal,
     table: &'a Table,
     selection: &'a Selection,
@@ -35,8 +35,8 @@ pub(crate) fn attach<'a>(
                     let mut keys: Vec<i64> = rows.iter().filter_map(|r| r.fks.get(index).copied().flatten()).collect();
                     keys.sort_unstable();
                     keys.dedup();
-                    let mut children = load_by_id(pool, who, target, sub, &keys).await?;
-                    attach(pool, who, target, sub, &mut children).await?;
+                    let mut children = load_by_id(&mut *conn, who, target, sub, &keys).await?;
+                    attach(&mut *conn, who, target, sub, &mut children).await?;
                     let by_id: HashMap<i64, Value> =
                         children.into_iter().map(|c| (c.id, Value::Object(c.obj))).collect();
                     for row in rows.iter_mut() {
@@ -54,8 +54,9 @@ pub(crate) fn attach<'a>(
                     // A parent is its id and, for a child join `along` a
                     // column, that column's value too.
                     let keys: Vec<Parent> = rows.iter().map(|r| (r.id, r.fks.get(index).copied().flatten())).collect();
-                    let (parents, mut children) = load_children(pool, who, target, relation, join, sub, &keys).await?;
-                    attach(pool, who, target, sub, &mut children).await?;
+                    let (parents, mut children) =
+                        load_children(&mut *conn, who, target, relation, join, sub, &keys).await?;
+                    attach(&mut *conn, who, target, sub, &mut children).await?;
                     let mut grouped: HashMap<Parent, Vec<Value>> = HashMap::new();
                     for (parent, child) in parents.into_iter().zip(children) {
                         grouped.entry(parent).or_default().push(Value::Object(child.obj));
@@ -75,7 +76,13 @@ pub(crate) fn attach<'a>(
 type Parent = (i64, Option<i64>);
 
 /// `SELECT ... FROM target WHERE id = ANY($1) AND scope`.
-async fn load_by_id(pool: &PgPool, who: &Principal, target: &Table, sub: &Selection, keys: &[i64]) -> Result<Vec<Row>> {
+async fn load_by_id(
+    conn: &mut PgConnection,
+    who: &Principal,
+    target: &Table,
+    sub: &Selection,
+    keys: &[i64],
+) -> Result<Vec<Row>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -84,7 +91,7 @@ async fn load_by_id(pool: &PgPool, who: &Principal, target: &Table, sub: &Select
     layout.push_columns(target, who, "r", &mut qb);
     qb.push(format_args!(" FROM {} r WHERE r.id = ANY(", target.name)).push_bind(keys.to_vec()).push(") AND ");
     target.push_scope(who, "r", &mut qb);
-    let rows = qb.build().fetch_all(pool).await?;
+    let rows = qb.build().fetch_all(conn).await?;
     Ok(rows.iter().map(|r| layout.decode(r, 0)).collect::<Result<_, _>>()?)
 }
 
@@ -92,7 +99,7 @@ async fn load_by_id(pool: &PgPool, who: &Principal, target: &Table, sub: &Select
 /// the target's default order: one lateral join over `unnest($1, $2)`.
 /// Returns the parent of each child beside the children.
 async fn load_children(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     who: &Principal,
     target: &Table,
     relation: &Relation,
@@ -132,7 +139,7 @@ async fn load_children(
         super::order::push_order_by(target, who, &order, "r", &mut qb);
     }
     qb.push(" LIMIT ").push_bind(limits::MAX_EMBEDDED_CHILDREN).push(") c");
-    let rows = qb.build().fetch_all(pool).await?;
+    let rows = qb.build().fetch_all(conn).await?;
     let mut parents = Vec::with_capacity(rows.len());
     let mut children = Vec::with_capacity(rows.len());
     for row in &rows {

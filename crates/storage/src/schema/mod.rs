@@ -7,8 +7,8 @@
 //! predicate and nothing of another distributor can leak through any of them.
 
 use domain::resource::{
-    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, LOCATION, ORDER, ORDER_ITEM,
-    PRODUCT, PRODUCT_TYPE, Resource, VARIANT, VENDOR,
+    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, LOCATION, ORDER, ORDER_EVENT,
+    ORDER_ITEM, ORDER_NOTE, ORDER_NOTE_VERSION, PRODUCT, PRODUCT_TYPE, Resource, VARIANT, VENDOR,
 };
 use domain::{Principal, Role};
 use sqlx::{Postgres, QueryBuilder};
@@ -164,6 +164,9 @@ static TABLES: &[&Table] = &[
     &CAMPAIGN_ITEMS,
     &ORDERS,
     &ORDER_ITEMS,
+    &ORDER_EVENTS,
+    &ORDER_NOTES,
+    &ORDER_NOTE_VERSIONS,
     &FILES,
     &STOREFRONT_CAMPAIGNS,
     &STOREFRONT_PRODUCTS,
@@ -434,6 +437,9 @@ pub static ORDERS: Table = Table {
     joins: &[
         ("items", Join::Children { fk: "order_id", along: None }),
         ("campaign", Join::Reference { fk: "campaign_id" }),
+        ("account", Join::Reference { fk: "account_id" }),
+        ("events", Join::Children { fk: "order_id", along: None }),
+        ("notes", Join::Children { fk: "order_id", along: None }),
     ],
     tenant: Some("distributor_id"),
     owner: Some("account_id"),
@@ -452,6 +458,64 @@ pub static ORDER_ITEMS: Table = Table {
     conditional: &[],
     computed: &[],
     scope: |who, a, qb| push_order_scope(who, &format!("{a}.order_id"), qb),
+};
+
+/// An order's history follows its order, except that shoppers do not see
+/// the events about notes (notes are for staff and admin buyers).
+pub static ORDER_EVENTS: Table = Table {
+    resource: &ORDER_EVENT,
+    name: "order_events",
+    joins: &[("actor", Join::Reference { fk: "actor_id" })],
+    tenant: Some("distributor_id"),
+    owner: None,
+    conditional: &[],
+    computed: &[],
+    scope: |who, a, qb| {
+        push_order_scope(who, &format!("{a}.order_id"), qb);
+        if who.role == Role::Shopper {
+            qb.push(format_args!(" AND {a}.kind NOT LIKE 'note%'"));
+        }
+    },
+};
+
+/// Notes are for staff and the campaign's admin buyers; a deleted note is
+/// gone from every read (its text stays in the table, its versions and the
+/// `note_deleted` event).
+pub static ORDER_NOTES: Table = Table {
+    resource: &ORDER_NOTE,
+    name: "order_notes",
+    joins: &[
+        ("author", Join::Reference { fk: "author_id" }),
+        ("versions", Join::Children { fk: "note_id", along: None }),
+    ],
+    tenant: Some("distributor_id"),
+    owner: None,
+    conditional: &[],
+    computed: &[],
+    scope: |who, a, qb| {
+        if who.role == Role::Shopper {
+            qb.push("FALSE");
+            return;
+        }
+        qb.push(format_args!("NOT {a}.is_deleted AND "));
+        push_order_scope(who, &format!("{a}.order_id"), qb);
+    },
+};
+
+/// A note's earlier texts, seen by whoever sees the note.
+pub static ORDER_NOTE_VERSIONS: Table = Table {
+    resource: &ORDER_NOTE_VERSION,
+    name: "order_note_versions",
+    joins: &[],
+    tenant: Some("distributor_id"),
+    owner: None,
+    conditional: &[],
+    computed: &[],
+    scope: |who, a, qb| {
+        qb.push(format_args!("EXISTS (SELECT 1 FROM order_notes n WHERE n.id = {a}.note_id AND "));
+        ORDER_NOTES.push_scope(who, "n", qb);
+        qb.push(")");
+    },
 };
 
 /// The order scope for the order whose id is the SQL expression `order`.
