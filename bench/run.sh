@@ -57,7 +57,7 @@ BIN=target/release/promostore
 # ---- the benchmark database ----------------------------------------------------------------------
 # Tagged with the arguments and a digest of what decides the rows (the seeder, the COPY layer, the
 # migrations), so a changed seeder or schema seeds again.
-SOURCES_SHA="$(cat migrations/*.sql crates/seeders/src/*.rs crates/storage/src/bulk.rs | sha256sum | cut -c1-16)"
+SOURCES_SHA="$(cat migrations/*.sql crates/seeders/src/*.rs crates/storage/src/bulk/*.rs | sha256sum | cut -c1-16)"
 SEED_TAG="promostore bench: scale=$SCALE rng-seed=$RNG_SEED sources=$SOURCES_SHA"
 current="$(psql -qtAX "$SERVER_URL/postgres" \
     -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$BENCH_DB'" 2>/dev/null || true)"
@@ -217,12 +217,13 @@ for line in sys.stdin:
         elif kind == "location" and location: values[f["name"]] = int(location)
         elif kind == "department" and departments: values[f["name"]] = departments[0].strip("\"")
         elif kind == "text": values[f["name"]] = "bench"
-    print(account, distributor, campaign, json.dumps({"checkout_fields": values}, separators=(",", ":")))
+    body = json.dumps({"checkout_fields": values}, separators=(",", ":"))
+    print("shopper", account, distributor, "POST", f"/api/v1/storefront/campaigns/{campaign}/checkout", body)
 ' >target/checkout-jobs.txt
-    cargo build --release -q -p server --example checkout_load
+    cargo build --release -q -p server --example jobs_load
     ORDERS_BEFORE="$(psql_bench -c "SELECT count(*) FROM orders")"
-    JWT_SECRET="$BENCH_SECRET" target/release/examples/checkout_load "$BASE" target/checkout-jobs.txt \
-        "$CONNECTIONS" "$DURATION" >target/checkout-row.json
+    JWT_SECRET="$BENCH_SECRET" target/release/examples/jobs_load "$BASE" target/checkout-jobs.txt \
+        "$CONNECTIONS" "$DURATION" 201 >target/checkout-row.json
     VIOLATIONS="$(psql_bench -f bench/checkout_check.sql)"
     command python3 - "$(peak_rss_mib)" "$VIOLATIONS" "$ORDERS_BEFORE" >>target/bench-rows.jsonl <<'PY'
 import json, sys
@@ -254,6 +255,59 @@ print(json.dumps({"scenario": "pgbench: checkout SQL", "what": "the same stateme
     "requests_per_second": round(tps, 1), "p50_ms": float(lat.group(1)) if lat else 0, "p99_ms": 0,
     "ok": 0, "errors": int(failed.group(1)) if failed else 0, "peak_rss_mib": None}))
 PY
+fi
+
+# ---- orders: the staff list, a status change, an item edit -------------------------------------------------
+# The manager's distributor's orders (seeded at scale): a page of the list with a status and date
+# filter and a mask reaching the shopper and the lines; then distinct processing orders approved,
+# and distinct processing orders edited (a line cut by one unit: a real edit, re-split, with a
+# ledger entry), each once, by jobs_load. Each run consumes processing orders of the benchmark
+# database; `--scale` with a fresh seed gives them back.
+ORDER_FILTER="$(enc '[{"field":"status","op":"in","value":["processing","approved","shipped"]},{"field":"created_at","op":">=","value":"2026-01-01T00:00:00Z"}]')"
+scenario orders_list_filter_mask "GET orders: status and date filter, X-Fields {number,status,subtotal,account{username},items{quantity,unit_price}}" \
+    -H "$AUTH" -H 'X-Fields: {number,status,subtotal,account{username},items{quantity,unit_price}}' \
+    "$BASE/api/v1/orders?page_size=50&sort=-created_at&filter=$ORDER_FILTER"
+if selected order_transition || selected order_item_edit; then
+    cargo build --release -q -p server --example jobs_load
+    # Odd processing orders are approved, even ones with a line of 2+ units are edited.
+    psql_bench -F' ' -c "SELECT o.id FROM orders o WHERE o.distributor_id = $DISTRIBUTOR_ID
+        AND o.status = 'processing' AND o.id % 2 = 1 ORDER BY o.id" |
+        awk -v m="$MANAGER_ID" -v d="$DISTRIBUTOR_ID" \
+            '{ printf "distributor_manager %s %s POST /api/v1/orders/%s/transitions {\"to\":\"approved\"}\n", m, d, $1 }' \
+        >target/transition-jobs.txt
+    psql_bench -F' ' -c "SELECT DISTINCT ON (o.id) o.id, i.id, i.quantity - 1 FROM orders o
+        JOIN order_items i ON i.order_id = o.id AND i.quantity >= 2
+        WHERE o.distributor_id = $DISTRIBUTOR_ID AND o.status = 'processing' AND o.id % 2 = 0 ORDER BY o.id, i.id" |
+        awk -v m="$MANAGER_ID" -v d="$DISTRIBUTOR_ID" \
+            '{ printf "distributor_manager %s %s POST /api/v1/orders/%s/edits {\"lines\":[{\"id\":%s,\"quantity\":%s}]}\n", m, d, $1, $2, $3 }' \
+        >target/edit-jobs.txt
+    log "orders: $(wc -l <target/transition-jobs.txt) processing orders to approve, $(wc -l <target/edit-jobs.txt) to edit"
+fi
+order_jobs() {
+    local name="$1" what="$2" jobs="$3" out
+    selected "$name" || return 0
+    [[ -s "$jobs" ]] || { log "$name: no processing orders left to work on; skipped"; return 0; }
+    log "$name: $what"
+    peak_rss_reset
+    out="$(JWT_SECRET="$BENCH_SECRET" target/release/examples/jobs_load "$BASE" "$jobs" "$CONNECTIONS" "$DURATION" 200)" ||
+        die "jobs_load failed in $name"
+    command python3 - "$name" "$what" "$(peak_rss_mib)" "$out" >>target/bench-rows.jsonl <<'PY'
+import json, sys
+name, what, rss, out = sys.argv[1:]
+r = json.loads(out)
+r.update({"scenario": name, "what": what, "peak_rss_mib": int(rss)})
+print(json.dumps(r))
+PY
+}
+order_jobs order_transition "POST orders/{id}/transitions processing → approved, distinct orders" target/transition-jobs.txt
+order_jobs order_item_edit "POST orders/{id}/edits: a line cut by one unit, re-split, distinct orders" target/edit-jobs.txt
+if selected order_transition || selected order_item_edit; then
+    VIOLATIONS="$(psql_bench -c "SELECT count(*) FROM (
+        SELECT o.id FROM orders o LEFT JOIN (SELECT order_id, sum(amount) AS a FROM allowance_ledger GROUP BY 1) l
+          ON l.order_id = o.id
+        WHERE coalesce(l.a, -1) <> CASE WHEN o.status = 'cancelled' THEN 0 ELSE o.allowance_applied END
+          AND o.distributor_id = $DISTRIBUTOR_ID) x")"
+    log "orders: orders whose ledger does not add up afterwards: $VIOLATIONS"
 fi
 
 # ---- the limit: pgbench runs the read-by-id scenario's SQL with as many connections --------------------

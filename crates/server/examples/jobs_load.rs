@@ -1,18 +1,21 @@
-//! The checkout load generator of `make bench` (bench/run.sh, scenario
-//! `checkout`): distinct shoppers check out their prepared baskets, each
+//! The load generator of `make bench` (bench/run.sh) for writes that are a
+//! different request every time: distinct shoppers checking out their
+//! prepared baskets (scenario `checkout`), staff approving distinct orders
+//! or editing them (`order_transition`, `order_item_edit`). Each job runs
 //! once, over keep-alive connections, as fast as the server answers.
 //!
-//! oha sends one request over and over; a checkout is a different request
-//! for every shopper (its own token, its own basket, its own idempotency
-//! key), so it needs this small client. It signs the shoppers' tokens with
-//! the server's `JWT_SECRET` (the benchmark sets it) instead of logging
-//! 10,000 shoppers in through argon2 first.
+//! oha sends one request over and over; these need a request of their own
+//! per job (its own caller, its own target, its own idempotency key), so
+//! they need this small client. It signs the callers' tokens with the
+//! server's `JWT_SECRET` (the benchmark sets it) instead of logging 10,000
+//! shoppers in through argon2 first.
 //!
-//!   checkout_load <base-url> <jobs-file> <connections> <seconds>
+//!   jobs_load <base-url> <jobs-file> <connections> <seconds> <success-status>
 //!
-//! Each line of the jobs file: `account_id distributor_id campaign_id body`
-//! (the body, the checkout JSON, is the rest of the line). Prints one JSON line in
-//! the shape of the other scenarios' rows.
+//! Each line of the jobs file: `role account_id distributor_id METHOD path
+//! body` (the body, JSON, is the rest of the line). Prints one JSON line in
+//! the shape of the other scenarios' rows; `ok` counts the answers with the
+//! success status.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark tool fails loudly")]
 
@@ -26,17 +29,19 @@ use tokio::net::TcpStream;
 
 struct Job {
     token: String,
-    campaign: i64,
+    method: String,
+    path: String,
     body: String,
 }
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, base, jobs, connections, seconds] = &args[..] else {
-        eprintln!("usage: checkout_load <base-url> <jobs-file> <connections> <seconds>");
+    let [_, base, jobs, connections, seconds, success] = &args[..] else {
+        eprintln!("usage: jobs_load <base-url> <jobs-file> <connections> <seconds> <success-status>");
         std::process::exit(2);
     };
+    let success: u16 = success.parse().expect("success status");
     let address = base.trim_start_matches("http://").trim_end_matches('/').to_owned();
     let connections: usize = connections.parse().expect("connections");
     let deadline = Instant::now() + Duration::from_secs(seconds.parse().expect("seconds"));
@@ -49,13 +54,15 @@ async fn main() {
         .enumerate()
         .map(|(n, line)| {
             // The body is the rest of the line: its values may hold spaces.
-            let mut parts = line.splitn(4, ' ');
-            let mut number = || parts.next().and_then(|p| p.parse::<i64>().ok()).expect("a number");
-            let (account_id, distributor_id, campaign) = (number(), number(), number());
-            let body = parts.next().unwrap_or("{}").to_owned();
-            let who = Principal { account_id, role: Role::Shopper, distributor_id: Some(distributor_id) };
+            let mut parts = line.splitn(6, ' ');
+            let mut part = || parts.next().expect("a job has six parts").to_owned();
+            let role: Role = part().parse().expect("a role");
+            let account_id: i64 = part().parse().expect("an account id");
+            let distributor_id: i64 = part().parse().expect("a distributor id");
+            let (method, path, body) = (part(), part(), part());
+            let who = Principal { account_id, role, distributor_id: Some(distributor_id) };
             let (token, _) = issuer.issue(&who, &format!("bench-{n}")).expect("token");
-            Job { token, campaign, body }
+            Job { token, method, path, body }
         })
         .collect();
     let jobs = Arc::new(jobs);
@@ -71,10 +78,11 @@ async fn main() {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(n) else { break };
                 let request = format!(
-                    "POST /api/v1/storefront/campaigns/{}/checkout HTTP/1.1\r\nHost: {address}\r\n\
+                    "{} {} HTTP/1.1\r\nHost: {address}\r\n\
                      Authorization: Bearer {}\r\nIdempotency-Key: bench-{n}-{}\r\n\
                      Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
-                    job.campaign,
+                    job.method,
+                    job.path,
                     job.token,
                     std::process::id(),
                     job.body.len(),
@@ -104,7 +112,7 @@ async fn main() {
             .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
             .map_or(0.0, |d| (d.as_secs_f64() * 100_000.0).round() / 100.0)
     };
-    let ok = all.iter().filter(|(s, _)| *s == 201).count();
+    let ok = all.iter().filter(|(s, _)| *s == success).count();
     println!(
         "{}",
         serde_json::json!({
