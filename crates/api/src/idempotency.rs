@@ -15,6 +15,7 @@ use crate::state::AppState;
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 use poem_openapi::registry::MetaParamIn;
+use poem_openapi::registry::MetaSchema;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use storage::idempotency::{self, Begin};
@@ -26,6 +27,16 @@ impl ParamDoc for IdempotencyKeyDoc {
         retry: the same key and body replay the first response, another body with the same key is 422, and a request \
         still in flight is 409. Keys are per account and kept for 24 hours.";
     const EXAMPLE: Option<&'static str> = Some("3f6c2a1e-order-42");
+
+    /// What the middleware accepts, stated in the schema: 1 to 255 visible
+    /// ASCII characters (`!` to `~`).
+    fn schema() -> MetaSchema {
+        let mut s = MetaSchema::new("string");
+        s.min_length = Some(1);
+        s.max_length = Some(255);
+        s.pattern = Some("^[!-~]+$".into());
+        s
+    }
 }
 
 /// The documented `Idempotency-Key` header; the middleware does the work.

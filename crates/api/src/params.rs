@@ -142,11 +142,12 @@ pub struct PageNumberDoc;
 impl ParamDoc for PageNumberDoc {
     const IN: MetaParamIn = MetaParamIn::Query;
     const DESCRIPTION: &'static str =
-        "1-based page number (offset paging, for admin grids). Not together with `cursor`.";
+        "1-based page number (offset paging, for admin grids), 1 to 4294967295. Not together with `cursor`.";
     const EXAMPLE: Option<&'static str> = Some("1");
 
     fn schema() -> MetaSchema {
-        integer_schema(1.0, None)
+        // The largest number the server reads (a u32); above it is a 400.
+        integer_schema(1.0, Some(f64::from(u32::MAX)))
     }
 }
 

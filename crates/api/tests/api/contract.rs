@@ -330,6 +330,17 @@ fn the_document_states_what_the_server_enforces() {
                 if param["in"] == "path" && param["schema"]["type"] == "integer" {
                     assert_eq!(param["schema"]["minimum"], 1, "{method} {path} {}", param["name"]);
                 }
+                // The limits the server enforces (400 past them), in the schema.
+                if param["name"] == "page_number" {
+                    assert_eq!(param["schema"]["maximum"], f64::from(u32::MAX), "{method} {path}");
+                }
+                if param["name"] == "Idempotency-Key" {
+                    let s = &param["schema"];
+                    assert_eq!(
+                        (&s["minLength"], &s["maxLength"], &s["pattern"]),
+                        (&1.into(), &255.into(), &"^[!-~]+$".into())
+                    );
+                }
             }
             let Some(content) = op["requestBody"]["content"].as_object() else { continue };
             for media in content.values() {
