@@ -8,7 +8,9 @@
 //! - integer ids in paths are `minimum: 1`;
 //! - a nullable enum lists `null` among its values (OpenAPI 3.0.3: `enum`
 //!   restricts the value before `nullable` is considered, so without it a
-//!   validator refuses the `null` the server accepts).
+//!   validator refuses the `null` the server accepts);
+//! - each operation lists the error statuses it can answer, not every
+//!   status of `ApiError` (one enum documents them all): see [`errors_of`].
 //!
 //! Everything that reads the document (the `/openapi.json` route, the
 //! `openapi` command, the middleware's routes, the tests) reads this one.
@@ -58,6 +60,40 @@ pub fn tighten(doc: &mut Value) {
         }
     }
     formats(doc);
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            for op in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
+                errors_of(path, op);
+            }
+        }
+    }
+}
+
+/// Drops from `op`'s responses the error statuses it cannot answer, by
+/// rules that hold for every operation (so a new one is documented right
+/// without a list to keep):
+/// - 401 and 403 need a caller: only operations with a security
+///   requirement, and `auth/*` (a refused login or refresh);
+/// - 412 needs an `If-Match` parameter;
+/// - 413 and 415 need a request body;
+/// - 429 is the login limit and the account-existence probe limit: only
+///   `auth/login` and `organization/accounts*`;
+/// - the probes outside `/api` (`/health`, `/ready`) answer 200, 500 or 503.
+fn errors_of(path: &str, op: &mut Value) {
+    let secured = op["security"].as_array().is_some_and(|s| !s.is_empty()) || path.starts_with("/api/v1/auth/");
+    let if_match = op["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == "If-Match");
+    let body = !op["requestBody"].is_null();
+    let probed = path == "/api/v1/auth/login" || path.starts_with("/api/v1/organization/accounts");
+    let api = path.starts_with("/api/");
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    responses.retain(|status, _| match status.as_str() {
+        "401" | "403" => secured,
+        "412" => if_match,
+        "413" | "415" => body,
+        "429" => probed,
+        "400" | "404" | "409" | "422" => api,
+        _ => true,
+    });
 }
 
 /// The component schemas `schema` refers to, through properties, items and

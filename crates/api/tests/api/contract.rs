@@ -342,6 +342,24 @@ fn the_document_states_what_the_server_enforces() {
                     );
                 }
             }
+            // Each operation documents the errors it can answer, not all of them.
+            let responses = op["responses"].as_object().unwrap();
+            let if_match = op["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == "If-Match");
+            assert_eq!(responses.contains_key("412"), if_match, "{method} {path}: 412");
+            assert_eq!(responses.contains_key("415"), !op["requestBody"].is_null(), "{method} {path}: 415");
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured {
+                let headers = responses["401"]["headers"].as_object();
+                let challenge = headers.is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("WWW-Authenticate")));
+                assert!(challenge, "{method} {path}: 401 without WWW-Authenticate");
+            } else if !path.starts_with("/api/v1/auth/") {
+                assert!(!responses.contains_key("401") && !responses.contains_key("403"), "{method} {path}");
+            }
+            assert_eq!(
+                responses.contains_key("429"),
+                path == "/api/v1/auth/login" || path.contains("/accounts"),
+                "{method} {path}"
+            );
             let Some(content) = op["requestBody"]["content"].as_object() else { continue };
             for media in content.values() {
                 let Some(name) = media["schema"]["$ref"].as_str() else { continue };
