@@ -193,6 +193,9 @@ pub struct Condition {
     /// `None`: a field of the listed resource itself.
     pub via: Option<&'static Relation>,
     pub field: &'static Field,
+    /// For a JSON field filtered by key (an order's checkout values): the
+    /// key whose text value is compared.
+    pub key: Option<String>,
     pub op: Op,
     pub operand: Operand,
 }
@@ -228,7 +231,12 @@ impl fmt::Display for Filter {
                 if let Some(rel) = c.via {
                     write!(f, "{}.", rel.name)?;
                 }
-                write!(f, "{} {}", c.field.name, c.op.name())?;
+                write!(f, "{}", c.field.name)?;
+                if let Some(key) = &c.key {
+                    // Debug quoting: a key with spaces or dots stays one key.
+                    write!(f, "[{key:?}]")?;
+                }
+                write!(f, " {}", c.op.name())?;
                 match &c.operand {
                     Operand::None => Ok(()),
                     Operand::One(v) => write!(f, " {v}"),
@@ -326,14 +334,14 @@ impl ListQuery {
     /// Narrows the list to rows whose `field` equals `id` (a campaign's
     /// products, a product's variants, an attribute's values).
     pub fn within(&mut self, field: &'static Field, id: i64) {
-        self.narrow(Condition { via: None, field, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
+        self.narrow(Condition { via: None, field, key: None, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
     }
 
     /// Narrows the list to rows related through `via` to the row whose
     /// `field` equals `id` (a campaign's members: accounts whose campaigns
     /// include it); the compiler reads it as an `EXISTS`.
     pub fn within_via(&mut self, via: &'static Relation, field: &'static Field, id: i64) {
-        self.narrow(Condition { via: Some(via), field, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
+        self.narrow(Condition { via: Some(via), field, key: None, op: Op::Eq, operand: Operand::One(Scalar::Int(id)) });
     }
 
     /// Leaves soft-deleted rows out (`is_deleted == false`) unless the
@@ -343,7 +351,13 @@ impl ListQuery {
         if may_ask && self.filter.as_ref().is_some_and(|f| f.mentions(is_deleted)) {
             return;
         }
-        self.narrow(Condition { via: None, field: is_deleted, op: Op::Eq, operand: Operand::One(Scalar::Bool(false)) });
+        self.narrow(Condition {
+            via: None,
+            field: is_deleted,
+            key: None,
+            op: Op::Eq,
+            operand: Operand::One(Scalar::Bool(false)),
+        });
     }
 
     /// The whole request in one canonical text: equal for every request that

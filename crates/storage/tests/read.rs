@@ -48,6 +48,7 @@ async fn relation_filters_do_not_duplicate_parents(pool: PgPool) {
     let shoppers = Filter::Cond(Condition {
         via: DISTRIBUTOR.relation("accounts"),
         field: ACCOUNT.field("role").unwrap(),
+        key: None,
         op: Op::Eq,
         operand: Operand::One(Scalar::Text("shopper".into())),
     });

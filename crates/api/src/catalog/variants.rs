@@ -258,6 +258,7 @@ async fn read_created(
         filter: Some(Filter::Cond(Condition {
             via: None,
             field,
+            key: None,
             op: Op::In,
             operand: Operand::List(ids.iter().map(|id| Scalar::Int(*id)).collect()),
         })),

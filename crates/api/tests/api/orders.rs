@@ -613,3 +613,59 @@ async fn any_sequence_of_edits_and_cancellations_keeps_ledger_and_orders_equal(p
     // The samples must exercise the writes, not only the refusals.
     assert!(written >= 20, "only {written} steps were written");
 }
+
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn orders_are_found_by_their_checkout_values(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let w = World::build(&app).await;
+    let c = w.acme_campaign;
+    let tee = app.offer_product(w.acme, c, None).await;
+    configure(
+        &app,
+        c,
+        "company_allowance = NULL, checkout_fields = '[{\"name\":\"Employee ID\",\"kind\":\"text\",\"required\":true}, \
+         {\"name\":\"Badge\",\"kind\":\"number\",\"required\":false}]'",
+    )
+    .await;
+    let (shopper, _) = app.login("acme_shopper").await;
+    let (sales, _) = app.login("acme_sales").await;
+    let mut ids = Vec::new();
+    for (n, (employee, badge)) in [("E-1", 7), ("E-2", 8), ("E-10", 7)].into_iter().enumerate() {
+        let url = format!("/api/v1/storefront/campaigns/{c}/basket/items/{tee}");
+        app.request(Method::PUT, &url, Some(&shopper), &[], Some(json!({ "quantity": 1 }))).await.expect(200);
+        let url = format!("/api/v1/storefront/campaigns/{c}/checkout");
+        let body = json!({"checkout_fields": {"Employee ID": employee, "Badge": badge}});
+        let key = format!("cv-{n}");
+        let r = app.request(Method::POST, &url, Some(&shopper), &[("Idempotency-Key", &key)], Some(body)).await;
+        r.expect(201);
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    let found = |filter: Value| {
+        let (app, sales) = (&app, &sales);
+        async move {
+            let url = format!("/api/v1/orders?sort=id&filter={}", crate::helpers::enc(&filter.to_string()));
+            let r = app.get_with(&url, sales, &[("X-Fields", "{id}")]).await;
+            r.expect(200);
+            r.body.as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect::<Vec<i64>>()
+        }
+    };
+    let key =
+        |op: &str, value: Value| json!({"field": "checkout_fields", "key": "Employee ID", "op": op, "value": value});
+    assert_eq!(found(key("==", json!("E-2"))).await, [ids[1]]);
+    assert_eq!(found(key("in", json!(["E-1", "E-10"]))).await, [ids[0], ids[2]]);
+    assert_eq!(found(key("like", json!("E-1%"))).await, [ids[0], ids[2]]);
+    // A number compares as its JSON text; a key nobody filled is null.
+    assert_eq!(
+        found(json!({"field": "checkout_fields", "key": "Badge", "op": "==", "value": "7"})).await,
+        [ids[0], ids[2]]
+    );
+    assert_eq!(found(json!({"field": "checkout_fields", "key": "Shoe", "op": "is_null"})).await, ids);
+    // Without a key it is a 400 naming the condition.
+    let url = format!(
+        "/api/v1/orders?filter={}",
+        crate::helpers::enc(r#"{"field":"checkout_fields","op":"==","value":"E-2"}"#)
+    );
+    let r = app.get(&url, &sales).await;
+    r.expect(400);
+    assert!(r.text.contains("key"), "{}", r.text);
+}

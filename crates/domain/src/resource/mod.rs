@@ -711,9 +711,12 @@ pub static ORDER: Resource = Resource {
             T::Enum(ORDER_STATUSES),
             "processing → approved → ordered → shipped → delivered; cancelled from processing or approved.",
         ),
-        Field::new("checkout_fields", T::Json, "The checkout field values as given, by field name.")
-            .not_sortable()
-            .not_filterable(),
+        Field::new(
+            "checkout_fields",
+            T::Json,
+            "The checkout field values as given, by field name. Filter on one of them with its name as `key`: `{\"field\":\"checkout_fields\",\"key\":\"Employee ID\",\"op\":\"==\",\"value\":\"E-1042\"}` (values compare as text).",
+        )
+        .not_sortable(),
         Field::new("location", T::Json, "A copy of the delivery location chosen at checkout, if any.")
             .nullable()
             .not_sortable()

@@ -74,11 +74,21 @@ pub(crate) fn push_filter(
 }
 
 fn push_condition(table: &Table, who: &Principal, c: &Condition, alias: &str, qb: &mut QueryBuilder<Postgres>) {
-    let lhs = |qb: &mut QueryBuilder<Postgres>| push_field(table, who, c.field, alias, qb);
+    // A condition on a key of a JSON field compares that key's value as
+    // text (`->>`), the key bound like any value.
+    let ty = if c.key.is_some() { FieldType::Text } else { c.field.ty };
+    let lhs = |qb: &mut QueryBuilder<Postgres>| match &c.key {
+        None => push_field(table, who, c.field, alias, qb),
+        Some(key) => {
+            qb.push("((");
+            push_field(table, who, c.field, alias, qb);
+            qb.push(") ->> ").push_bind(key.clone()).push(")");
+        }
+    };
     let binary = |sql_op: &str, qb: &mut QueryBuilder<Postgres>| {
         lhs(qb);
         qb.push(format_args!(" {sql_op} "));
-        push_operand(&c.operand, c.field.ty, qb);
+        push_operand(&c.operand, ty, qb);
     };
     match c.op {
         Op::Eq => binary("=", qb),
@@ -93,13 +103,13 @@ fn push_condition(table: &Table, who: &Principal, c: &Condition, alias: &str, qb
         Op::In => {
             lhs(qb);
             qb.push(" = ANY(");
-            push_operand(&c.operand, c.field.ty, qb);
+            push_operand(&c.operand, ty, qb);
             qb.push(")");
         }
         Op::NotIn => {
             lhs(qb);
             qb.push(" <> ALL(");
-            push_operand(&c.operand, c.field.ty, qb);
+            push_operand(&c.operand, ty, qb);
             qb.push(")");
         }
         Op::IsNull => {
@@ -113,14 +123,14 @@ fn push_condition(table: &Table, who: &Principal, c: &Condition, alias: &str, qb
             qb.push(") IS NOT NULL");
         }
         Op::Any => {
-            push_operand(&c.operand, c.field.ty, qb);
+            push_operand(&c.operand, ty, qb);
             qb.push(" = ANY(");
             lhs(qb);
             qb.push(")");
         }
         Op::NotAny => {
             qb.push("NOT (");
-            push_operand(&c.operand, c.field.ty, qb);
+            push_operand(&c.operand, ty, qb);
             qb.push(" = ANY(");
             lhs(qb);
             qb.push("))");

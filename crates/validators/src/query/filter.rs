@@ -22,12 +22,12 @@ use super::operand::{check_applies, operand};
 use domain::Role;
 use domain::query::limits::{MAX_FILTER_BYTES, MAX_FILTER_DEPTH};
 use domain::query::{Condition, Filter, Op};
-use domain::resource::{Field, Relation, Resource};
+use domain::resource::{Field, FieldType, Relation, Resource};
 use serde_json::{Map, Value};
 use std::fmt;
 
 /// The keys a condition object may hold.
-const CONDITION_KEYS: [&str; 4] = ["field", "op", "value", "model"];
+const CONDITION_KEYS: [&str; 5] = ["field", "op", "value", "model", "key"];
 /// The keys that make an object a group.
 const GROUP_KEYS: [&str; 3] = ["and", "or", "not"];
 
@@ -153,9 +153,12 @@ impl Checker {
         let (via, target) = self.model(object.get("model"), path)?;
         let field = self.field(object.get("field"), target, path)?;
         let (op, spelled) = parse_op(object.get("op"), path)?;
-        check_applies(op, spelled, field).map_err(|m| bad_at(path, m))?;
-        let operand = operand(op, spelled, field, object.get("value")).map_err(|m| bad_at(path, m))?;
-        Ok(Condition { via, field, op, operand })
+        let key = keyed(field, object.get("key"), op, path)?;
+        // A key's value is compared as text.
+        let compared = if key.is_some() { &KEY_VALUE } else { field };
+        check_applies(op, spelled, compared).map_err(|m| bad_at(path, m))?;
+        let operand = operand(op, spelled, compared, object.get("value")).map_err(|m| bad_at(path, m))?;
+        Ok(Condition { via, field, key, op, operand })
     }
 
     /// The resource a condition is about: the listed one, or the target of
@@ -220,6 +223,40 @@ impl Checker {
     }
 }
 
+/// What a condition on a key of a JSON field compares: the key's value, as
+/// text (a number or a boolean compares as its JSON text, `42`, `true`).
+static KEY_VALUE: Field = Field::new("value", FieldType::Text, "");
+
+/// The longest key a condition may name.
+const MAX_KEY: usize = 200;
+
+/// The key of a condition: a JSON field is compared by one of its keys
+/// (such as a checkout value), or only tested for null without one; other
+/// fields take no key.
+fn keyed(field: &'static Field, key: Option<&Value>, op: Op, path: &Path<'_>) -> Result<Option<String>, QueryError> {
+    match (field.ty, key) {
+        (FieldType::Json, None) if matches!(op, Op::IsNull | Op::IsNotNull) => Ok(None),
+        (FieldType::Json, Some(Value::String(k))) if !k.is_empty() && k.chars().count() <= MAX_KEY => {
+            Ok(Some(k.clone()))
+        }
+        (FieldType::Json, Some(_)) => {
+            Err(bad_at(path, format_args!("`key` must be a string of 1 to {MAX_KEY} characters")))
+        }
+        (FieldType::Json, None) => Err(bad_at(
+            path,
+            format_args!(
+                "field `{}` is compared by one of its keys: add `\"key\": \"<name>\"` (without one, only is_null and \
+                 is_not_null apply)",
+                field.name
+            ),
+        )),
+        (_, Some(_)) => {
+            Err(bad_at(path, format_args!("`key` applies only to JSON fields; `{}` is not one", field.name)))
+        }
+        (_, None) => Ok(None),
+    }
+}
+
 /// The operator, and the spelling the client used (for messages).
 fn parse_op<'v>(op: Option<&'v Value>, path: &Path<'_>) -> Result<(Op, &'v str), QueryError> {
     let spelled = required_string(op, "op", path)?;
@@ -269,7 +306,7 @@ mod tests {
     }
 
     fn cond(resource: &'static Resource, field: &str, op: Op, operand: Operand) -> Filter {
-        Filter::Cond(Condition { via: None, field: resource.field(field).unwrap(), op, operand })
+        Filter::Cond(Condition { via: None, field: resource.field(field).unwrap(), key: None, op, operand })
     }
 
     const ANN: &str = r#"{"field":"username","op":"eq","value":"ann"}"#;
@@ -346,6 +383,36 @@ mod tests {
     fn private_fields_may_be_filtered() {
         let text = r#"[{"field":"email","op":"ilike","value":"%@x.com"},{"field":"last_login_at","op":"is_null"}]"#;
         assert!(parse_filter(text, &ACCOUNT, Role::Shopper).is_ok());
+    }
+
+    #[test]
+    fn a_json_field_is_filtered_by_one_of_its_keys_as_text() {
+        use domain::resource::ORDER;
+        let f = ok(
+            r#"{"field":"checkout_fields","key":"Employee ID","op":"in","value":["E-1","E-2"]}"#,
+            &ORDER,
+            Role::Shopper,
+        );
+        let Filter::Cond(c) = &f else { panic!("{f:?}") };
+        assert_eq!(c.key.as_deref(), Some("Employee ID"));
+        assert_eq!(c.operand, Operand::List(vec![Scalar::Text("E-1".into()), Scalar::Text("E-2".into())]));
+        // The key is part of the canonical text (cursors and cache keys tell keys apart).
+        assert_eq!(f.to_string(), r#"checkout_fields["Employee ID"] in ["E-1","E-2"]"#);
+        let like = r#"{"field":"checkout_fields","key":"Dept","op":"ilike","value":"%sales%"}"#;
+        ok(like, &ORDER, Role::Shopper);
+        for (text, says) in [
+            (r#"{"field":"checkout_fields","op":"==","value":"x"}"#, "compared by one of its keys"),
+            (r#"{"field":"checkout_fields","key":"","op":"==","value":"x"}"#, "1 to 200 characters"),
+            (r#"{"field":"checkout_fields","key":7,"op":"==","value":"x"}"#, "1 to 200 characters"),
+            (r#"{"field":"status","key":"x","op":"==","value":"processing"}"#, "only to JSON fields"),
+        ] {
+            let e = parse_filter(text, &ORDER, Role::Shopper).unwrap_err();
+            assert!(e.to_string().contains(says), "{text}: {e}");
+        }
+        // Other JSON fields stay unfilterable.
+        assert!(
+            parse_filter(r#"{"field":"location","key":"city","op":"==","value":"x"}"#, &ORDER, Role::Shopper).is_err()
+        );
     }
 
     #[test]
