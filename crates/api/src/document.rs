@@ -10,7 +10,8 @@
 //!   restricts the value before `nullable` is considered, so without it a
 //!   validator refuses the `null` the server accepts);
 //! - each operation lists the error statuses it can answer, not every
-//!   status of `ApiError` (one enum documents them all): see [`errors_of`].
+//!   status of `ApiError` (one enum documents them all): see [`errors_of`];
+//! - each operation's examples fit it (`crate::examples`).
 //!
 //! Everything that reads the document (the `/openapi.json` route, the
 //! `openapi` command, the middleware's routes, the tests) reads this one.
@@ -64,6 +65,7 @@ pub fn tighten(doc: &mut Value) {
         for (path, item) in paths.iter_mut() {
             for op in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
                 errors_of(path, op);
+                crate::examples::fit(op);
             }
         }
     }

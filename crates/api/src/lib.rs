@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod compression;
 pub mod document;
 pub mod error;
+mod examples;
 pub mod idempotency;
 pub mod input;
 pub mod middleware;
