@@ -14,7 +14,7 @@
 #   FUZZ_WORKERS        schemathesis workers (default 2)
 #   FUZZ_MAX_EXAMPLES   cases per operation (default: schemathesis' own)
 #   FUZZ_SEED           random seed, to replay a run
-#   FUZZ_PHASES         default examples,coverage,fuzzing
+#   FUZZ_PHASES         default examples,coverage,fuzzing,stateful (stateful follows the spec's links)
 #   FUZZ_OPERATIONS     only these operation ids (comma-separated), to replay one part
 #   FUZZ_REPORT_DIR     JUnit report directory (default target/schemathesis)
 #   PROMOSTORE_BIN      use this binary instead of building one
@@ -25,7 +25,7 @@ cd "$REPO_ROOT"
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-120}"
 FUZZ_WORKERS="${FUZZ_WORKERS:-2}"
-FUZZ_PHASES="${FUZZ_PHASES:-examples,coverage,fuzzing}"
+FUZZ_PHASES="${FUZZ_PHASES:-examples,coverage,fuzzing,stateful}"
 FUZZ_REPORT_DIR="${FUZZ_REPORT_DIR:-$REPO_ROOT/target/schemathesis}"
 [[ "$FUZZ_REPORT_DIR" == /* ]] || FUZZ_REPORT_DIR="$REPO_ROOT/$FUZZ_REPORT_DIR"
 READY_TIMEOUT=60

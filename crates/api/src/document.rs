@@ -69,6 +69,71 @@ pub fn tighten(doc: &mut Value) {
             }
         }
     }
+    links(doc);
+}
+
+/// The path parameters of a path template, in order.
+fn path_params(path: &str) -> Vec<&str> {
+    path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
+}
+
+/// OpenAPI links, for clients and the fuzzer's stateful phase, by two rules
+/// that hold for every path (so a new endpoint is linked without a list):
+/// - a create (`POST P`, 201) links to the operations on `P/{x}`, with `x`
+///   the new resource's `id` and `P`'s own parameters passed on;
+/// - a read (`GET P/{x}`) links to the operations on the paths under it that
+///   add no parameter (an order to its transitions, edits, notes, events),
+///   with every parameter passed on.
+fn links(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object() else { return };
+    let mut found: Vec<(String, String, String, Value)> = Vec::new();
+    for (path, item) in paths {
+        let params = path_params(path);
+        let pass_on = |extra: Option<&str>| {
+            let mut map: serde_json::Map<String, Value> =
+                params.iter().map(|p| ((*p).to_owned(), json!(format!("$request.path.{p}")))).collect();
+            if let Some(x) = extra {
+                map.insert(x.to_owned(), json!("$response.body#/id"));
+            }
+            Value::Object(map)
+        };
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let (status, targets): (&str, Vec<(&String, Value)>) = match method.as_str() {
+                "post" if op["responses"].get("201").is_some() => {
+                    let children = paths.keys().filter_map(|q| {
+                        let rest = q.strip_prefix(path.as_str())?.strip_prefix('/')?;
+                        let x = rest.strip_prefix('{')?.strip_suffix('}')?;
+                        (!x.contains('/')).then(|| (q, pass_on(Some(x))))
+                    });
+                    ("201", children.collect())
+                }
+                "get" if path.ends_with('}') && op["responses"].get("200").is_some() => {
+                    let under = paths.keys().filter(|q| {
+                        q.strip_prefix(path.as_str()).is_some_and(|r| r.starts_with('/'))
+                            && path_params(q).len() == params.len()
+                    });
+                    ("200", under.map(|q| (q, pass_on(None))).collect())
+                }
+                _ => continue,
+            };
+            for (target, parameters) in targets {
+                for target_op in paths[target].as_object().into_iter().flat_map(|t| t.values()) {
+                    let Some(id) = target_op["operationId"].as_str() else { continue };
+                    let link = json!({ "operationId": id, "parameters": parameters });
+                    found.push((path.clone(), method.clone(), status.to_owned(), json!({ id: link })));
+                }
+            }
+        }
+    }
+    for (path, method, status, link) in found {
+        let response = &mut doc["paths"][&path][&method]["responses"][&status];
+        if !response["links"].is_object() {
+            response["links"] = json!({});
+        }
+        if let (Some(links), Some(new)) = (response["links"].as_object_mut(), link.as_object()) {
+            links.extend(new.clone());
+        }
+    }
 }
 
 /// Drops from `op`'s responses the error statuses it cannot answer, by

@@ -413,3 +413,49 @@ async fn every_lists_examples_are_accepted(pool: PgPool) {
     }
     assert!(tried >= 10, "only {tried} lists tried");
 }
+
+/// Creates link to what can be done with what they made, reads to the
+/// operations under them; every link names an operation that exists and
+/// fills exactly its path parameters.
+#[test]
+fn links_lead_from_creates_and_reads_to_real_operations() {
+    let doc: serde_json::Value = serde_json::from_str(&api::document::document()).unwrap();
+    let mut ops = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            let params: std::collections::BTreeSet<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect();
+            ops.insert(op["operationId"].as_str().unwrap().to_owned(), (path.clone(), params));
+        }
+    }
+    let mut count = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                for link in response["links"].as_object().into_iter().flat_map(|l| l.values()) {
+                    let target = link["operationId"].as_str().unwrap();
+                    let (_, params) = ops.get(target).unwrap_or_else(|| panic!("{method} {path}: no {target}"));
+                    let given: std::collections::BTreeSet<String> =
+                        link["parameters"].as_object().unwrap().keys().cloned().collect();
+                    assert_eq!(&given, params, "{method} {path} {status} → {target}");
+                    count += 1;
+                }
+            }
+        }
+    }
+    let links = |path: &str, method: &str, status: &str| {
+        doc["paths"][path][method]["responses"][status]["links"].as_object().cloned().unwrap_or_default()
+    };
+    let campaign = links("/api/v1/organization/campaigns", "post", "201");
+    assert_eq!(campaign["get_campaign"]["parameters"]["id"], "$response.body#/id");
+    let order = links("/api/v1/orders/{id}", "get", "200");
+    for target in ["transition_order", "edit_order_items", "add_order_note", "list_order_events"] {
+        assert_eq!(order[target]["parameters"]["id"], "$request.path.id", "{target}");
+    }
+    assert!(count >= 40, "only {count} links");
+}
