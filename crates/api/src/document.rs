@@ -2,7 +2,8 @@
 //! not write itself, so generators and fuzzers see what the server enforces:
 //!
 //! - request bodies (and the objects nested in them) are
-//!   `additionalProperties: false`, since every body refuses unknown fields;
+//!   `additionalProperties: false`, since every body refuses unknown fields,
+//!   and their optional fields `nullable` (an `Option` takes null);
 //! - money (`format: decimal` strings) has a `pattern`;
 //! - dates are `format: date` (poem-openapi says `naive-date`);
 //! - integer ids in paths are `minimum: 1`;
@@ -48,6 +49,19 @@ pub fn tighten(doc: &mut Value) {
         let schema = &mut doc["components"]["schemas"][name];
         if schema["type"] == "object" {
             schema["additionalProperties"] = json!(false);
+            // An optional field of a body (`Option<T>`) takes null as well as
+            // leaving it out: say so, or fuzzers send null as invalid data.
+            let required: BTreeSet<String> = schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect();
+            for (field, property) in schema["properties"].as_object_mut().into_iter().flatten() {
+                if !required.contains(field) && property.get("$ref").is_none() {
+                    property["nullable"] = json!(true);
+                }
+            }
         }
     }
     if let Some(paths) = doc["paths"].as_object_mut() {

@@ -65,10 +65,22 @@ impl<'a, D: ParamDoc> ApiExtractor<'a> for Param<D> {
         body: &mut RequestBody,
         opts: ExtractParamOptions<Option<String>>,
     ) -> poem::Result<Self> {
+        let name = opts.name;
+        // A header sent empty reads as absent below; it is refused here.
+        let sent_empty = D::IN == MetaParamIn::Header
+            && request.headers().get_all(name).iter().any(|v| v.as_bytes().iter().all(u8::is_ascii_whitespace));
         let value = match D::IN {
             MetaParamIn::Header => Header::<Option<String>>::from_request(request, body, opts).await?.0,
             _ => Query::<Option<String>>::from_request(request, body, opts).await?.0,
         };
+        // Every such parameter is `minLength: 1`: an empty one is a mistake
+        // to report (400, named), not a silent "use the default".
+        if sent_empty || value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(poem::Error::from_string(
+                format!("parameter `{name}` is empty; leave it out or give it a value"),
+                poem::http::StatusCode::BAD_REQUEST,
+            ));
+        }
         Ok(Param(value, PhantomData))
     }
 }

@@ -237,8 +237,8 @@ impl NotesApi {
         let expected = if_match.expected(MODEL, note_id.0)?;
         let mut tx = begin(&state).await?;
         let (o, n) = own_note(&mut tx, who, id.0, note_id.0).await?;
-        let expected = check_version(&expected, n.version)?;
         let text = body.0.text()?;
+        let expected = check_version(&expected, n.version)?;
         if text != n.body {
             storage::orders::edit_note(&mut *tx, n.id, expected, &text, who.account_id).await?;
             let data = json!({ "note_id": n.id, "replaced_version": n.version });

@@ -463,7 +463,6 @@ impl CampaignsApi {
         let expected = if_match.expected("Campaign", id)?;
         let mut tx = begin(&state).await?;
         let current = staff_row(who, storage::campaigns::load(&mut *tx, who, id, Lock::Update).await?)?;
-        let expected = check_version(&expected, current.version)?;
         let (next, changed) = body.0.apply(&current.settings);
         let locked: Vec<&str> = changed.iter().copied().filter(|f| !current.status.may_edit(f)).collect();
         if !locked.is_empty() {
@@ -487,6 +486,9 @@ impl CampaignsApi {
         if !issues.is_empty() {
             return Err(from_issues(issues));
         }
+        // The body's own rules first, as for accounts and distributors: a
+        // malformed body is a 422 whatever the ETag; then a stale one is 412.
+        let expected = check_version(&expected, current.version)?;
         if !changed.is_empty() {
             storage::campaigns::update(&mut *tx, id, expected, &next)
                 .await
