@@ -21,8 +21,24 @@
 //! accounts, campaigns run for those clients (shoppers are members of their
 //! own company's campaigns), vendors of every role, and a catalog of
 //! Wearables (Color, Size), Mugs (Color), Posters (no attribute) and Pencils
-//! (Color).
+//! (Color). Then the orders its shoppers placed ([`crate::orders`]): the
+//! generator yields a distributor's [`World`] first, then its orders in
+//! chunks ([`Piece`]), so a million orders never sit in memory at once.
+//!
+//! Where the orders fit: most campaigns limit what each shopper may order
+//! (1 to 8 units, a price limit, an allowance without personal pay), which
+//! leaves room for one or two orders per shopper, while the sizes ask for
+//! several per shopper. So each distributor's first complete campaign is an
+//! *open store*: every shopper of its client company is a member, and it has
+//! no limits and takes personal pay (the allowance drawn stays), so it takes
+//! the orders the limited campaigns have no room for. And one campaign of the
+//! distributor with the most accounts, its first active one, is *the big
+//! campaign* ([`Sizes::big_campaign_orders`] of the orders): every shopper of
+//! the distributor is a member, it has no limits and a $250 allowance with
+//! personal pay, and has been open for three months, so reports have one
+//! campaign with hundreds of thousands of orders to chew on.
 
+use crate::orders::{OrderRows, Orders, Want};
 use crate::words::{self, Kind};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use domain::Role;
@@ -48,6 +64,13 @@ pub fn anchor() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default()
 }
 
+/// The moment the generated history ends: the anchor day, 09:00 UTC. The
+/// demo data is stamped with it too, and no generated order, event or note
+/// is later.
+pub fn now() -> DateTime<Utc> {
+    at(anchor(), 9 * 3600)
+}
+
 /// How many rows of each kind to generate, in total over all distributors.
 /// Variants and items are targets: products come in whole sets of
 /// variants, and a campaign's items in whole products.
@@ -59,6 +82,11 @@ pub struct Sizes {
     pub products: usize,
     pub variants: usize,
     pub items: usize,
+    /// Orders at most: the load reserves this many order numbers, and the
+    /// generator places fewer only when the campaigns' limits leave no room.
+    pub orders: usize,
+    /// The orders of the big campaign (part of `orders`).
+    pub big_campaign_orders: usize,
 }
 
 impl Sizes {
@@ -70,6 +98,8 @@ impl Sizes {
         products: 20_000,
         variants: 150_000,
         items: 100_000,
+        orders: 1_000_000,
+        big_campaign_orders: 300_000,
     };
 
     /// `factor` times `small` (so 1 is small, 10 medium, 100 large); at
@@ -84,6 +114,8 @@ impl Sizes {
             products: of(l.products),
             variants: of(l.variants),
             items: of(l.items),
+            orders: of(l.orders),
+            big_campaign_orders: of(l.big_campaign_orders),
         }
     }
 }
@@ -102,6 +134,15 @@ pub struct Starts {
     pub products: i64,
     pub variants: i64,
     pub items: i64,
+    pub orders: i64,
+    pub order_items: i64,
+    pub ledger: i64,
+    pub order_events: i64,
+    pub order_notes: i64,
+    pub note_versions: i64,
+    /// The first of the [`Sizes::orders`] values of `order_number_seq` the
+    /// load reserved (`storage::bulk::reserve_range`); 1 until it does.
+    pub order_numbers: i64,
 }
 
 impl Starts {
@@ -120,6 +161,13 @@ impl Starts {
             products: next("products"),
             variants: next("product_variants"),
             items: next("campaign_items"),
+            orders: next("orders"),
+            order_items: next("order_items"),
+            ledger: next("allowance_ledger"),
+            order_events: next("order_events"),
+            order_notes: next("order_notes"),
+            note_versions: next("order_note_versions"),
+            order_numbers: 1,
         }
     }
 }
@@ -185,9 +233,21 @@ struct Share {
     campaigns: usize,
     products: usize,
     items: usize,
+    /// Orders outside the big campaign.
+    orders: usize,
+    /// The big campaign's orders: 0 but for one distributor.
+    big: usize,
 }
 
-/// Yields one [`World`] per distributor.
+/// What the generator yields: a distributor's rows, then its orders' rows in
+/// chunks, then the next distributor's.
+#[derive(Debug, Clone)]
+pub enum Piece {
+    World(Box<World>),
+    Orders(OrderRows),
+}
+
+/// Yields, per distributor, its [`World`] and then its orders ([`Piece`]).
 pub struct Generator {
     rng: ChaCha8Rng,
     next: Starts,
@@ -195,6 +255,13 @@ pub struct Generator {
     shares: std::vec::IntoIter<Share>,
     /// Lower-cased distributor names already taken.
     taken: BTreeSet<String>,
+    /// The orders of the distributor yielded last, still to yield.
+    orders: Option<Orders>,
+    /// Order numbers left of the reserved [`Sizes::orders`].
+    numbers_left: usize,
+    /// Orders that earlier distributors' campaigns had no room for: later
+    /// ones take them, so the total stays near [`Sizes::orders`].
+    carry: usize,
 }
 
 impl Generator {
@@ -207,8 +274,20 @@ impl Generator {
         let campaigns = split(sizes.campaigns, &weights, 4);
         let products = split(sizes.products, &weights, 4);
         let items = split(sizes.items, &weights, 4);
+        let big = sizes.big_campaign_orders.min(sizes.orders);
+        let orders = split(sizes.orders - big, &weights, 0);
+        // The big campaign belongs to the distributor with the most accounts
+        // (the one `bench/run.sh` logs in to).
+        let biggest = (0..weights.len()).max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)));
         let shares: Vec<Share> = (0..sizes.distributors)
-            .map(|i| Share { accounts: accounts[i], campaigns: campaigns[i], products: products[i], items: items[i] })
+            .map(|i| Share {
+                accounts: accounts[i],
+                campaigns: campaigns[i],
+                products: products[i],
+                items: items[i],
+                orders: orders[i],
+                big: if Some(i) == biggest { big } else { 0 },
+            })
             .collect();
         Generator {
             rng,
@@ -216,22 +295,45 @@ impl Generator {
             hashes,
             shares: shares.into_iter(),
             taken: taken.iter().map(|t| t.to_lowercase()).collect(),
+            orders: None,
+            numbers_left: sizes.orders,
+            carry: 0,
         }
     }
 }
 
 impl Iterator for Generator {
-    type Item = World;
+    type Item = Piece;
 
-    fn next(&mut self) -> Option<World> {
+    fn next(&mut self) -> Option<Piece> {
+        if let Some(orders) = &mut self.orders {
+            if let Some(rows) = orders.next_chunk(&mut self.rng, &mut self.next) {
+                return Some(Piece::Orders(rows));
+            }
+            self.orders = None;
+        }
         let share = self.shares.next()?;
-        Some(self.distributor(share))
+        let world = self.distributor(share);
+        // The big campaign is the distributor's second, its first active one.
+        let big = (share.big > 0).then(|| world.campaigns.get(1).map(|c| (c.id, share.big))).flatten();
+        let big_orders = big.map_or(0, |(_, n)| n).min(self.numbers_left);
+        let regular = (share.orders + self.carry).min(self.numbers_left - big_orders);
+        let want = Want { orders: regular, big: big.map(|(id, _)| (id, big_orders)) };
+        let (orders, placed) = Orders::plan(&world, want, &mut self.rng);
+        self.carry = regular - placed.regular;
+        self.numbers_left -= placed.regular + placed.big;
+        self.orders = Some(orders);
+        Some(Piece::World(Box::new(world)))
     }
 }
 
-/// `total` split in proportion to `weights` (largest remainders), each part at least `min`.
-fn split(total: usize, weights: &[f64], min: usize) -> Vec<usize> {
+/// `total` split in proportion to `weights` (largest remainders), each part
+/// at least `min`; each `min` when no weight is positive.
+pub(crate) fn split(total: usize, weights: &[f64], min: usize) -> Vec<usize> {
     let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 || !sum.is_finite() {
+        return vec![min; weights.len()];
+    }
     let exact: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
     let mut parts: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
     let mut order: Vec<usize> = (0..weights.len()).collect();
@@ -243,7 +345,7 @@ fn split(total: usize, weights: &[f64], min: usize) -> Vec<usize> {
     parts.into_iter().map(|p| p.max(min)).collect()
 }
 
-fn take(counter: &mut i64) -> i64 {
+pub(crate) fn take(counter: &mut i64) -> i64 {
     let id = *counter;
     *counter += 1;
     id
@@ -253,11 +355,11 @@ fn money(cents: i64) -> Decimal {
     Decimal::new(cents, 2)
 }
 
-fn at(day: NaiveDate, seconds: i64) -> DateTime<Utc> {
+pub(crate) fn at(day: NaiveDate, seconds: i64) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() + TimeDelta::seconds(seconds)
 }
 
-fn days(day: NaiveDate, n: i64) -> NaiveDate {
+pub(crate) fn days(day: NaiveDate, n: i64) -> NaiveDate {
     day.checked_add_signed(TimeDelta::days(n)).unwrap_or(day)
 }
 
@@ -271,6 +373,14 @@ fn domain_of(company: &str) -> String {
     let words: Vec<String> =
         company.split(|c: char| !c.is_ascii_alphanumeric()).map(slug).filter(|w| !w.is_empty()).collect();
     if words.is_empty() { "company.example".to_owned() } else { format!("{}.example", words.join("-")) }
+}
+
+/// What kind of store a campaign is (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Store {
+    Ordinary,
+    Open,
+    Big,
 }
 
 /// A client company of a distributor, with the accounts that work there.
@@ -722,6 +832,7 @@ impl Generator {
         vendors: &Vendors,
     ) {
         let mut names = BTreeSet::new();
+        let mut open: Option<(usize, usize)> = None;
         for n in 0..share.campaigns {
             // Every distributor has each status; then 30% active, 30% complete, 20% each draft and closed.
             let status = if n < 4 {
@@ -735,6 +846,12 @@ impl Generator {
                 }
             };
             let c = self.rng.random_range(0..clients.len());
+            let store = match n {
+                1 if share.big > 0 => Store::Big,
+                3 => Store::Open,
+                _ => Store::Ordinary,
+            };
+            let big = store == Store::Big;
             let (start, end) = match status {
                 Status::Complete => {
                     let start = days(anchor(), -self.rng.random_range(150..900));
@@ -753,20 +870,27 @@ impl Generator {
                     (start, days(start, self.rng.random_range(14..60)))
                 }
             };
+            // The big campaign has been open for a season: its orders spread over three months.
+            let start = if big { days(anchor(), -90) } else { start };
             // Drafts may still be missing their dates.
             let dated = status != Status::Draft || self.rng.random_bool(0.7);
             let occasion = *self.pick(words::OCCASIONS);
             let company = clients[c].name.clone();
             let year = chrono::Datelike::year(&start);
             let name = Self::unique(&mut names, format!("{company} {occasion} {year}"));
-            let settings = self.settings(name, company, status, dated.then_some((start, end)), &vendors.pick_pack);
+            let settings =
+                self.settings(name, company, status, dated.then_some((start, end)), &vendors.pick_pack, store);
             let id = take(&mut self.next.campaigns);
             let created = at(days(start, -self.rng.random_range(7..60)), self.rng.random_range(8 * 3600..18 * 3600));
             let author = *self.pick(authors);
             w.campaigns.push(campaign_row(id, d, status, &settings, author, created));
 
             // Members: the client's buyers, one sales executive, and the
-            // client's shoppers (each in one of the client's campaigns, some in two).
+            // client's shoppers (each in one of the client's campaigns, some
+            // in two; all of them in its open store).
+            if store == Store::Open {
+                open = Some((w.campaigns.len() - 1, c));
+            }
             let client = &mut clients[c];
             client.campaigns.push(w.campaigns.len() - 1);
             for &buyer in &client.buyers {
@@ -792,6 +916,7 @@ impl Generator {
         }
         // Locations need unique nicknames per campaign.
         dedupe_nicknames(&mut w.locations);
+        let big = (share.big > 0).then(|| w.campaigns.get(1).cloned()).flatten();
 
         for client in clients.iter() {
             if client.campaigns.is_empty() {
@@ -817,6 +942,15 @@ impl Generator {
                 }
             }
         }
+        // The open store takes every shopper of its client, the big campaign
+        // every shopper of the distributor (their orders need that many people).
+        if let Some((i, c)) = open {
+            let campaign = w.campaigns[i].clone();
+            add_members(w, &campaign, clients[c].shoppers.iter());
+        }
+        if let Some(big) = big {
+            add_members(w, &big, clients.iter().flat_map(|c| &c.shoppers));
+        }
     }
 
     fn settings(
@@ -826,6 +960,7 @@ impl Generator {
         status: Status,
         dates: Option<(NaiveDate, NaiveDate)>,
         pick_pack: &[i64],
+        store: Store,
     ) -> CampaignFields {
         let mut departments: Vec<String> = Vec::new();
         let k = self.rng.random_range(3..=6);
@@ -851,13 +986,23 @@ impl Generator {
         }
         // One draw in 41 is no allowance at all: the company pays everything.
         let draw = self.rng.random_range(0..=40);
-        let allowance = (draw < 40).then(|| money(draw * 500));
-        let personal_pay = self.rng.random_bool(0.5);
-        let items_count_limit = self.rng.random_bool(0.7).then(|| self.rng.random_range(1..=8));
-        let price_limit = self
+        let mut allowance = (draw < 40).then(|| money(draw * 500));
+        let mut personal_pay = self.rng.random_bool(0.5);
+        let mut items_count_limit = self.rng.random_bool(0.7).then(|| self.rng.random_range(1..=8));
+        let mut price_limit = self
             .rng
             .random_bool(0.5)
             .then(|| allowance.unwrap_or_default() + money(self.rng.random_range(0..=20) * 500));
+        match store {
+            Store::Ordinary => {}
+            // No limits; what the allowance does not cover, the shopper pays.
+            Store::Open => (personal_pay, items_count_limit, price_limit) = (true, None, None),
+            // Likewise, with an allowance its shoppers' dozens of orders soon
+            // use up, so most of them are split with a payroll deduction.
+            Store::Big => {
+                (allowance, personal_pay, items_count_limit, price_limit) = (Some(money(25_000)), true, None, None);
+            }
+        }
         let po = (status != Status::Draft).then(|| format!("PO-{}", self.rng.random_range(10_000..99_999)));
         let message = format!(
             "Welcome to the {company} store! {}",
@@ -1102,6 +1247,22 @@ fn campaign_row(
     }
 }
 
+/// Makes `shoppers` members of `campaign`, those not members already.
+fn add_members<'a>(w: &mut World, campaign: &bulk::Campaign, shoppers: impl Iterator<Item = &'a i64>) {
+    let already: BTreeSet<i64> =
+        w.members.iter().filter(|m| m.campaign_id == campaign.id).map(|m| m.account_id).collect();
+    for &shopper in shoppers {
+        if !already.contains(&shopper) {
+            w.members.push(bulk::CampaignMember {
+                campaign_id: campaign.id,
+                account_id: shopper,
+                distributor_id: campaign.distributor_id,
+                created_at: campaign.created_at,
+            });
+        }
+    }
+}
+
 /// Gives every location of a campaign a distinct nickname (`Springfield office 2`).
 fn dedupe_nicknames(locations: &mut [bulk::Location]) {
     let mut seen: BTreeSet<(i64, String)> = BTreeSet::new();
@@ -1193,7 +1354,12 @@ mod tests {
     }
 
     fn worlds(seed: u64) -> Vec<World> {
-        Generator::new(&Sizes::times_small(0.2), seed, Starts::after(&[]), hashes(), &["Acme Promo"]).collect()
+        Generator::new(&Sizes::times_small(0.2), seed, Starts::after(&[]), hashes(), &["Acme Promo"])
+            .filter_map(|piece| match piece {
+                Piece::World(w) => Some(*w),
+                Piece::Orders(_) => None,
+            })
+            .collect()
     }
 
     #[test]

@@ -19,15 +19,18 @@
 //! campaign is open (and its shoppers can log in) whenever the data is loaded.
 //!
 //! [`seed`] seeds at a [`Scale`]: `demo`, or the demo data plus generated
-//! distributors (`small`, `medium`, `large`, or a multiple of small),
-//! bulk-loaded with COPY; see [`scale`] and [`generate`].
+//! distributors (`small`, `medium`, `large`, or a multiple of small) with
+//! their shoppers' orders, bulk-loaded with COPY; see [`scale`], [`generate`]
+//! and [`orders`].
 
 mod apply;
 mod apply_catalog;
 mod apply_shopping;
 pub mod catalog;
 pub mod generate;
+mod json_text;
 mod lookup;
+pub mod orders;
 pub mod plan;
 pub mod progress;
 pub mod scale;

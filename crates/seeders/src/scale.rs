@@ -9,16 +9,24 @@
 //!
 //! 1. refuse a database that has data (unless `reset`, which empties it);
 //! 2. the demo data through the ordinary seed path;
-//! 3. drop the loaded tables' secondary indexes and foreign keys;
-//! 4. generate one distributor at a time on a blocking thread while the
-//!    previous one is COPYed (`storage::bulk::copy`), so generation and the
-//!    server's parsing overlap;
+//! 3. reserve [`Sizes::orders`] order numbers (`order_number_seq`), drop the
+//!    loaded tables' secondary indexes and foreign keys;
+//! 4. generate one distributor at a time (its rows, then its orders in
+//!    chunks) on a blocking thread while the batches before are COPYed
+//!    (`storage::bulk::copy_encoded`), so generation and the server's
+//!    parsing overlap;
 //! 5. rebuild the indexes and foreign keys (which checks every row against
 //!    them), move the identities past the loaded ids, commit, `ANALYZE`.
 //!
+//! The order numbers are reserved before anything is generated, and the
+//! generator never places more orders than were reserved, so the sequence
+//! already ends past every loaded number: a checkout afterwards takes a
+//! number no seeded order has.
+//!
 //! A failure anywhere rolls everything back, indexes included.
 
-use crate::generate::{Generator, Hashes, Sizes, Starts, World, anchor};
+use crate::generate::{Generator, Hashes, Piece, Sizes, Starts, World, anchor};
+use crate::orders::OrderRows;
 use crate::progress::{Progress, thousands};
 use crate::{Seeded, apply, plan};
 use anyhow::{Context, bail};
@@ -165,9 +173,21 @@ impl Report {
             secs(self.rebuild),
             secs(self.analyze)
         ));
-        out.push_str(&format!("  {:<26} {:>11} {:>9} {:>11}\n", "table", "rows", "COPY", "rows/s"));
+        // With --compare-copy, each table's plain COPY beside the load's.
+        let plain = |table: &str| self.limit.as_ref().and_then(|l| l.iter().find(|c| c.table == table));
+        out.push_str(&format!("  {:<26} {:>11} {:>9} {:>11}", "table", "rows", "COPY", "rows/s"));
+        out.push_str(if self.limit.is_some() { "  plain COPY    rows/s   MiB\n" } else { "\n" });
         for (table, n, took) in &self.tables {
-            out.push_str(&format!("  {table:<26} {:>11} {:>9} {:>11}\n", thousands(*n), secs(*took), per_s(*n, *took)));
+            out.push_str(&format!("  {table:<26} {:>11} {:>9} {:>11}", thousands(*n), secs(*took), per_s(*n, *took)));
+            if let Some(c) = plain(table) {
+                out.push_str(&format!(
+                    "  {:>10} {:>9} {:>5}",
+                    secs(c.elapsed),
+                    per_s(c.rows, c.elapsed),
+                    c.bytes >> 20
+                ));
+            }
+            out.push('\n');
         }
         if let Some(limit) = &self.limit {
             let (rows, took, bytes) =
@@ -224,7 +244,10 @@ pub async fn seed(pool: &PgPool, options: &Options, progress: &mut Progress) -> 
 
     let demo_plan = plan::demo(anchor());
     let demo = apply::apply_in(&mut tx, &demo_plan, generate_now()).await.context("seeding the demo data")?;
-    let starts = Starts::after(&bulk::max_ids(&mut tx).await?);
+    let mut starts = Starts::after(&bulk::max_ids(&mut tx).await?);
+    starts.order_numbers = bulk::reserve_range(&mut tx, "order_number_seq", sizes.orders as u64)
+        .await
+        .context("reserving order numbers")?;
     let hashes = role_hashes().await?;
     let taken: Vec<&'static str> = demo_plan.distributors.iter().map(|d| d.name).collect();
 
@@ -253,17 +276,20 @@ pub async fn seed(pool: &PgPool, options: &Options, progress: &mut Progress) -> 
     let limit = if options.compare_copy {
         progress.note("timing a plain COPY of the same rows into bare tables (--compare-copy)");
         let generator = Generator::new(&sizes, options.rng_seed, starts, hashes, &taken);
-        let encoded = tokio::task::spawn_blocking(move || encode_all(generator)).await?;
-        Some(bulk::plain_copy(pool, &encoded).await?)
+        let spooled = tokio::task::spawn_blocking(move || spool_all(generator))
+            .await?
+            .context("writing the rows for the plain COPY to temporary files")?;
+        Some(bulk::plain_copy(pool, &spooled).await?)
     } else {
         None
     };
     Ok(Report { options: *options, demo, tables, load, rebuild, rebuilt, analyze, total, limit })
 }
 
-/// The moment the seeded demo rows are stamped with: the anchor day, 09:00 UTC.
+/// The moment the seeded demo rows are stamped with: the anchor day, 09:00
+/// UTC, when the generated history ends too.
 fn generate_now() -> chrono::DateTime<chrono::Utc> {
-    anchor().and_hms_opt(9, 0, 0).unwrap_or_default().and_utc()
+    crate::generate::now()
 }
 
 /// One argon2 hash of each role's demo password, computed once (in
@@ -299,6 +325,13 @@ fn expected(s: &Sizes) -> Vec<(&'static str, u64)> {
         s.variants as u64,
         s.variants as u64 * 8 / 5,
         s.items as u64,
+        // Orders: about 3 lines, 1.05 ledger entries and 4 events each, a note on 5%.
+        s.orders as u64,
+        s.orders as u64 * 3,
+        s.orders as u64 * 21 / 20,
+        s.orders as u64 * 4,
+        s.orders as u64 / 20,
+        s.orders as u64 / 130,
     ];
     bulk::TABLES.iter().map(|(t, _)| *t).zip(estimates).collect()
 }
@@ -308,6 +341,9 @@ fn expected(s: &Sizes) -> Vec<(&'static str, u64)> {
 /// `storage::bulk::copy_encoded`), and bounded memory.
 const BATCH_BYTES: usize = 16 << 20;
 
+/// How many tables a load fills.
+const TABLES: usize = bulk::TABLES.len();
+
 /// Encoded rows of one table, ready to COPY, and how far generation got.
 struct Batch {
     table: usize,
@@ -316,7 +352,7 @@ struct Batch {
 }
 
 /// One encoder per loaded table, in `storage::bulk::TABLES` order.
-fn encoders() -> [Encoded; 15] {
+fn encoders() -> [Encoded; TABLES] {
     [
         Encoded::new::<bulk::Distributor>(),
         Encoded::new::<bulk::Account>(),
@@ -333,10 +369,40 @@ fn encoders() -> [Encoded; 15] {
         Encoded::new::<bulk::Variant>(),
         Encoded::new::<bulk::VariantValue>(),
         Encoded::new::<bulk::CampaignItem>(),
+        Encoded::new::<bulk::Order>(),
+        Encoded::new::<bulk::OrderItem>(),
+        Encoded::new::<bulk::LedgerEntry>(),
+        Encoded::new::<bulk::OrderEvent>(),
+        Encoded::new::<bulk::OrderNote>(),
+        Encoded::new::<bulk::OrderNoteVersion>(),
     ]
 }
 
-fn push_world(e: &mut [Encoded; 15], w: &World) {
+/// Encodes a piece of generated rows; returns whether it was a distributor's
+/// [`World`] (progress counts those).
+fn push(e: &mut [Encoded; TABLES], piece: &Piece) -> bool {
+    match piece {
+        Piece::World(w) => {
+            push_world(e, w);
+            true
+        }
+        Piece::Orders(o) => {
+            push_orders(e, o);
+            false
+        }
+    }
+}
+
+fn push_orders(e: &mut [Encoded; TABLES], o: &OrderRows) {
+    e[15].push(&o.orders);
+    e[16].push(&o.items);
+    e[17].push(&o.ledger);
+    e[18].push(&o.events);
+    e[19].push(&o.notes);
+    e[20].push(&o.note_versions);
+}
+
+fn push_world(e: &mut [Encoded; TABLES], w: &World) {
     e[0].push(&w.distributors);
     e[1].push(&w.accounts);
     e[2].push(&w.vendors);
@@ -368,9 +434,12 @@ async fn load(
     let producer = tokio::task::spawn_blocking(move || {
         let mut e = encoders();
         let mut done = 0;
-        for world in generator {
-            push_world(&mut e, &world);
-            done += 1;
+        for piece in generator {
+            if push(&mut e, &piece) {
+                done += 1;
+            }
+            // Its rows are encoded: free them before waiting on the loader.
+            drop(piece);
             for (table, rows) in e.iter_mut().enumerate() {
                 if rows.bytes() >= BATCH_BYTES {
                     let batch = Batch { table, rows: rows.take(), distributors_done: done };
@@ -389,8 +458,8 @@ async fn load(
             }
         }
     });
-    let mut totals = [0_u64; 15];
-    let mut took = [Duration::ZERO; 15];
+    let mut totals = [0_u64; TABLES];
+    let mut took = [Duration::ZERO; TABLES];
     while let Some(b) = batches.recv().await {
         let started = Instant::now();
         let loaded = bulk::copy_encoded(&mut *conn, &b.rows).await?;
@@ -406,13 +475,24 @@ async fn load(
     Ok(bulk::TABLES.iter().zip(totals).zip(took).map(|(((t, _), n), d)| (*t, n, d)).collect())
 }
 
-/// Every generated row encoded for COPY, per table (for the limit).
-fn encode_all(generator: Generator) -> Vec<Encoded> {
+/// Every generated row encoded for COPY, per table, in temporary files (for
+/// the limit: `large` is gigabytes of it, which memory need not hold).
+fn spool_all(generator: Generator) -> std::io::Result<Vec<bulk::Spool>> {
     let mut e = encoders();
-    for w in generator {
-        push_world(&mut e, &w);
+    let mut spools = e.iter().map(bulk::Spool::new).collect::<std::io::Result<Vec<_>>>()?;
+    for piece in generator {
+        push(&mut e, &piece);
+        for (rows, spool) in e.iter_mut().zip(&mut spools) {
+            if rows.bytes() >= BATCH_BYTES {
+                spool.append(&rows.take())?;
+            }
+        }
     }
-    e.into()
+    for (rows, spool) in e.iter_mut().zip(&mut spools) {
+        spool.append(&rows.take())?;
+        spool.finish()?;
+    }
+    Ok(spools)
 }
 
 #[cfg(test)]

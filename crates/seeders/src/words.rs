@@ -195,3 +195,25 @@ pub const PICK_PACK: &[&str] = &["Fulfillment", "Logistics", "Distribution Cente
 
 /// Delivery locations' kinds, after the city.
 pub const SITES: &[&str] = &["office", "HQ", "warehouse", "plant", "distribution center", "campus", "store"];
+
+/// What staff and admin buyers write on an order.
+pub const NOTES: &[&str] = &[
+    "Sizes confirmed with the client.",
+    "Logo proof approved by the client.",
+    "Backordered at the supplier; they promise it within a week.",
+    "Split shipment: the drinkware follows separately.",
+    "Deliver to reception, not the loading dock.",
+    "The shopper asked for a different colour; sent the swap request to the supplier.",
+    "Decorator needs a vector logo for this one.",
+    "Rush: needed before the offsite.",
+    "Client approved the payroll deduction.",
+    "Tracking number sent to the shopper.",
+];
+
+/// What an edit of a note adds to it.
+pub const NOTE_EDITS: &[&str] = &[
+    "Update: resolved.",
+    "Update: the supplier confirmed the date.",
+    "Update: the client signed off.",
+    "Update: shipped with the next batch.",
+];

@@ -1,5 +1,5 @@
 //! What runs around a load: is the database empty, truncate, reserve and
-//! sync ids, defer and restore indexes, analyze, and a checksum of the
+//! sync ids and sequence values, defer and restore indexes, analyze, and a checksum of the
 //! loaded content.
 
 use super::rows::TABLES;
@@ -14,8 +14,10 @@ pub async fn is_empty(conn: &mut PgConnection) -> Result<bool> {
         .await?)
 }
 
-/// Empties every table but the migrations' own, and restarts every identity,
-/// so the next ids are 1 again (development and benchmark databases only).
+/// Empties every table but the migrations' own, and restarts every identity
+/// and every other sequence (`order_number_seq`), so the next ids and order
+/// numbers are the first again and a reset database numbers its rows as a
+/// fresh one does (development and benchmark databases only).
 pub async fn truncate_all(conn: &mut PgConnection) -> Result<()> {
     let tables: Option<String> = sqlx::query_scalar(
         "SELECT string_agg(format('%I.%I', schemaname, tablename), ', ' ORDER BY tablename) FROM pg_tables \
@@ -24,9 +26,35 @@ pub async fn truncate_all(conn: &mut PgConnection) -> Result<()> {
     .fetch_one(&mut *conn)
     .await?;
     if let Some(tables) = tables {
-        sqlx::raw_sql(AssertSqlSafe(format!("TRUNCATE {tables} RESTART IDENTITY CASCADE"))).execute(conn).await?;
+        sqlx::raw_sql(AssertSqlSafe(format!("TRUNCATE {tables} RESTART IDENTITY CASCADE"))).execute(&mut *conn).await?;
+    }
+    // TRUNCATE restarts only the sequences its tables own; a standalone one
+    // would go on from where the emptied data left it.
+    let sequences: Option<String> = sqlx::query_scalar(
+        "SELECT string_agg(format('ALTER SEQUENCE %I.%I RESTART', schemaname, sequencename), '; ' \
+                           ORDER BY sequencename) \
+         FROM pg_sequences WHERE schemaname = 'public'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if let Some(sequences) = sequences {
+        sqlx::raw_sql(AssertSqlSafe(sequences)).execute(conn).await?;
     }
     Ok(())
+}
+
+/// Reserves `n` consecutive values of the sequence `sequence` in one
+/// statement and returns the first: the sequence is moved past the range,
+/// so values it hands out later (a checkout's order number) never fall in
+/// it. A `nextval` racing this very statement could take a value inside the
+/// range; a seed loads into a database nobody else writes, so none does.
+pub async fn reserve_range(conn: &mut PgConnection, sequence: &str, n: u64) -> Result<i64> {
+    let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+    Ok(sqlx::query_scalar("SELECT setval($1::regclass, nextval($1::regclass) + $2 - 1) - $2 + 1")
+        .bind(format!("public.{sequence}"))
+        .bind(n)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// The next `n` ids of `table`'s identity, taken from its sequence so rows

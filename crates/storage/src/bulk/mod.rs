@@ -5,8 +5,9 @@
 //! SQL of that path:
 //!
 //! - one row type per loaded table ([`Distributor`], [`Account`], …,
-//!   [`CampaignItem`]) that knows its columns and encodes itself in COPY's
-//!   text format, so callers build plain values and never spell a column;
+//!   [`CampaignItem`], [`Order`] … [`OrderNoteVersion`]) that knows its
+//!   columns and encodes itself in COPY's text format, so callers build plain
+//!   values and never spell a column;
 //! - [`copy`]: one `COPY … FROM STDIN` of a slice of rows, streamed to the
 //!   server in chunks of [`CHUNK_BYTES`];
 //! - [`defer_indexes`] / [`Deferred::restore`]: drop the secondary indexes and
@@ -16,11 +17,13 @@
 //!   failed load leaves the schema as it was, and a rebuilt unique index or
 //!   foreign key still checks every loaded row;
 //! - the housekeeping around a load: [`is_empty`], [`truncate_all`],
-//!   [`reserve_ids`], [`sync_identities`], [`analyze`];
+//!   [`reserve_ids`], [`reserve_range`] (order numbers), [`sync_identities`],
+//!   [`analyze`];
 //! - [`checksum`]: a digest of every loaded table's content, to show that two
 //!   loads produced the same rows;
 //! - [`plain_copy`]: the limit to compare a load against, the same bytes
-//!   COPYed into bare tables (no index, no constraint but NOT NULL).
+//!   (kept in a [`Spool`], a temporary file) COPYed into bare tables (no
+//!   index, no constraint but NOT NULL).
 //!
 //! Rows carry explicit ids (COPY accepts them for identity columns), so a
 //! loader can link rows before any of them exists; [`sync_identities`] moves

@@ -1,7 +1,7 @@
 //! The row type of each loaded table: it knows its table and columns and
 //! encodes itself, so callers build plain values and never spell a column.
 
-use super::encode::{CopyValue, Encoder};
+use super::encode::{CopyValue, Encoder, Json};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -17,7 +17,7 @@ pub trait CopyRow {
 
 /// Declares the row type of each loaded table: its fields are the columns it
 /// fills, in the order COPY receives them. Columns left out take their
-/// defaults (`version`, and the timestamps of link tables).
+/// defaults (`version` where a row is new, and the timestamps of link tables).
 macro_rules! tables {
     ($( $(#[$doc:meta])* $name:ident => $table:literal { $($field:ident : $ty:ty),* $(,)? } )*) => {
         $(
@@ -126,6 +126,44 @@ tables! {
         decoration_cost: Decimal, total: Decimal, price: Decimal, frozen_at: Option<DateTime<Utc>>,
         created_at: DateTime<Utc>, modified_at: DateTime<Utc>,
     }
+    /// `orders`: `status` is the status's wire name; `version` is one more
+    /// than the changes the order went through (each status change bumps it,
+    /// as the API's writes do through the table's trigger).
+    Order => "orders" {
+        id: i64, number: String, distributor_id: i64, account_id: i64, campaign_id: i64, status: &'static str,
+        checkout_fields: Json, location: Option<Json>, department: Option<String>,
+        items_count: i32, subtotal: Decimal, allowance_applied: Decimal, payroll_deduction: Decimal,
+        created_at: DateTime<Utc>, modified_at: DateTime<Utc>, version: i32,
+    }
+    /// `order_items`: `line_total` is `round(unit_price * quantity, 2)` (the table checks it).
+    OrderItem => "order_items" {
+        id: i64, order_id: i64, distributor_id: i64, campaign_item_id: i64, sku: String, product_name: String,
+        quantity: i32, unit_price: Decimal, line_total: Decimal, created_at: DateTime<Utc>,
+        modified_at: DateTime<Utc>,
+    }
+    /// `allowance_ledger`: `kind` is `checkout`, `cancellation` or `edit`;
+    /// `balance` is NULL when the campaign has no allowance.
+    LedgerEntry => "allowance_ledger" {
+        id: i64, account_id: i64, campaign_id: i64, distributor_id: i64, order_id: i64, kind: &'static str,
+        amount: Decimal, balance: Option<Decimal>, created_at: DateTime<Utc>,
+    }
+    /// `order_events`: an order's history, append-only (its trigger refuses
+    /// UPDATE and DELETE, never an INSERT).
+    OrderEvent => "order_events" {
+        id: i64, order_id: i64, distributor_id: i64, kind: &'static str, message: String, actor_id: Option<i64>,
+        data: Json, created_at: DateTime<Utc>,
+    }
+    /// `order_notes`: `version` 2 for a note edited once (its replaced text is
+    /// an [`OrderNoteVersion`], which the table's trigger writes only on UPDATE).
+    OrderNote => "order_notes" {
+        id: i64, order_id: i64, distributor_id: i64, author_id: i64, edited_by: i64, body: String, is_deleted: bool,
+        created_at: DateTime<Utc>, modified_at: DateTime<Utc>, version: i32,
+    }
+    /// `order_note_versions`: a text an edit replaced, with who wrote it and when.
+    OrderNoteVersion => "order_note_versions" {
+        id: i64, note_id: i64, distributor_id: i64, version: i32, body: String, written_by: i64,
+        written_at: DateTime<Utc>,
+    }
 }
 
 #[cfg(test)]
@@ -134,7 +172,7 @@ mod tests {
 
     #[test]
     fn every_table_names_its_columns() {
-        assert_eq!(TABLES.len(), 15);
+        assert_eq!(TABLES.len(), 21);
         assert_eq!(Account::COLUMNS[0], "id");
         assert!(TABLES.iter().all(|(_, columns)| !columns.is_empty()));
     }
