@@ -50,7 +50,8 @@ pub fn tighten(doc: &mut Value) {
         if schema["type"] == "object" {
             schema["additionalProperties"] = json!(false);
             // An optional field of a body (`Option<T>`) takes null as well as
-            // leaving it out: say so, or fuzzers send null as invalid data.
+            // leaving it out: say so, or fuzzers send null as invalid data. A
+            // field with a `default` is not an `Option` (null is refused).
             let required: BTreeSet<String> = schema["required"]
                 .as_array()
                 .into_iter()
@@ -58,7 +59,7 @@ pub fn tighten(doc: &mut Value) {
                 .filter_map(|r| r.as_str().map(str::to_owned))
                 .collect();
             for (field, property) in schema["properties"].as_object_mut().into_iter().flatten() {
-                if !required.contains(field) && property.get("$ref").is_none() {
+                if !required.contains(field) && property.get("$ref").is_none() && property.get("default").is_none() {
                     property["nullable"] = json!(true);
                 }
             }
