@@ -118,6 +118,12 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         hasher.update(req.method().as_str());
         hasher.update(b" ");
         hasher.update(req.uri().to_string());
+        // The mask shapes the stored response, so it is part of the request:
+        // a retry must send the same one (another mask is another request).
+        for mask in req.headers().get_all("X-Fields") {
+            hasher.update(b"\nX-Fields: ");
+            hasher.update(mask.as_bytes());
+        }
         hasher.update(b"\n");
         hasher.update(&body);
         let hash = hasher.finalize().to_vec();
