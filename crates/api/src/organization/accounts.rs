@@ -568,7 +568,14 @@ impl AccountsApi {
         // Revoked first so the families are known; the rows then go with the
         // account by cascade, and a refused delete rolls both back.
         let revoked = storage::sessions::revoke_account(&mut *tx, id, None).await?;
-        storage::accounts::delete(&mut *tx, id, expected).await?;
+        storage::accounts::delete(&mut *tx, id, expected).await.map_err(|e| match e {
+            // Orders, their history, notes and ledger keep naming who placed
+            // or changed them (no cascade, no SET NULL): such an account stays.
+            StorageError::Invalid { constraint } if constraint.ends_with("_fkey") => ApiError::conflict(
+                "this account placed or worked on orders, whose history keeps naming it; deactivate it instead                  (PATCH active: false)",
+            ),
+            other => other.into(),
+        })?;
         commit(tx).await?;
         crate::auth::deny_sessions(&state, revoked).await?;
         crate::auth::forget_accounts(&state, [id]).await?;

@@ -461,6 +461,16 @@ async fn the_history_cannot_be_rewritten(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(body, "b");
+    // Through the API, deleting the shopper or the staff member who acted is
+    // a 409 that says to deactivate instead, and changes nothing.
+    let (root, _) = app.login("root").await;
+    for who in ["acme_shopper", "acme_sales"] {
+        let id = crate::helpers::id_of(&app.pool, who).await;
+        let url = format!("/api/v1/organization/accounts/{id}");
+        let r = app.request(Method::DELETE, &url, Some(&root), &[], None).await;
+        r.expect(409);
+        assert!(r.text.contains("deactivate"), "{who}: {}", r.text);
+    }
     // The acting account cannot be deleted from under its events.
     let sales_id = crate::helpers::id_of(&app.pool, "acme_sales").await;
     let e =
