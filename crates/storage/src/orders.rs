@@ -122,18 +122,6 @@ pub async fn others(db: impl PgExecutor<'_>, o: &Order) -> Result<Others> {
     Ok(Others { ordered: Usage { items, amount }, allowance_used: used })
 }
 
-/// What the ledger says the shopper's orders in the campaign took of the
-/// allowance, all of them.
-pub async fn allowance_used(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<Decimal> {
-    Ok(sqlx::query_scalar(
-        "SELECT coalesce(sum(amount), 0) FROM allowance_ledger WHERE account_id = $1 AND campaign_id = $2",
-    )
-    .bind(account_id)
-    .bind(campaign_id)
-    .fetch_one(db)
-    .await?)
-}
-
 /// A line of an order, with the product its item is of (swaps stay within
 /// one product).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

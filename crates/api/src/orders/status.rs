@@ -142,7 +142,7 @@ impl StatusApi {
             // The order's ledger entries add up to what it took of the
             // allowance; one entry gives all of it back.
             let rules = storage::orders::rules(&mut *tx, o.campaign_id).await?;
-            let used = storage::orders::allowance_used(&mut *tx, o.account_id, o.campaign_id).await?;
+            let used = storage::shopping::history(&mut *tx, o.account_id, o.campaign_id).await?.allowance_used;
             let amount = -o.allowance_applied;
             let balance = domain::order::balance(rules.allowance, used + amount);
             storage::orders::ledger(&mut *tx, &o, Entry { kind: "cancellation", amount, balance }).await?;

@@ -323,6 +323,15 @@ impl World {
 }
 
 impl TestApp {
+    /// Sets campaign settings directly (the Organization API is tested elsewhere).
+    /// `assignments` are test constants, never client text.
+    pub async fn configure(&self, campaign: i64, assignments: &str) {
+        sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE campaigns SET {assignments} WHERE id = {campaign}")))
+            .execute(&self.pool)
+            .await
+            .expect("campaign settings");
+    }
+
     /// A vendor of distributor `d` with the named roles (`supplier`,
     /// `decorator`, `pick_pack`), inserted directly.
     pub async fn vendor(&self, d: i64, name: &str, roles: &[&str]) -> i64 {

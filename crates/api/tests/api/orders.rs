@@ -16,15 +16,6 @@ fn order_url(id: i64) -> String {
     format!("/api/v1/orders/{id}")
 }
 
-/// Sets campaign settings directly (the Organization API is tested elsewhere).
-async fn configure(app: &TestApp, campaign: i64, assignments: &str) {
-    // The assignments are test constants, never client text.
-    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE campaigns SET {assignments} WHERE id = {campaign}")))
-        .execute(&app.pool)
-        .await
-        .unwrap();
-}
-
 /// Another size of the product of campaign item `item`: a second variant
 /// and its campaign item, priced 7.70; returns the new item's id.
 async fn another_size(app: &TestApp, item: i64, tag: i64) -> i64 {
@@ -130,7 +121,7 @@ async fn from_checkout_to_delivery_every_step_is_recorded_with_its_actor(pool: P
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
     let tee_l = another_size(&app, tee, 1).await;
-    configure(&app, c, "company_allowance = 10.00, personal_pay = TRUE").await;
+    app.configure(c, "company_allowance = 10.00, personal_pay = TRUE").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let (buyer, _) = app.login("acme_buyer").await;
     let (sales, _) = app.login("acme_sales").await;
@@ -308,7 +299,7 @@ async fn cancelling_gives_the_allowance_back_and_is_taken_by_whom_the_rules_say(
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(&app, c, "company_allowance = 10.00, personal_pay = TRUE, items_count_limit = 3").await;
+    app.configure(c, "company_allowance = 10.00, personal_pay = TRUE, items_count_limit = 3").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let (buyer, _) = app.login("acme_buyer").await;
     let (sales, _) = app.login("acme_sales").await;
@@ -349,7 +340,7 @@ async fn bad_edits_and_strangers_change_nothing_and_learn_nothing(pool: PgPool) 
     let mug = app.offer_product(w.acme, c, None).await;
     let tee_l = another_size(&app, tee, 1).await;
     let globex_item = app.offer_product(w.globex, w.globex_campaign, None).await;
-    configure(&app, c, "company_allowance = 20.00, personal_pay = FALSE, items_count_limit = 4").await;
+    app.configure(c, "company_allowance = 20.00, personal_pay = FALSE, items_count_limit = 4").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let (buyer, _) = app.login("acme_buyer").await;
     let (sales, _) = app.login("acme_sales").await;
@@ -431,7 +422,7 @@ async fn the_history_cannot_be_rewritten(pool: PgPool) {
     let tee = app.offer_product(w.acme, c, None).await;
     let (shopper, _) = app.login("acme_shopper").await;
     let (sales, _) = app.login("acme_sales").await;
-    configure(&app, c, "company_allowance = NULL").await;
+    app.configure(c, "company_allowance = NULL").await;
     let order = place(&app, &shopper, c, &[(tee, 1)], "h").await;
     let url = format!("{}/notes", order_url(order));
     let r =
@@ -484,7 +475,7 @@ async fn racing_edits_transitions_and_checkouts_keep_the_rules(pool: PgPool) {
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(&app, c, "company_allowance = 30.00, personal_pay = TRUE, items_count_limit = 12").await;
+    app.configure(c, "company_allowance = 30.00, personal_pay = TRUE, items_count_limit = 12").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let (sales, _) = app.login("acme_sales").await;
     let order = place(&app, &shopper, c, &[(tee, 2)], "first").await;
@@ -572,7 +563,7 @@ async fn any_sequence_of_edits_and_cancellations_keeps_ledger_and_orders_equal(p
         Some(p) => items[(p + 2) % 4],
         None => item,
     };
-    configure(&app, c, "company_allowance = 25.00, personal_pay = TRUE, items_count_limit = 14").await;
+    app.configure(c, "company_allowance = 25.00, personal_pay = TRUE, items_count_limit = 14").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let (sales, _) = app.login("acme_sales").await;
 
@@ -630,8 +621,7 @@ async fn orders_are_found_by_their_checkout_values(pool: PgPool) {
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(
-        &app,
+    app.configure(
         c,
         "company_allowance = NULL, checkout_fields = '[{\"name\":\"Employee ID\",\"kind\":\"text\",\"required\":true}, \
          {\"name\":\"Badge\",\"kind\":\"number\",\"required\":false}]'",

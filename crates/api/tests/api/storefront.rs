@@ -27,15 +27,6 @@ async fn checkout(app: &TestApp, token: &str, campaign: i64, key: &str, body: Va
     app.request(Method::POST, &checkout_url(campaign), Some(token), &[("Idempotency-Key", key)], Some(body)).await
 }
 
-/// Sets campaign settings directly (the Organization API is tested elsewhere).
-async fn configure(app: &TestApp, campaign: i64, assignments: &str) {
-    // The assignments are test constants, never client text.
-    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE campaigns SET {assignments} WHERE id = {campaign}")))
-        .execute(&app.pool)
-        .await
-        .unwrap();
-}
-
 /// A delivery location "HQ" in Springfield for the campaign.
 async fn add_location(app: &TestApp, campaign: i64, distributor: i64) -> i64 {
     sqlx::query_scalar(
@@ -79,8 +70,7 @@ async fn a_shopper_fills_a_basket_and_checks_out(pool: PgPool) {
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
     let mug = app.offer_product(w.acme, c, None).await;
-    configure(
-        &app,
+    app.configure(
         c,
         "company_allowance = 20.00, personal_pay = TRUE, departments = '{Sales,Ops}', \
         checkout_fields = '[{\"name\":\"employee_id\",\"kind\":\"text\",\"required\":true}]'",
@@ -197,7 +187,7 @@ async fn limits_count_earlier_orders_and_allow_reaching_them(pool: PgPool) {
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(&app, c, "items_count_limit = 3, price_limit = 100.00, company_allowance = 100.00").await;
+    app.configure(c, "items_count_limit = 3, price_limit = 100.00, company_allowance = 100.00").await;
     let (shopper, _) = app.login("acme_shopper").await;
     set(&app, &shopper, c, tee, 2).await.expect(200);
     checkout(&app, &shopper, c, "a", json!({})).await.expect(201);
@@ -217,7 +207,7 @@ async fn limits_count_earlier_orders_and_allow_reaching_them(pool: PgPool) {
     checkout(&app, &shopper, c, "b", json!({})).await.expect(201);
 
     // The price limit likewise: 6.31 × 3 = 18.93 ordered; a limit of 25.24 leaves one more.
-    configure(&app, c, "items_count_limit = NULL, price_limit = 25.24").await;
+    app.configure(c, "items_count_limit = NULL, price_limit = 25.24").await;
     let r = set(&app, &shopper, c, tee, 2).await;
     r.expect(422);
     assert_eq!(
@@ -226,7 +216,7 @@ async fn limits_count_earlier_orders_and_allow_reaching_them(pool: PgPool) {
     );
     set(&app, &shopper, c, tee, 1).await.expect(200);
     // A limit lowered after the basket was filled is still enforced at checkout.
-    configure(&app, c, "price_limit = 20.00").await;
+    app.configure(c, "price_limit = 20.00").await;
     let r = checkout(&app, &shopper, c, "c", json!({})).await;
     r.expect(422);
     assert_eq!(r.body["errors"][0]["code"], "price_limit_exceeded");
@@ -242,7 +232,7 @@ async fn without_personal_pay_the_allowance_is_a_hard_limit(pool: PgPool) {
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(&app, c, "company_allowance = 10.00, personal_pay = FALSE").await;
+    app.configure(c, "company_allowance = 10.00, personal_pay = FALSE").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let r = set(&app, &shopper, c, tee, 2).await;
     r.expect(200);
@@ -269,7 +259,7 @@ async fn without_an_allowance_the_company_pays_everything(pool: PgPool) {
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(&app, c, "company_allowance = NULL, personal_pay = FALSE, price_limit = 100.00").await;
+    app.configure(c, "company_allowance = NULL, personal_pay = FALSE, price_limit = 100.00").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let r = set(&app, &shopper, c, tee, 5).await;
     r.expect(200);
@@ -314,8 +304,7 @@ async fn a_location_or_department_picked_in_a_checkout_field_is_the_orders(pool:
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(
-        &app,
+    app.configure(
         c,
         "company_allowance = NULL, departments = '{Sales,Ops}', \
          checkout_fields = '[{\"name\":\"Deliver to\",\"kind\":\"location\",\"required\":true}, \
@@ -351,7 +340,7 @@ async fn a_checkout_is_a_fixed_number_of_statements_whatever_the_basket(pool: Pg
     for _ in 0..5 {
         items.push(app.offer_product(w.acme, c, None).await);
     }
-    configure(&app, c, "company_allowance = NULL").await;
+    app.configure(c, "company_allowance = NULL").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let mut counts = Vec::new();
     for (n, lines) in [1, 5].into_iter().enumerate() {
@@ -376,7 +365,7 @@ async fn a_changed_price_is_never_charged_silently(pool: PgPool) {
     let w = World::build(&app).await;
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
-    configure(&app, c, "company_allowance = 100.00").await;
+    app.configure(c, "company_allowance = 100.00").await;
     let (shopper, _) = app.login("acme_shopper").await;
     set(&app, &shopper, c, tee, 1).await.expect(200);
     sqlx::query("UPDATE campaign_items SET price = 7.00 WHERE id = $1").bind(tee).execute(&app.pool).await.unwrap();
@@ -436,13 +425,13 @@ async fn bad_input_and_strangers_change_nothing(pool: PgPool) {
     app.request(Method::DELETE, &basket_url(c), Some(&shopper), &[("If-Match", &stale)], None).await.expect(412);
     assert_eq!(app.get(&basket_url(c), &shopper).await.body["items_count"], 2);
     // A store not open today (the campaign ended yesterday): 409.
-    configure(&app, c, "end_date = (now() AT TIME ZONE 'UTC')::date - 1").await;
+    app.configure(c, "end_date = (now() AT TIME ZONE 'UTC')::date - 1").await;
     let r = set(&app, &shopper, c, tee, 3).await;
     r.expect(409);
     assert_eq!(r.body["errors"][0]["code"], "campaign_not_open");
     checkout(&app, &shopper, c, "y", json!({})).await.expect(409);
     // A closed campaign is invisible to its shoppers.
-    configure(&app, c, "status = 'closed'").await;
+    app.configure(c, "status = 'closed'").await;
     app.get(&basket_url(c), &shopper).await.expect(404);
     assert_eq!(app.count("orders").await, 0);
     let line: i64 = sqlx::query_scalar("SELECT quantity::int8 FROM basket_items").fetch_one(&app.pool).await.unwrap();
@@ -457,8 +446,8 @@ async fn orders_are_read_within_scope(pool: PgPool) {
     let w = World::build(&app).await;
     let tee = app.offer_product(w.acme, w.acme_campaign, None).await;
     let globex_tee = app.offer_product(w.globex, w.globex_campaign, None).await;
-    configure(&app, w.acme_campaign, "company_allowance = 100.00").await;
-    configure(&app, w.globex_campaign, "company_allowance = 100.00").await;
+    app.configure(w.acme_campaign, "company_allowance = 100.00").await;
+    app.configure(w.globex_campaign, "company_allowance = 100.00").await;
     let (shopper, _) = app.login("acme_shopper").await;
     let (globex_shopper, _) = app.login("globex_shopper").await;
     set(&app, &shopper, w.acme_campaign, tee, 1).await.expect(200);
@@ -504,7 +493,7 @@ async fn racing_requests_keep_limits_and_money_exact(pool: PgPool) {
     let c = w.acme_campaign;
     let tee = app.offer_product(w.acme, c, None).await;
     let mug = app.offer_product(w.acme, c, None).await;
-    configure(&app, c, "items_count_limit = 10, price_limit = 60.00, company_allowance = 30.00, personal_pay = TRUE")
+    app.configure(c, "items_count_limit = 10, price_limit = 60.00, company_allowance = 30.00, personal_pay = TRUE")
         .await;
     let (shopper, _) = app.login("acme_shopper").await;
 
@@ -547,7 +536,7 @@ async fn racing_requests_keep_limits_and_money_exact(pool: PgPool) {
     assert_money_reconciles(&app).await;
 
     // One key, 64 racing checkouts: one order.
-    configure(&app, c, "items_count_limit = NULL, price_limit = NULL").await;
+    app.configure(c, "items_count_limit = NULL, price_limit = NULL").await;
     set(&app, &shopper, c, tee, 1).await.expect(200);
     let before = app.count("orders").await;
     let same = (0..64).map(|_| checkout(&app, &shopper, c, "one-key", json!({})));
