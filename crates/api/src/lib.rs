@@ -17,6 +17,7 @@ pub mod error;
 mod examples;
 pub mod idempotency;
 pub mod input;
+pub mod jobs;
 pub mod middleware;
 pub mod minor;
 pub mod ops;
@@ -39,7 +40,8 @@ use poem_openapi::OpenApiService;
 /// Every namespace's APIs, each listed once here (nested tuples implement
 /// `OpenApi`, and `Default` builds them): adding an endpoint group touches
 /// only its namespace's `Api`.
-type Apis = (ops::OpsApi, auth::AuthApi, organization::Api, catalog::Api, minor::Api, storefront::Api, orders::Api);
+type Apis =
+    (ops::OpsApi, auth::AuthApi, organization::Api, catalog::Api, minor::Api, storefront::Api, orders::Api, jobs::Api);
 
 /// The OpenAPI service (also used by `promostore openapi` to print the spec).
 pub fn openapi() -> OpenApiService<Apis, ()> {

@@ -52,15 +52,36 @@ impl OpsApi {
 
 /// The internal metrics listener (`METRICS_BIND`): `GET /metrics` in the
 /// Prometheus text format, request counts and latencies by operation and
-/// status, and pool usage.
+/// status, pool usage, and the job queue: `jobs_queued{kind,state}` (every
+/// unfinished job), `jobs_oldest_due_seconds` (how long the oldest due job
+/// has waited), and from this process's workers `jobs_processed_total`,
+/// `jobs_failed_total{kind,reason}` and `job_duration_seconds`.
 pub fn metrics_app(state: AppState) -> impl Endpoint {
     Route::new().at("/metrics", poem::get(serve_metrics)).data(state)
 }
 
 #[poem::handler]
-fn serve_metrics(state: Data<&AppState>) -> impl IntoResponse {
+async fn serve_metrics(state: Data<&AppState>) -> impl IntoResponse {
     metrics::gauge!("db_pool_connections").set(f64::from(state.pool.size()));
     metrics::gauge!("db_pool_idle_connections").set(state.pool.num_idle() as f64);
+    // The queue as the database has it (every process's workers), read at
+    // scrape time; a failed read leaves the last values and says so in the log.
+    match storage::jobs::depth(&state.pool).await {
+        Ok(depth) => {
+            // Every series first to 0: one that emptied since the last
+            // scrape must not keep its old value.
+            for kind in domain::job::KINDS {
+                for job_state in domain::job::STATES.iter().filter(|s| **s != "done") {
+                    metrics::gauge!("jobs_queued", "kind" => *kind, "state" => *job_state).set(0.0);
+                }
+            }
+            for (kind, job_state, n) in depth.by_kind_state {
+                metrics::gauge!("jobs_queued", "kind" => kind, "state" => job_state).set(n as f64);
+            }
+            metrics::gauge!("jobs_oldest_due_seconds").set(depth.oldest_due_seconds);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: could not read the job queue's depth"),
+    }
     let text = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
     text.with_content_type("text/plain; version=0.0.4")
 }

@@ -7,7 +7,7 @@
 //! in agreement by construction.
 
 use domain::resource::{
-    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, LOCATION, ORDER,
+    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, JOB, LOCATION, ORDER,
     ORDER_EVENT, ORDER_ITEM, ORDER_NOTE, PRODUCT, PRODUCT_TYPE, RelationKind, Resource, STOREFRONT_CAMPAIGN,
     STOREFRONT_PRODUCT, VARIANT, VENDOR,
 };
@@ -48,6 +48,7 @@ described!(
     VariantDoc => VARIANT,
     CampaignItemDoc => CAMPAIGN_ITEM,
     FileDoc => FILE,
+    JobDoc => JOB,
     OrderDoc => ORDER,
     OrderItemDoc => ORDER_ITEM,
     OrderEventDoc => ORDER_EVENT,

@@ -18,4 +18,6 @@ pub enum ApiTags {
     Storefront,
     /// Purchase orders, pick/pack lists, shopper summaries, payroll deductions.
     Reports,
+    /// Background jobs (notification mails): their state, attempts and errors, and a retry.
+    Jobs,
 }

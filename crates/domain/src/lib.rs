@@ -12,12 +12,14 @@
 //!   relations) that drive X-Fields masks, filters, sorting and the OpenAPI schemas.
 //! - [`query`]: the checked form of a list request (selection, filter, sort, page).
 //! - [`money`]: exact decimal amounts.
+//! - [`job`]: background job kinds with typed payloads, their states, the retry backoff.
 //! - [`password`]: argon2id hashes.
 //! - [`organization`]: the distributor and account write models.
 //! - [`shopping`]: basket totals, per-shopper limits, the allowance split, order numbers.
 
 pub mod campaign;
 pub mod catalog;
+pub mod job;
 pub mod money;
 pub mod order;
 pub mod organization;

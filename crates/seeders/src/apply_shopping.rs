@@ -4,7 +4,7 @@
 //! neither orders nor basket lines in the campaign yet, and only within the
 //! campaign's limits and allowance rule, exactly as checkout would decide
 //! (`domain::shopping`); the order is written by the same storage function
-//! checkout uses, so its ledger entry, event and outbox row are there too.
+//! checkout uses, so its ledger entry, event and notification jobs are there too.
 
 use crate::Seeded;
 use anyhow::Context;

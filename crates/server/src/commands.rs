@@ -196,6 +196,12 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
             }
         });
     }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let workers = start_workers(common, &serve.jobs, &pool)?;
     let app = api::app(state);
     let acceptor = poem::listener::TcpListener::bind(listener_addr);
     let base = format!("http://{listener_addr}");
@@ -204,10 +210,71 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     if demo {
         eprintln!("  demo logins (development only; role, password, usernames):\n{}", seeders::logins_table("    "));
     }
-    poem::Server::new(acceptor)
-        .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(serve.shutdown_timeout)))
-        .await
-        .context("server error")?;
+    let mut until_stopped = stopped.clone();
+    let signalled = async move {
+        let _ = until_stopped.wait_for(|stop| *stop).await;
+    };
+    let served = poem::Server::new(acceptor)
+        .run_with_graceful_shutdown(app, signalled, Some(Duration::from_secs(serve.shutdown_timeout)))
+        .await;
+    if let Some(workers) = workers {
+        workers.stop().await;
+    }
+    served.context("server error")?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Starts the configured workers, or none when WORKERS=0.
+fn start_workers(
+    common: &Common,
+    jobs: &crate::config::Jobs,
+    pool: &PgPool,
+) -> anyhow::Result<Option<server::worker::Workers>> {
+    // The mail settings are checked even when this process runs no worker:
+    // a production deployment learns of a missing SMTP_URL at once.
+    let sink = jobs.sink(common.env)?;
+    if jobs.workers == 0 {
+        tracing::info!("WORKERS=0: this process runs no background jobs (run `promostore worker`)");
+        return Ok(None);
+    }
+    let mailer = match &sink {
+        None => {
+            tracing::warn!("NOTIFICATIONS_DISABLED: notification jobs end without sending mail");
+            None
+        }
+        Some(sink) => {
+            match sink {
+                server::mail::Sink::Smtp { url, .. } => {
+                    tracing::info!(smtp = %Redacted(url), "notifications go over SMTP")
+                }
+                server::mail::Sink::Files(dir) => tracing::info!(
+                    directory = %dir.display(),
+                    "SMTP_URL not set: notifications are written as .eml files under {}",
+                    dir.display()
+                ),
+            }
+            Some(server::mail::Mailer::new(sink, &jobs.mail_from)?)
+        }
+    };
+    let templates = server::mail::templates::Templates::new().context("the mail templates")?;
+    let context =
+        server::worker::handlers::Context { pool: pool.clone(), mailer, templates: std::sync::Arc::new(templates) };
+    Ok(Some(server::worker::Workers::start(pool.clone(), context, jobs.settings())))
+}
+
+/// `promostore worker`: background jobs only, until SIGINT/SIGTERM.
+pub async fn worker(common: &Common, jobs: &crate::config::Jobs) -> anyhow::Result<()> {
+    let pool = pool(common).await?;
+    let workers = start_workers(common, jobs, &pool)?;
+    let Some(workers) = workers else {
+        bail!("WORKERS=0: a worker process with no workers has nothing to do");
+    };
+    eprintln!("\n  promostore worker: {} worker(s) on the job queue; Ctrl-C stops\n", jobs.workers);
+    shutdown_signal().await;
+    tracing::info!("stopping: finishing the current jobs");
+    workers.stop().await;
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

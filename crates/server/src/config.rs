@@ -127,6 +127,87 @@ pub struct Serve {
     /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+    #[command(flatten)]
+    pub jobs: Jobs,
+}
+
+/// Background jobs and the mail they send: settings of `serve` and `worker`.
+#[derive(Clone, Args)]
+pub struct Jobs {
+    /// Worker tasks in this process; 0 runs none (then a `promostore worker` must run somewhere).
+    #[arg(long, env = "WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Seconds a claimed job is leased; a worker that dies loses its job to another after this.
+    #[arg(long, env = "JOB_LEASE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub job_lease_seconds: u64,
+    /// Milliseconds an idle worker waits before looking for due jobs again.
+    #[arg(long, env = "JOB_POLL_MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub job_poll_ms: u64,
+    /// Attempts before a job is dead (staff can retry a dead job).
+    #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i32).range(1..=100))]
+    pub job_max_attempts: i32,
+    /// Milliseconds before the first retry; each further one waits twice as long (at most an hour), less up to half at random.
+    #[arg(long, env = "JOB_RETRY_BASE_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_retry_base_ms: u64,
+    /// Days finished jobs are kept (visible in `GET /api/v1/jobs`).
+    #[arg(long, env = "JOB_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_retention_days: u64,
+    /// Seconds a worker may take to finish its job on SIGINT/SIGTERM before the job goes back to the queue.
+    #[arg(long, env = "JOB_SHUTDOWN_GRACE", default_value_t = 30)]
+    pub job_shutdown_grace: u64,
+    /// SMTP server for notifications: smtp://host:25, smtp://user:pass@host:587?tls=required,
+    /// smtps://user:pass@host:465. Unset in development: mails are written to MAIL_DIR; in production
+    /// it is required unless NOTIFICATIONS_DISABLED is set.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Seconds an SMTP exchange may take before the attempt fails.
+    #[arg(long, env = "SMTP_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub smtp_timeout_seconds: u64,
+    /// The sender of every notification.
+    #[arg(long, env = "MAIL_FROM", default_value = "promostore <no-reply@promostore.localhost>")]
+    pub mail_from: String,
+    /// Where mails are written as .eml files when SMTP_URL is not set (development).
+    #[arg(long, env = "MAIL_DIR", default_value = ".data/mail")]
+    pub mail_dir: std::path::PathBuf,
+    /// Send no notifications: mail jobs end without sending (their history says so nowhere).
+    #[arg(long, env = "NOTIFICATIONS_DISABLED")]
+    pub notifications_disabled: bool,
+}
+
+impl Jobs {
+    /// The worker settings.
+    pub fn settings(&self) -> server::worker::Settings {
+        server::worker::Settings {
+            count: self.workers,
+            lease: std::time::Duration::from_secs(self.job_lease_seconds),
+            poll: std::time::Duration::from_millis(self.job_poll_ms),
+            retry: domain::job::RetryPolicy {
+                max_attempts: self.job_max_attempts,
+                base: std::time::Duration::from_millis(self.job_retry_base_ms),
+                ..domain::job::RetryPolicy::default()
+            },
+            retention: std::time::Duration::from_secs(self.job_retention_days.saturating_mul(86_400)),
+            grace: std::time::Duration::from_secs(self.job_shutdown_grace),
+        }
+    }
+
+    /// Where mail goes, or `None` when notifications are disabled; an unset
+    /// SMTP_URL is an error in production (mail would silently go nowhere).
+    pub fn sink(&self, env: Environment) -> anyhow::Result<Option<server::mail::Sink>> {
+        if self.notifications_disabled {
+            return Ok(None);
+        }
+        match (&self.smtp_url, env) {
+            (Some(url), _) => Ok(Some(server::mail::Sink::Smtp {
+                url: url.clone(),
+                timeout: std::time::Duration::from_secs(self.smtp_timeout_seconds),
+            })),
+            (None, Environment::Development) => Ok(Some(server::mail::Sink::Files(self.mail_dir.clone()))),
+            (None, Environment::Production) => anyhow::bail!(
+                "SMTP_URL is required when PROMOSTORE_ENV=production (set NOTIFICATIONS_DISABLED=true to send no mail)"
+            ),
+        }
+    }
 }
 
 impl Serve {

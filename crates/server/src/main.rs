@@ -28,8 +28,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API.
-    Serve(config::Serve),
+    /// Serve the HTTP API (and run background jobs: WORKERS, default 2).
+    Serve(Box<config::Serve>),
+    /// Run background jobs only (notifications), beside any number of `serve` and `worker` processes.
+    Worker(config::Jobs),
     /// Database migrations.
     Migrate {
         #[command(subcommand)]
@@ -79,6 +81,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let common = cli.common;
     match cli.command {
         Command::Serve(serve) => commands::serve(&common, &serve).await,
+        Command::Worker(jobs) => commands::worker(&common, &jobs).await,
         Command::Migrate { action } => commands::migrate(&common, action.unwrap_or_default()).await,
         Command::Seed(args) => commands::seed(&common, &args).await,
         Command::Account { action } => commands::account(&common, action).await,

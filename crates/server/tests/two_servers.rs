@@ -42,6 +42,7 @@ async fn serve(database: &str, prefix: &str) -> Server {
         .env("JWT_SECRET", "two-servers-test-secret-two-servers-test-secret")
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        .env("WORKERS", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

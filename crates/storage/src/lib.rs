@@ -11,6 +11,8 @@
 //!   [`sessions`], [`campaigns`], [`locations`], the catalog ([`vendors`],
 //!   [`attributes`], [`product_types`], [`products`], [`variants`],
 //!   [`campaign_items`], [`imports`]), [`files`], and the [`idempotency`] key store.
+//! - [`jobs`]: the background job queue; [`notifications`]: what order mails
+//!   say, and the keys that send each at most once.
 //! - [`derived`]: the one place derived catalog columns (skus, item prices,
 //!   frozen copies) are recomputed.
 //! - [`storefront`]: the catalog's access check, catalog version and page cache.
@@ -29,12 +31,15 @@ pub mod error;
 pub mod files;
 pub mod idempotency;
 pub mod imports;
+pub mod jobs;
 pub mod locations;
 pub mod named;
+pub mod notifications;
 pub mod orders;
 pub mod product_types;
 pub mod products;
 pub mod read;
+pub mod reports;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;

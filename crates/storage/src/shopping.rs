@@ -276,8 +276,13 @@ pub struct Placed {
     pub number: String,
 }
 
+/// The jobs a new order queues: its confirmation to the shopper and the
+/// notice to the campaign's admin buyers (each decides when it runs whether
+/// there is anyone to send it to). The order is at version 1.
+const PLACED_JOBS: &[&str] = &["order_confirmation", "new_order_notice"];
+
 /// Writes the order, its lines, its ledger entry, its `order created` event
-/// and its confirmation in the outbox, and empties the basket, in one
+/// and its notification jobs, and empties the basket, in one
 /// statement (one round trip: checkout is the hottest write). The caller
 /// holds the basket lock and has checked every rule.
 #[tracing::instrument(skip_all, fields(account.id = o.account_id, campaign.id = o.campaign_id))]
@@ -310,7 +315,7 @@ pub async fn place_order(tx: &mut crate::Connection, o: &NewOrder<'_>) -> Result
         "payroll_deduction": domain::money::to_wire(o.payroll_deduction),
     });
     // The parts see one snapshot, so none reads what another writes: the
-    // lines, ledger entry, event and outbox row take the order's id from
+    // lines, ledger entry, event and jobs take the order's id from
     // `o`, and foreign keys are checked when the statement ends.
     let id: i64 = sqlx::query_scalar(
         "WITH o AS ( \
@@ -328,10 +333,9 @@ pub async fn place_order(tx: &mut crate::Connection, o: &NewOrder<'_>) -> Result
          event AS ( \
            INSERT INTO order_events (order_id, distributor_id, kind, message, actor_id, data, created_at) \
            SELECT o.id, $2, 'created', 'order created at checkout', $3, $20, $12 FROM o), \
-         confirmation AS ( \
-           INSERT INTO outbox (distributor_id, kind, payload) \
-           SELECT $2, 'order_confirmation', \
-                  jsonb_build_object('order_id', o.id, 'account_id', $3::int8, 'number', $1::text) FROM o), \
+         notices AS ( \
+           INSERT INTO jobs (distributor_id, kind, payload) \
+           SELECT $2, k, jsonb_build_object('order_id', o.id, 'version', 1) FROM o, unnest($21::text[]) k), \
          emptied AS (DELETE FROM basket_items WHERE account_id = $3 AND campaign_id = $4), \
          touched AS (UPDATE baskets SET modified_at = now() WHERE account_id = $3 AND campaign_id = $4) \
          SELECT id FROM o",
@@ -356,7 +360,21 @@ pub async fn place_order(tx: &mut crate::Connection, o: &NewOrder<'_>) -> Result
     .bind(&names)
     .bind(o.allowance_remaining)
     .bind(&summary)
+    .bind(PLACED_JOBS)
     .fetch_one(&mut *tx)
     .await?;
     Ok(Placed { id, number: o.number.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::job::Job;
+
+    #[test]
+    fn the_jobs_checkout_queues_are_job_kinds_with_an_order_payload() {
+        for kind in super::PLACED_JOBS {
+            let payload = serde_json::json!({ "order_id": 1, "version": 1 });
+            assert!(Job::from_parts(kind, payload).is_ok(), "{kind}");
+        }
+    }
 }

@@ -161,6 +161,11 @@ impl StatusApi {
             data: &data,
         };
         storage::orders::record(&mut *tx, &event).await?;
+        if to == Status::Shipped {
+            // In this transaction: the mail is queued exactly when the
+            // status change commits.
+            storage::jobs::enqueue_order_mail(&mut *tx, id, domain::job::Job::OrderShipped).await?;
+        }
         commit(tx).await?;
         tracing::info!(order.id = id, from = %o.status, to = %to, "order status changed");
         let (body, tag) = read_back::<OrderDoc>(&state, who, &selection, id).await?;

@@ -18,6 +18,7 @@ mod errors;
 mod files;
 mod helpers;
 mod imports;
+mod jobs;
 mod locations_members;
 mod matrix;
 mod matrix_kit;

@@ -1,5 +1,5 @@
 //! The access matrix, "the most important tests of this issue": every
-//! operation of the Organization, Storefront and Orders namespaces (and
+//! operation of the Organization, Storefront, Orders and Jobs namespaces (and
 //! `GET /auth/me`) for each of
 //! the five roles, against a target in the caller's own distributor (Acme)
 //! and in another one (Globex). A super admin owns both sides. A user of
@@ -99,6 +99,9 @@ enum Op {
     GetOrderNote,
     EditOrderNote,
     DeleteOrderNote,
+    ListJobs,
+    GetJob,
+    RetryJob,
 }
 
 /// The expected outcomes. Each cell is `<Acme>/<Globex>`: a status code
@@ -176,6 +179,9 @@ const MATRIX: &[(Op, [&str; 5])] = &[
     (Op::GetOrderNote,                   ["200/200", "200/404", "200/404", "200/404", "403/404"]),
     (Op::EditOrderNote,                  ["200/200", "200/404", "200/404", "200/404", "403/404"]),
     (Op::DeleteOrderNote,                ["204/204", "204/404", "204/404", "204/404", "403/404"]),
+    (Op::ListJobs,                       ["in/in",   "in/out",  "in/out",  "403/403", "403/403"]),
+    (Op::GetJob,                         ["200/200", "200/404", "200/404", "403/403", "403/403"]),
+    (Op::RetryJob,                       ["200/200", "200/404", "200/404", "403/403", "403/403"]),
 ];
 
 impl Op {
@@ -234,6 +240,9 @@ impl Op {
             Op::ListOrderNotes => ("GET", "/api/v1/orders/{id}/notes"),
             Op::AddOrderNote => ("POST", "/api/v1/orders/{id}/notes"),
             Op::GetOrderNote => ("GET", "/api/v1/orders/{id}/notes/{note_id}"),
+            Op::ListJobs => ("GET", "/api/v1/jobs"),
+            Op::GetJob => ("GET", "/api/v1/jobs/{id}"),
+            Op::RetryJob => ("POST", "/api/v1/jobs/{id}/retry"),
             Op::EditOrderNote => ("PATCH", "/api/v1/orders/{id}/notes/{note_id}"),
             Op::DeleteOrderNote => ("DELETE", "/api/v1/orders/{id}/notes/{note_id}"),
         }
@@ -277,6 +286,7 @@ impl Op {
             Op::ListDistributors => t.distributor,
             Op::ListAccounts => t.account,
             Op::ListOrders => t.order,
+            Op::ListJobs => t.job,
             _ => t.campaign,
         }
     }
@@ -466,6 +476,9 @@ impl Op {
                 Some(json!({"body": "call the client"})),
             ),
             Op::GetOrderNote => (Method::GET, format!("/api/v1/orders/{}/notes/{}", t.order, t.note), vec![], None),
+            Op::ListJobs => (Method::GET, format!("/api/v1/jobs{}", id_filter(t.job)), vec![], None),
+            Op::GetJob => (Method::GET, format!("/api/v1/jobs/{}", t.job), vec![], None),
+            Op::RetryJob => (Method::POST, format!("/api/v1/jobs/{}/retry", t.job), vec![], None),
             Op::EditOrderNote => (
                 Method::PATCH,
                 format!("/api/v1/orders/{}/notes/{}", t.order, t.note),
@@ -546,6 +559,8 @@ struct Target {
     /// An open campaign of the caller's own side (Acme) whose members are
     /// Acme's buyer and shopper (shop cells only).
     own_shop: i64,
+    /// A dead job of the side's distributor (job cells only).
+    job: i64,
 }
 
 impl Target {
@@ -560,6 +575,7 @@ impl Target {
         line: GHOST,
         note: GHOST,
         own_shop: GHOST,
+        job: GHOST,
     };
 }
 
@@ -682,7 +698,19 @@ impl Fixture {
                 shop_fixture(pool, d, campaign, [buyer, shopper], &format!("{tag}-cell-{n}")).await;
             own_shop = self.own_shop;
         }
-        Target { distributor, campaign, location, account, item, order, line, note, own_shop }
+        let job = if matches!(op, Op::ListJobs | Op::GetJob | Op::RetryJob) {
+            sqlx::query_scalar(
+                "INSERT INTO jobs (distributor_id, kind, state, attempts, last_error, finished_at) \
+                 VALUES ($1, 'noop', 'dead', 8, 'the SMTP server refused', now()) RETURNING id",
+            )
+            .bind(d)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        } else {
+            0
+        };
+        Target { distributor, campaign, location, account, item, order, line, note, own_shop, job }
     }
 }
 
@@ -754,6 +782,7 @@ async fn every_role_on_every_operation_on_both_sides(pool: PgPool) {
             let inside = path.starts_with(ORG)
                 || path.starts_with("/api/v1/storefront")
                 || path.starts_with("/api/v1/orders")
+                || path.starts_with("/api/v1/jobs")
                 || path == "/api/v1/auth/me";
             if inside && !covered.contains(&(method.as_str(), path.as_str())) {
                 missing.push(format!("{method} {path}"));

@@ -177,7 +177,8 @@ async fn a_shopper_fills_a_basket_and_checks_out(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(events, 2);
-    assert_eq!(app.count("outbox").await, 2);
+    // Each order queued its confirmation and its notice to admin buyers.
+    assert_eq!(app.count("jobs").await, 4);
     assert_money_reconciles(&app).await;
 }
 

@@ -211,6 +211,7 @@ pub static RESOURCES: &[&Resource] = &[
     &ORDER_EVENT,
     &ORDER_NOTE,
     &ORDER_NOTE_VERSION,
+    &JOB,
     &STOREFRONT_CAMPAIGN,
     &STOREFRONT_PRODUCT,
     &STOREFRONT_ITEM,
@@ -780,12 +781,20 @@ pub static ORDER: Resource = Resource {
 };
 
 /// What an order event records.
-pub const ORDER_EVENT_KINDS: &[&str] =
-    &["created", "status_changed", "items_edited", "note_added", "note_edited", "note_deleted"];
+pub const ORDER_EVENT_KINDS: &[&str] = &[
+    "created",
+    "status_changed",
+    "items_edited",
+    "note_added",
+    "note_edited",
+    "note_deleted",
+    "notification_sent",
+    "notification_failed",
+];
 
 pub static ORDER_EVENT: Resource = Resource {
     model: "OrderEvent",
-    doc: "One step of an order's history: its creation (with the lines and totals as placed), a status change, an item edit (lines and totals before and after), a note added, edited or deleted. Append-only: the database refuses to change or delete an event. Shoppers see the events of their own orders except those about notes.",
+    doc: "One step of an order's history: its creation (with the lines and totals as placed), a status change, an item edit (lines and totals before and after), a note added, edited or deleted, a notification sent or failed for good (actor null: the system). Append-only: the database refuses to change or delete an event. Shoppers see the events of their own orders except those about notes.",
     fields: &[
         Field::new("id", T::Id, "The event's id; ids grow with time."),
         Field::new("order_id", T::Id, "The order."),
@@ -797,7 +806,7 @@ pub static ORDER_EVENT: Resource = Resource {
         Field::new(
             "data",
             T::Json,
-            "The structured record: for `created` the lines and totals as placed, for `status_changed` `from`, `to` and `note`, for `items_edited` `before` and `after` (lines and totals) and the ledger `adjustment`, for note events the `note_id`.",
+            "The structured record: for `created` the lines and totals as placed, for `status_changed` `from`, `to` and `note`, for `items_edited` `before` and `after` (lines and totals) and the ledger `adjustment`, for note events the `note_id`, for notification events the `template`, the `job_id` and (sent) the `recipients`, `subject` and `message_id`.",
         )
         .not_sortable()
         .not_filterable(),
@@ -906,6 +915,40 @@ impl PartialEq for Resource {
         self.model == other.model
     }
 }
+
+pub static JOB: Resource = Resource {
+    model: "Job",
+    doc: "A background job (a notification mail, ...): queued in the transaction of the change that caused it, run by a worker under a lease, retried with exponential backoff, dead when its attempts ran out until staff retry it. Super admins see every job; distributor staff their distributor's.",
+    fields: &[
+        Field::new("id", T::Id, "The job's id; ids grow with time."),
+        Field::new("distributor_id", T::Id, "The distributor whose data it is about (null: a platform job).")
+            .nullable(),
+        Field::new("kind", T::Enum(crate::job::KINDS), "What it does."),
+        Field::new("payload", T::Json, "Its input, by kind: `order_id` and `version` for the order mails.")
+            .not_filterable(),
+        Field::new(
+            "state",
+            T::Enum(crate::job::STATES),
+            "queued → running → done; running → failed (runs again at `run_at`) or dead (no attempts left).",
+        ),
+        Field::new("attempts", T::Int, "Attempts started since it was queued (a staff retry starts over)."),
+        Field::new("retries", T::Int, "How often staff retried it."),
+        Field::new("run_at", T::DateTime, "When it runs (next): its first run, or the retry after a failure."),
+        Field::new("worker", T::Text, "The worker of its last attempt (host, process, task).").nullable(),
+        Field::new("lease_until", T::DateTime, "While running: when its lease runs out unless the worker extends it.")
+            .nullable(),
+        Field::new("last_error", T::Text, "The error of its last failed attempt.").nullable(),
+        Field::new("errors", T::Json, "Every failed attempt, oldest first: `attempt`, `at`, `worker`, `error`.")
+            .not_filterable()
+            .not_default(),
+        Field::new("created_at", T::DateTime, "When it was queued (when its cause committed)."),
+        Field::new("modified_at", T::DateTime, "When it last changed."),
+        Field::new("finished_at", T::DateTime, "When it was done, or died.").nullable(),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[],
+    default_sort: &[("id", true)],
+};
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@
 //! predicate and nothing of another distributor can leak through any of them.
 
 use domain::resource::{
-    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, LOCATION, ORDER, ORDER_EVENT,
+    ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, JOB, LOCATION, ORDER, ORDER_EVENT,
     ORDER_ITEM, ORDER_NOTE, ORDER_NOTE_VERSION, PRODUCT, PRODUCT_TYPE, Resource, VARIANT, VENDOR,
 };
 use domain::{Principal, Role};
@@ -168,6 +168,7 @@ static TABLES: &[&Table] = &[
     &ORDER_NOTES,
     &ORDER_NOTE_VERSIONS,
     &FILES,
+    &JOBS,
     &STOREFRONT_CAMPAIGNS,
     &STOREFRONT_PRODUCTS,
     &STOREFRONT_ITEMS,
@@ -548,6 +549,19 @@ fn push_price_guard(who: &Principal, a: &str, qb: &mut QueryBuilder<Postgres>) -
 pub static FILES: Table = Table {
     resource: &FILE,
     name: "resources",
+    joins: &[],
+    tenant: Some("distributor_id"),
+    owner: None,
+    conditional: &[],
+    computed: &[],
+    scope: staff_scope,
+};
+
+/// Jobs are for staff: their distributor's; a platform job (no
+/// distributor) only for super admins.
+pub static JOBS: Table = Table {
+    resource: &JOB,
+    name: "jobs",
     joins: &[],
     tenant: Some("distributor_id"),
     owner: None,
