@@ -32,6 +32,7 @@ run: ## Start the API on 127.0.0.1:8080 (migrates, seeds an empty database; logi
 
 test: ## Everything CI tests: dev-services test, cargo test (and doctests), schemathesis against the API
 	@exports="$$(scripts/dev-services.sh test)" && eval "$$exports" && \
+	deps="$$(scripts/test-deps.sh)" && eval "$$deps" && \
 	scripts/test-dev-services.sh && \
 	mkdir -p target && \
 	$(CARGO) test --workspace --all-targets 2>&1 | tee target/cargo-test.log && \
@@ -44,8 +45,9 @@ test: ## Everything CI tests: dev-services test, cargo test (and doctests), sche
 test-services: ## Test scripts/dev-services.sh's private PostgreSQL + Redis path
 	@scripts/test-dev-services.sh
 
-test-rust: ## Only cargo test, against real PostgreSQL and Redis
+test-rust: ## Only cargo test, against real PostgreSQL, Redis, an SMTP listener and Chromium
 	@exports="$$(scripts/dev-services.sh test)" && eval "$$exports" && \
+	deps="$$(scripts/test-deps.sh)" && eval "$$deps" && \
 	$(CARGO) test --workspace --all-targets
 
 fuzz: ## Only schemathesis against a fresh database (FUZZ_SECONDS, default 120)

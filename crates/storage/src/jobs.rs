@@ -16,6 +16,23 @@ use serde_json::Value;
 use sqlx::{PgExecutor, Row};
 use std::time::Duration;
 
+/// A pool for the queue's own bookkeeping (claim, lease, complete, fail,
+/// reap) beside `pool`, on the same database, whose commits do not wait for
+/// the WAL flush (`synchronous_commit = off`). That takes the disk flush
+/// off the two commits every job costs the queue. A crash of PostgreSQL may
+/// lose the last fraction of a second of bookkeeping, and each loss is
+/// harmless: a lost claim leaves the job queued, a lost completion runs the
+/// job again (a notification's key makes that send nothing), a lost failure
+/// retries it sooner. What a job *does* commits through the main pool,
+/// durably, as does enqueueing (in the causing transaction).
+pub fn queue_pool(pool: &sqlx::PgPool, connections: u32) -> sqlx::PgPool {
+    let options = pool.connect_options().as_ref().clone().options([("synchronous_commit", "off")]);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(connections.max(1))
+        .acquire_timeout(pool.options().get_acquire_timeout())
+        .connect_lazy_with(options)
+}
+
 /// Queues `job` on the caller's connection (in its transaction), to run now.
 pub async fn enqueue(db: impl PgExecutor<'_>, distributor_id: Option<i64>, job: &Job) -> Result<i64> {
     Ok(sqlx::query_scalar("INSERT INTO jobs (distributor_id, kind, payload) VALUES ($1, $2, $3) RETURNING id")

@@ -59,8 +59,12 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `settings.count` workers.
+    /// Starts `settings.count` workers on the database of `pool`: the queue's
+    /// bookkeeping goes through a pool of its own with asynchronous commits
+    /// ([`storage::jobs::queue_pool`]), what the jobs do through `context.pool`.
     pub fn start(pool: PgPool, context: Context, settings: Settings) -> Workers {
+        let connections = u32::try_from(settings.count).unwrap_or(u32::MAX).saturating_add(1);
+        let pool = storage::jobs::queue_pool(&pool, connections);
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let shared = Arc::new((pool, context, settings));
