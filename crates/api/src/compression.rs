@@ -2,11 +2,17 @@
 //! prefers, for textual bodies (JSON, problem+json, HTML, text, JavaScript)
 //! of at least [`MIN_BYTES`]. Already-compressed downloads (images, PDFs,
 //! other binary files) and small bodies go out as they are: compressing them
-//! costs CPU and saves nothing.
+//! costs CPU and saves nothing. A [`Streamed`] body (a report download) is
+//! compressed as it goes, at the fastest level, and never read whole first.
 
 use poem::http::{HeaderValue, header};
-use poem::web::{Compress, CompressionAlgo};
+use poem::web::{Compress, CompressionAlgo, CompressionLevel};
 use poem::{Body, IntoResponse, Response};
+
+/// Response data marking a body produced while it is sent (a report): it is
+/// never buffered to learn its size, only compressed on the fly.
+#[derive(Debug, Clone, Copy)]
+pub struct Streamed;
 
 /// Bodies smaller than this are sent uncompressed.
 pub const MIN_BYTES: usize = 1024;
@@ -67,6 +73,9 @@ pub async fn apply(mut resp: Response, algo: Option<CompressionAlgo>) -> Respons
     }
     resp.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
     let Some(algo) = algo else { return resp };
+    if resp.data::<Streamed>().is_some() {
+        return Compress::new(resp, algo).with_quality(CompressionLevel::Fastest).into_response();
+    }
     let bytes = match resp.take_body().into_bytes().await {
         Ok(b) => b,
         Err(e) => {

@@ -25,6 +25,7 @@ pub mod orders;
 pub mod organization;
 pub mod params;
 pub mod precondition;
+pub mod reports;
 pub mod resource;
 pub mod state;
 pub mod storefront;
@@ -40,8 +41,17 @@ use poem_openapi::OpenApiService;
 /// Every namespace's APIs, each listed once here (nested tuples implement
 /// `OpenApi`, and `Default` builds them): adding an endpoint group touches
 /// only its namespace's `Api`.
-type Apis =
-    (ops::OpsApi, auth::AuthApi, organization::Api, catalog::Api, minor::Api, storefront::Api, orders::Api, jobs::Api);
+type Apis = (
+    ops::OpsApi,
+    auth::AuthApi,
+    organization::Api,
+    catalog::Api,
+    minor::Api,
+    storefront::Api,
+    orders::Api,
+    jobs::Api,
+    reports::Api,
+);
 
 /// The OpenAPI service (also used by `promostore openapi` to print the spec).
 pub fn openapi() -> OpenApiService<Apis, ()> {

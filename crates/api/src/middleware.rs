@@ -92,6 +92,23 @@ impl Routes {
         })
     }
 
+    /// The media types of the success responses of `method` on `path`.
+    fn answers(&self, path: &str, method: &str) -> Vec<String> {
+        let Some((segments, _)) = self.route(path) else { return Vec::new() };
+        let operation = &self.spec["paths"][segments.join("/")][method.to_ascii_lowercase()];
+        let mut out: Vec<String> = operation["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(status, _)| status.starts_with('2'))
+            .flat_map(|(_, r)| r["content"].as_object().into_iter().flat_map(|c| c.keys()))
+            .map(|media| media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     fn allow(&self, path: &str) -> Option<&str> {
         self.route(path).map(|(_, methods)| methods.as_str())
     }
@@ -142,21 +159,26 @@ impl<E> ObserveEndpoint<E> {
     }
 }
 
-/// 406 for an API request whose `Accept` excludes JSON (every operation but
-/// file downloads answers JSON; the reports will offer CSV, XLSX and HTML
-/// through the same check).
-fn not_acceptable(req: &Request) -> Option<Response> {
+/// 406 for an API request whose `Accept` excludes every media type the
+/// operation answers with: JSON for all but file downloads (which answer
+/// what the file is) and the reports (JSON, CSV, ZIP, XLSX, HTML, as their
+/// success responses in the document say).
+fn not_acceptable(req: &Request, routes: &Routes) -> Option<Response> {
     let path = req.uri().path();
     if !path.starts_with("/api/v1/") || path.ends_with("/content") {
         return None;
     }
     let accept = req.header(header::ACCEPT)?;
-    if accepts(accept, "application/json") || accepts(accept, "application/problem+json") {
+    let mut answers = routes.answers(path, req.method().as_str());
+    if answers.is_empty() {
+        answers.push("application/json".to_owned());
+    }
+    if answers.iter().any(|media| accepts(accept, media)) || accepts(accept, "application/problem+json") {
         return None;
     }
     Some(problem_response(
         StatusCode::NOT_ACCEPTABLE,
-        &format!("this operation answers application/json only, which `Accept: {accept}` excludes"),
+        &format!("this operation answers {}, which `Accept: {accept}` excludes", answers.join(", ")),
     ))
 }
 
@@ -223,7 +245,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             if let Some(resp) = self.answer_options(&req) {
                 return resp;
             }
-            if let Some(resp) = not_acceptable(&req) {
+            if let Some(resp) = not_acceptable(&req, &self.routes) {
                 return resp;
             }
             let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());

@@ -23,6 +23,8 @@ pub trait ParamDoc: Send + Sync + 'static {
     const IN: MetaParamIn;
     const DESCRIPTION: &'static str;
     const EXAMPLE: Option<&'static str>;
+    /// Whether the operation needs it (absent: a 400 naming it).
+    const REQUIRED: bool = false;
 
     /// The documented schema: a non-empty string unless a parameter says more.
     fn schema() -> MetaSchema {
@@ -43,7 +45,7 @@ impl<D> Param<D> {
 
 impl<'a, D: ParamDoc> ApiExtractor<'a> for Param<D> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
-    const PARAM_IS_REQUIRED: bool = false;
+    const PARAM_IS_REQUIRED: bool = D::REQUIRED;
     type ParamType = Option<String>;
     type ParamRawType = ();
 
@@ -78,6 +80,12 @@ impl<'a, D: ParamDoc> ApiExtractor<'a> for Param<D> {
         if sent_empty || value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(poem::Error::from_string(
                 format!("parameter `{name}` is empty; leave it out or give it a value"),
+                poem::http::StatusCode::BAD_REQUEST,
+            ));
+        }
+        if D::REQUIRED && value.is_none() {
+            return Err(poem::Error::from_string(
+                format!("parameter `{name}` is required"),
                 poem::http::StatusCode::BAD_REQUEST,
             ));
         }

@@ -63,6 +63,9 @@ pub struct AppState(pub Arc<Inner>);
 
 pub struct Inner {
     pub pool: PgPool,
+    /// A read-only replica for reports (`DATABASE_READ_URL`); `None`: they
+    /// read the primary. See [`AppState::reports_pool`].
+    pub read_pool: Option<PgPool>,
     pub cache: Cache,
     pub config: ApiConfig,
     pub tokens: TokenIssuer,
@@ -82,9 +85,26 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(pool: PgPool, cache: Cache, config: ApiConfig, metrics: Option<PrometheusHandle>) -> AppState {
+        AppState::with_read_pool(pool, None, cache, config, metrics)
+    }
+
+    /// [`AppState::new`] with a read-only replica the reports read from.
+    pub fn with_read_pool(
+        pool: PgPool,
+        read_pool: Option<PgPool>,
+        cache: Cache,
+        config: ApiConfig,
+        metrics: Option<PrometheusHandle>,
+    ) -> AppState {
         let tokens = TokenIssuer::new(config.jwt_secret.as_bytes(), config.access_ttl);
         let cursors = CursorKey::derive(config.jwt_secret.as_bytes());
         let pages = storage::storefront::PageCache::new(cache.clone());
-        AppState(Arc::new(Inner { pool, cache, config, tokens, cursors, metrics, pages }))
+        AppState(Arc::new(Inner { pool, read_pool, cache, config, tokens, cursors, metrics, pages }))
+    }
+
+    /// Where reports read: the replica when one is configured, the primary
+    /// otherwise. Access checks (the caller's account) stay on the primary.
+    pub fn reports_pool(&self) -> &PgPool {
+        self.read_pool.as_ref().unwrap_or(&self.pool)
     }
 }

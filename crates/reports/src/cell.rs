@@ -46,6 +46,20 @@ pub enum Cell {
 pub struct Column {
     pub name: String,
     pub kind: Kind,
+    /// Set on the columns of a repeated group (Pick, Pack and Bag's
+    /// `Product i`/`Quantity i`, one pair per line of the longest order):
+    /// a page folds the group into one column, where CSV and XLSX keep the
+    /// old layout of one column each.
+    #[serde(skip)]
+    pub fold: Option<Fold>,
+}
+
+/// How a page shows a group of repeated columns: one column headed `title`,
+/// each row's cell listing the group's non-empty units of `stride` cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fold {
+    pub title: &'static str,
+    pub stride: usize,
 }
 
 /// A data row, or a subtotal row a table adds between groups (not counted

@@ -2,7 +2,7 @@
 //! producing its rows, table after table, for a renderer.
 
 use crate::catalog::{self, Chart, Col, Meta, ReportDef, Scope, Subtotals, TableDef};
-use crate::cell::{Cell, Column, Kind, RowKind};
+use crate::cell::{Cell, Column, Fold, Kind, RowKind};
 use crate::chart::ChartData;
 use crate::render::{Format, Head, Sink};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -293,38 +293,41 @@ pub(crate) fn slug(name: &str) -> String {
 fn plan(def: &'static TableDef, args: &Args, decorations: usize, lines: usize) -> Planned {
     let mut columns = Vec::new();
     let mut slots = Vec::new();
-    let mut push = |name: String, kind: Kind, slot: Slot| {
-        columns.push(Column { name, kind });
+    let mut push = |name: String, kind: Kind, slot: Slot, fold: Option<Fold>| {
+        columns.push(Column { name, kind, fold });
         slots.push(slot);
     };
+    let pick_list = Fold { title: "Pick list", stride: 2 };
     for col in def.columns {
         match *col {
-            Col::Field(name, at, kind) => push(name.to_owned(), kind, Slot::Field { at, kind }),
+            Col::Field(name, at, kind) => push(name.to_owned(), kind, Slot::Field { at, kind }, None),
             Col::Vendor(at) if args.vendor.is_none() => {
-                push("Vendor".to_owned(), Kind::Text, Slot::Field { at, kind: Kind::Text })
+                push("Vendor".to_owned(), Kind::Text, Slot::Field { at, kind: Kind::Text }, None)
             }
             Col::Vendor(_) => {}
             Col::Attributes(at) => {
                 for (index, name) in args.attributes.iter().enumerate() {
-                    push(name.clone(), Kind::Text, Slot::Item { at, index, kind: Kind::Text });
+                    push(name.clone(), Kind::Text, Slot::Item { at, index, kind: Kind::Text }, None);
                 }
             }
             Col::Checkout(at) => {
                 for (index, (name, _)) in args.checkout.iter().enumerate() {
-                    push(name.clone(), Kind::Text, Slot::Item { at, index, kind: Kind::Text });
+                    push(name.clone(), Kind::Text, Slot::Item { at, index, kind: Kind::Text }, None);
                 }
             }
             Col::Decorations(members) => {
                 for index in 0..decorations {
                     for &(name, at, kind) in members {
-                        push(format!("{name} {}", index + 1), kind, Slot::Item { at, index, kind });
+                        push(format!("{name} {}", index + 1), kind, Slot::Item { at, index, kind }, None);
                     }
                 }
             }
             Col::PickList { bins, quantities } => {
                 for index in 0..lines {
-                    push(format!("Product {}", index + 1), Kind::Text, Slot::PickBin { at: bins, index });
-                    push(format!("Quantity {}", index + 1), Kind::Text, Slot::PickQuantity { at: quantities, index });
+                    let (bin, quantity) =
+                        (Slot::PickBin { at: bins, index }, Slot::PickQuantity { at: quantities, index });
+                    push(format!("Product {}", index + 1), Kind::Text, bin, Some(pick_list));
+                    push(format!("Quantity {}", index + 1), Kind::Text, quantity, Some(pick_list));
                 }
             }
         }

@@ -114,6 +114,18 @@ async fn pool(common: &Common) -> anyhow::Result<PgPool> {
     storage::db::connect(url, &config).await.with_context(|| format!("cannot connect to {}", Redacted(url)))
 }
 
+/// The read-only replica's pool, when `DATABASE_READ_URL` names one (it
+/// must exist already: nothing is created or migrated there).
+async fn read_pool(common: &Common) -> anyhow::Result<Option<PgPool>> {
+    let Some(url) = common.database_read_url.as_deref().filter(|u| !u.trim().is_empty()) else { return Ok(None) };
+    let config = storage::db::PoolConfig { max_connections: common.database_max_connections, ..Default::default() };
+    let pool = storage::db::connect(url, &config)
+        .await
+        .with_context(|| format!("cannot connect to the read replica {}", Redacted(url)))?;
+    tracing::info!(url = %Redacted(url), "reports read from the replica");
+    Ok(Some(pool))
+}
+
 async fn cache(common: &Common) -> anyhow::Result<Cache> {
     match &common.redis_url {
         Some(url) => Cache::redis(url, &common.cache_prefix)
@@ -183,7 +195,8 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         trust_forwarded_for: serve.trust_forwarded_for,
         cors_origins: serve.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
     };
-    let state = api::AppState::new(pool.clone(), cache, config, Some(metrics));
+    let read_pool = read_pool(common).await?;
+    let state = api::AppState::with_read_pool(pool.clone(), read_pool.clone(), cache, config, Some(metrics));
     if let Some(bind) = &serve.metrics_bind {
         let addr: std::net::SocketAddr =
             bind.parse().with_context(|| format!("METRICS_BIND `{bind}` is not an address like 127.0.0.1:9464"))?;
@@ -222,6 +235,9 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     }
     served.context("server error")?;
     pool.close().await;
+    if let Some(read_pool) = read_pool {
+        read_pool.close().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

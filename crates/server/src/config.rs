@@ -29,6 +29,9 @@ pub struct Common {
     /// Most connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub database_max_connections: u32,
+    /// PostgreSQL URL of a read-only replica the reports read from; unset: they read `DATABASE_URL`.
+    #[arg(long, env = "DATABASE_READ_URL", global = true)]
+    pub database_read_url: Option<String>,
     /// Redis URL for the shared cache, token denylist and rate limits; without it they are in-process.
     #[arg(long, env = "REDIS_URL", global = true)]
     pub redis_url: Option<String>,
@@ -63,6 +66,7 @@ impl fmt::Debug for Common {
         f.debug_struct("Common")
             .field("env", &self.env)
             .field("database_url", &Redacted(&self.database_url).to_string())
+            .field("database_read_url", &self.database_read_url.as_deref().map(|u| Redacted(u).to_string()))
             .field("redis_url", &self.redis_url.as_deref().map(|u| Redacted(u).to_string()))
             .finish_non_exhaustive()
     }
@@ -197,7 +201,9 @@ impl Jobs {
         if self.notifications_disabled {
             return Ok(None);
         }
-        match (&self.smtp_url, env) {
+        // An empty SMTP_URL (a compose file passing an unset variable through) is unset.
+        let smtp_url = self.smtp_url.as_ref().filter(|u| !u.trim().is_empty());
+        match (smtp_url, env) {
             (Some(url), _) => Ok(Some(server::mail::Sink::Smtp {
                 url: url.clone(),
                 timeout: std::time::Duration::from_secs(self.smtp_timeout_seconds),
@@ -227,6 +233,31 @@ impl Serve {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(clap::Parser)]
+    struct JobsOnly {
+        #[command(flatten)]
+        jobs: Jobs,
+    }
+
+    fn jobs(args: &[&str]) -> Jobs {
+        <JobsOnly as clap::Parser>::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
+            .map(|j| j.jobs)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn production_needs_an_smtp_server_or_mail_switched_off() {
+        let err = jobs(&[]).sink(Environment::Production).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("SMTP_URL is required"), "{err}");
+        assert!(jobs(&["--smtp-url", " "]).sink(Environment::Production).is_err(), "an empty URL is no URL");
+        assert!(matches!(jobs(&["--notifications-disabled"]).sink(Environment::Production), Ok(None)));
+        assert!(matches!(
+            jobs(&["--smtp-url", "smtp://mail:25"]).sink(Environment::Production),
+            Ok(Some(server::mail::Sink::Smtp { .. }))
+        ));
+        assert!(matches!(jobs(&[]).sink(Environment::Development), Ok(Some(server::mail::Sink::Files(_)))));
+    }
 
     #[test]
     fn urls_are_redacted() {

@@ -95,6 +95,14 @@ pub async fn state(db: impl PgExecutor<'_>, id: i64) -> Result<Option<AccountSta
     .await?)
 }
 
+/// Whether account `id` may download reports (`None`: no such account).
+/// Read per report request, not carried in the token, so switching it off
+/// takes effect at once.
+#[tracing::instrument(skip_all, fields(account.id = id))]
+pub async fn reports_enabled(db: impl PgExecutor<'_>, id: i64) -> Result<Option<bool>> {
+    Ok(sqlx::query_scalar("SELECT reports_enabled FROM accounts WHERE id = $1").bind(id).fetch_optional(db).await?)
+}
+
 /// Whether another account than `except` uses `email` (case-insensitive).
 #[tracing::instrument(skip_all)]
 pub async fn email_taken(db: impl PgExecutor<'_>, email: &str, except: i64) -> Result<bool> {

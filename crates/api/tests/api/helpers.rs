@@ -100,6 +100,12 @@ impl TestApp {
 
     fn assemble(pool: PgPool, cache: Cache, config: ApiConfig) -> TestApp {
         let state = AppState::new(pool.clone(), cache, config, None);
+        Self::from_state(pool, state)
+    }
+
+    /// The application on a state of the test's choosing (a read replica);
+    /// `pool` is the test's own.
+    pub fn from_state(pool: PgPool, state: AppState) -> TestApp {
         let app = api::app(state.clone()).map_to_response().boxed();
         TestApp { pool, state, client: TestClient::new(app), statements: None }
     }
@@ -164,6 +170,11 @@ impl TestApp {
         let status = resp.0.status();
         let headers = resp.0.headers().clone();
         (status, headers, resp.0.into_body().into_vec().await.expect("body"))
+    }
+
+    /// A GET whose response is handed over unread, its body still streaming.
+    pub async fn request_streamed(&self, path: &str, token: &str) -> poem::Response {
+        self.client.get(path).header("Authorization", format!("Bearer {token}")).send().await.0
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {

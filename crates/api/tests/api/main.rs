@@ -25,6 +25,8 @@ mod matrix_kit;
 mod orders;
 mod products_variants;
 mod query;
+mod reports;
+mod reports_browser;
 mod security;
 mod snapshots;
 mod statements;

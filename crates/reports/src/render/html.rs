@@ -26,6 +26,7 @@ th { background: #eef1f5; text-align: left; font-weight: 600; }
 th.integer, th.money, th.number, td.integer, td.money, td.number { text-align: right; white-space: nowrap; }
 tr.subtotal td { font-weight: 600; background: #f6f7f9; }
 td.empty { text-align: center; color: #777; font-style: italic; }
+td.folded { white-space: nowrap; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 dl.meta { display: grid; grid-template-columns: max-content max-content; gap: 2px 14px; margin: 6px 0 10px; }
@@ -55,7 +56,7 @@ const PAGE: &str = r#"<!DOCTYPE html>
 const TABLE: &str = r#"<section class="report-table">
 <h2>{{ name }}</h2>
 <table>
-<thead><tr>{% for c in columns %}<th class="{{ c.kind }}">{{ c.name }}</th>{% endfor %}</tr></thead>
+<thead><tr>{% for c in columns %}<th class="{{ c[1] }}">{{ c[0] }}</th>{% endfor %}</tr></thead>
 <tbody>
 "#;
 
@@ -72,8 +73,43 @@ pub(crate) struct Html {
     out: Sink,
     tz: Tz,
     env: Environment<'static>,
-    classes: Vec<&'static str>,
+    /// The page's columns over the table's: a column, or a folded group.
+    layout: Vec<Shown>,
     rows: usize,
+}
+
+/// A column of the page: one of the table's, or a folded group of them
+/// (`cells` the range, `stride` cells per unit). A repeated group (a pick
+/// list of one Product/Quantity pair per line of the longest order) would
+/// otherwise make the table as wide as that order is long, past any printed
+/// page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shown {
+    Column { index: usize, class: &'static str },
+    Folded { cells: std::ops::Range<usize>, stride: usize },
+}
+
+/// The page's columns for `columns`, and their headers (name, class).
+fn layout(columns: &[Column]) -> (Vec<Shown>, Vec<(String, &'static str)>) {
+    let (mut shown, mut heads) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < columns.len() {
+        match columns[i].fold {
+            Some(fold) => {
+                let end = columns[i..].iter().position(|c| c.fold != Some(fold)).map_or(columns.len(), |n| i + n);
+                shown.push(Shown::Folded { cells: i..end, stride: fold.stride.max(1) });
+                heads.push((fold.title.to_owned(), "text"));
+                i = end;
+            }
+            None => {
+                let class = columns[i].kind.as_str();
+                shown.push(Shown::Column { index: i, class });
+                heads.push((columns[i].name.clone(), class));
+                i += 1;
+            }
+        }
+    }
+    (shown, heads)
 }
 
 fn escape(text: &str, out: &mut String) {
@@ -95,7 +131,7 @@ impl Html {
         for (name, source) in [("page.html", PAGE), ("table.html", TABLE), ("table_end.html", TABLE_END)] {
             env.add_template(name, source).map_err(ReportError::render)?;
         }
-        Ok(Html { out, tz, env, classes: Vec::new(), rows: 0 })
+        Ok(Html { out, tz, env, layout: Vec::new(), rows: 0 })
     }
 
     fn render(&mut self, name: &str, ctx: minijinja::Value) -> Result<(), ReportError> {
@@ -124,20 +160,43 @@ impl Renderer for Html {
     }
 
     fn begin_table(&mut self, name: &str, columns: &[Column]) -> Result<(), ReportError> {
-        self.classes = columns.iter().map(|c| c.kind.as_str()).collect();
+        let (layout, heads) = layout(columns);
+        self.layout = layout;
         self.rows = 0;
-        self.render("table.html", context! { name => name, columns => Serde(columns) })
+        self.render("table.html", context! { name => name, columns => Serde(heads) })
     }
 
     fn row(&mut self, cells: &[Cell], kind: RowKind) -> Result<(), ReportError> {
         self.rows += 1;
         let mut line = String::with_capacity(64 + cells.len() * 24);
         line.push_str(if kind == RowKind::Subtotal { "<tr class=\"subtotal\">" } else { "<tr>" });
-        for (i, c) in cells.iter().enumerate() {
-            line.push_str("<td class=\"");
-            line.push_str(self.classes.get(i).copied().unwrap_or("text"));
-            line.push_str("\">");
-            escape(&c.plain(self.tz), &mut line);
+        for shown in &self.layout {
+            match shown {
+                Shown::Column { index, class } => {
+                    line.push_str("<td class=\"");
+                    line.push_str(class);
+                    line.push_str("\">");
+                    if let Some(c) = cells.get(*index) {
+                        escape(&c.plain(self.tz), &mut line);
+                    }
+                }
+                Shown::Folded { cells: range, stride } => {
+                    line.push_str("<td class=\"text folded\">");
+                    let group = cells.get(range.clone()).unwrap_or_default();
+                    let mut first = true;
+                    for unit in group.chunks(*stride) {
+                        let texts: Vec<_> = unit.iter().map(|c| c.plain(self.tz)).filter(|t| !t.is_empty()).collect();
+                        if texts.is_empty() {
+                            continue;
+                        }
+                        if !first {
+                            line.push_str("<br>");
+                        }
+                        first = false;
+                        escape(&texts.join(": "), &mut line);
+                    }
+                }
+            }
             line.push_str("</td>");
         }
         line.push_str("</tr>\n");
@@ -147,8 +206,7 @@ impl Renderer for Html {
 
     fn end_table(&mut self, meta: &[MetaItem], chart: Option<&str>) -> Result<(), ReportError> {
         if self.rows == 0 {
-            let empty =
-                format!("<tr><td class=\"empty\" colspan=\"{}\">No rows</td></tr>\n", self.classes.len().max(1));
+            let empty = format!("<tr><td class=\"empty\" colspan=\"{}\">No rows</td></tr>\n", self.layout.len().max(1));
             self.out.write_all(empty.as_bytes())?;
         }
         let tz = self.tz;
