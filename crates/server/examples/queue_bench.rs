@@ -34,14 +34,14 @@ async fn drain(pool: &PgPool, count: usize, sink: Option<server::mail::Sink>) ->
     let started = Instant::now();
     let workers = server::worker::Workers::start(pool.clone(), context, settings);
     loop {
-        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state NOT IN ('done', 'dead')")
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state <> 'done' AND state <> 'dead'")
             .fetch_one(pool)
             .await
             .unwrap();
         if left == 0 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let elapsed = started.elapsed();
     workers.stop().await;

@@ -29,6 +29,10 @@ pub fn queue_pool(pool: &sqlx::PgPool, connections: u32) -> sqlx::PgPool {
     let options = pool.connect_options().as_ref().clone().options([("synchronous_commit", "off")]);
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(connections.max(1))
+        // No ping before each statement: it doubled the round trips of the
+        // two statements a job costs the queue (a dead connection fails its
+        // statement, and the worker tries again at its next poll).
+        .test_before_acquire(false)
         .acquire_timeout(pool.options().get_acquire_timeout())
         .connect_lazy_with(options)
 }
