@@ -83,6 +83,16 @@ impl<'a, D: ParamDoc> ApiExtractor<'a> for Param<D> {
                 poem::http::StatusCode::BAD_REQUEST,
             ));
         }
+        // The documented `maxLength` holds too, so what the spec promises
+        // to refuse is refused.
+        if let (Some(max), Some(v)) = (D::schema().max_length, value.as_deref())
+            && v.chars().count() > max
+        {
+            return Err(poem::Error::from_string(
+                format!("parameter `{name}` is longer than {max} characters"),
+                poem::http::StatusCode::BAD_REQUEST,
+            ));
+        }
         if D::REQUIRED && value.is_none() {
             return Err(poem::Error::from_string(
                 format!("parameter `{name}` is required"),

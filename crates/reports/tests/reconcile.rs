@@ -1,5 +1,6 @@
 //! Every report's figures against independent SQL over the orders and
-//! their lines, on the `small` seed (about 10,000 orders, some cancelled):
+//! their lines, on the `small` seed (about 10,000 orders, some cancelled;
+//! `RECONCILE_SCALE=medium` for the benchmark's 100,000):
 //! PO quantities are the quantities ordered per item, the payroll
 //! deduction is what the orders recorded, sales are the order subtotals,
 //! cancelled orders count nowhere, and every meta line is the sum of its
@@ -259,7 +260,10 @@ async fn reconcile(pool: &PgPool, who: &reports::ReportAccess, c: i64) {
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
 async fn every_report_reconciles_with_the_orders(pool: PgPool) {
-    seeders::seed(&pool, &Options::new(Scale::SMALL), &mut Progress::silent()).await.unwrap();
+    // `small` in the test suite; the benchmark runs it on `medium` too
+    // (RECONCILE_SCALE=medium, see bench/README.md).
+    let scale: Scale = std::env::var("RECONCILE_SCALE").ok().map_or(Scale::SMALL, |s| s.parse().unwrap());
+    seeders::seed(&pool, &Options::new(scale), &mut Progress::silent()).await.unwrap();
     // The busiest campaign, and the one with the most payroll deductions
     // among those with cancelled orders (so leaving them out matters).
     let campaigns: Vec<(i64, i64)> = sqlx::query_as(

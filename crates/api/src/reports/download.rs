@@ -235,7 +235,8 @@ impl AsyncRead for Rendered {
 #[oai(example)]
 pub struct ReportDocument {
     pub report: ReportName,
-    /// The campaign of a campaign report; null for the distributor report.
+    /// The campaign of a campaign report (absent in the distributor report).
+    #[oai(skip_serializing_if_is_none)]
     pub campaign: Option<ReportCampaign>,
     /// The distributor and range of the distributor report (absent otherwise).
     #[oai(skip_serializing_if_is_none)]

@@ -8,7 +8,7 @@ use crate::helpers::{Resp, TestApp, enc, id_of};
 use crate::matrix_kit::fingerprint;
 use futures_util::StreamExt;
 use poem::http::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 use std::io::Read;
 
@@ -357,6 +357,7 @@ async fn bad_parameters_are_400s_naming_them(pool: PgPool) {
         (url("vendor-po", c, "?tz="), vec![], "tz"),
         (url("decorator-po", c, "?table=nope"), vec![], "table"),
         (url("bin", c, "?vendor=Summit"), vec![], "vendor"),
+        (url("vendor-po", c, &format!("?vendor={}", "V".repeat(201))), vec![], "vendor"),
         (url("vendor-po", c, ""), vec![("R-Settings", "not json")], "R-Settings"),
         (url("vendor-po", c, ""), vec![("R-Settings", r#"{"userTimeZone": "Nowhere/Land"}"#)], "R-Settings"),
         (url("vendor-po", c, ""), vec![("R-Settings", r#"{"filters": {"Bin:bin_id": "4"}}"#)], "R-Settings"),
@@ -510,7 +511,7 @@ async fn the_distributor_sales_add_up(pool: PgPool) {
     let r = app.get(&path, &manager).await;
     r.expect(200);
     assert_eq!(r.body["distributor"]["id"], acme);
-    assert_eq!(r.body["campaign"], Value::Null);
+    assert!(r.body.get("campaign").is_none(), "the distributor report has no campaign key");
     assert_eq!(file_name(&r), "acme-promo_distributor-sales.json");
     let expected: rust_decimal::Decimal = sqlx::query_scalar(
         "SELECT coalesce(sum(subtotal), 0) FROM orders WHERE distributor_id = $1 AND status <> 'cancelled' \

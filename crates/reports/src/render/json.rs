@@ -38,8 +38,12 @@ impl Renderer for Json {
         };
         self.out.write_all(b"{\"report\":")?;
         self.value(&json!({ "slug": head.slug, "name": head.report }))?;
-        self.out.write_all(b",\"campaign\":")?;
-        self.value(&campaign)?;
+        // A campaign report names its campaign, the distributor report its
+        // distributor and range; neither carries the other's key.
+        if !campaign.is_null() {
+            self.out.write_all(b",\"campaign\":")?;
+            self.value(&campaign)?;
+        }
         if !distributor.is_null() {
             self.out.write_all(b",\"distributor\":")?;
             self.value(&distributor)?;
