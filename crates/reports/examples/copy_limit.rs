@@ -21,17 +21,11 @@ async fn main() {
     let campaign = storage::reports::campaign(&pool, None, campaign_id).await.unwrap().expect("no such campaign");
     let d = campaign.distributor_id;
     // The arguments as reports::run makes them for this report.
-    let fixed = ["first name", "last name", "email"];
     let args = Args {
         distributor_id: d,
         campaign_id,
         attributes: storage::reports::attribute_names(&pool, d, campaign_id).await.unwrap(),
-        checkout: campaign
-            .checkout_fields
-            .iter()
-            .filter(|f| !fixed.contains(&f.name.trim().to_lowercase().as_str()))
-            .map(|f| (f.name.clone(), f.kind.clone()))
-            .collect(),
+        checkout: reports::checkout_columns(&campaign.checkout_fields),
         vendor: None,
         time_zone: "UTC".to_owned(),
         from: None,

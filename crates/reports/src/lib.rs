@@ -57,6 +57,6 @@ pub use cell::{Cell, Column, Kind};
 pub use chrono_tz::Tz;
 pub use render::Format;
 pub use run::{
-    MetaItem, Params, Report, ReportAccess, ReportError, Subject, catalog, catalog_for, distributor_sales, parse_tz,
-    run,
+    MetaItem, Params, Report, ReportAccess, ReportError, Subject, catalog, catalog_for, checkout_columns,
+    distributor_sales, parse_tz, run,
 };

@@ -187,13 +187,7 @@ pub async fn run(
     } else {
         Vec::new()
     };
-    let fixed = ["first name", "last name", "email"];
-    let checkout: Vec<(String, String)> = campaign
-        .checkout_fields
-        .iter()
-        .filter(|f| !fixed.contains(&f.name.trim().to_lowercase().as_str()))
-        .map(|f| (f.name.clone(), f.kind.clone()))
-        .collect();
+    let checkout = checkout_columns(&campaign.checkout_fields);
     let lines =
         if needs(&|c| matches!(c, Col::PickList { .. })) { storage::reports::max_lines(pool, d, c).await? } else { 0 };
     let args = Args {
@@ -612,4 +606,16 @@ pub(crate) fn chart_columns(chart: Chart, t: &Planned) -> Option<(Option<usize>,
         Chart::Daily { day, value, .. } => Some((Some(t.column(day)?), Some(t.column(value)?))),
         Chart::Distribution { value, .. } => Some((None, Some(t.column(value)?))),
     }
+}
+
+/// The checkout columns of a campaign's shopper reports: its checkout fields
+/// (name, kind) in order, less those the account's First Name, Last Name and
+/// Email columns already show. Also what the benchmark's COPY limit binds.
+pub fn checkout_columns(fields: &[domain::campaign::CheckoutField]) -> Vec<(String, String)> {
+    let fixed = ["first name", "last name", "email"];
+    fields
+        .iter()
+        .filter(|f| !fixed.contains(&f.name.trim().to_lowercase().as_str()))
+        .map(|f| (f.name.clone(), f.kind.clone()))
+        .collect()
 }
