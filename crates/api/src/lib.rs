@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> impl Endpoint {
     let docs = api.swagger_ui();
     let max_body_bytes = state.config.max_body_bytes;
     let max_upload_bytes = state.config.max_upload_bytes;
+    let profile = state.config.profile;
     let routes = std::sync::Arc::new(middleware::Routes::from_spec(&document));
     // CORS stays closed unless origins are configured: then only those may
     // call from a browser (no credentials: the API uses bearer tokens).
@@ -86,7 +87,15 @@ pub fn app(state: AppState) -> impl Endpoint {
                 "if-none-match",
                 "idempotency-key",
             ])
-            .expose_headers(["etag", "location", "link", "x-total-count", "x-request-id", "retry-after"])
+            .expose_headers([
+                "etag",
+                "location",
+                "link",
+                "x-total-count",
+                "x-request-id",
+                "retry-after",
+                "server-timing",
+            ])
             .max_age(600)
     });
     let cors_enabled = cors.is_some();
@@ -97,5 +106,5 @@ pub fn app(state: AppState) -> impl Endpoint {
         .with(idempotency::Idempotency)
         .data(state)
         .with_if(cors_enabled, cors.unwrap_or_default())
-        .with(middleware::Observe { max_body_bytes, max_upload_bytes, cors: cors_enabled, routes })
+        .with(middleware::Observe { max_body_bytes, max_upload_bytes, cors: cors_enabled, routes, profile })
 }

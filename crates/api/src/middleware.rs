@@ -27,6 +27,9 @@ pub struct Observe {
     pub cors: bool,
     /// The methods of each path, for the `Allow` header of a 405.
     pub routes: Arc<Routes>,
+    /// The profiling switch: a `Server-Timing` header on every response and
+    /// the same figures on its log line (see `storage::profile`).
+    pub profile: bool,
 }
 
 impl<E: Endpoint> Middleware<E> for Observe {
@@ -39,6 +42,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
             max_upload_bytes: self.max_upload_bytes,
             cors: self.cors,
             routes: self.routes.clone(),
+            profile: self.profile,
         }
     }
 }
@@ -49,6 +53,7 @@ pub struct ObserveEndpoint<E> {
     max_upload_bytes: usize,
     cors: bool,
     routes: Arc<Routes>,
+    profile: bool,
 }
 
 /// Path templates and their methods, read from the OpenAPI document so the
@@ -232,6 +237,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             operation = tracing::field::Empty,
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
+            server_timing = tracing::field::Empty,
         );
         let start = Instant::now();
         let upload = req.method() == poem::http::Method::POST && UPLOAD_PATHS.contains(&req.uri().path());
@@ -293,7 +299,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             }
             resp
         };
-        let mut resp = REQUEST_ID.scope(id.clone(), work.instrument(span.clone())).await;
+        let work = REQUEST_ID.scope(id.clone(), work.instrument(span.clone()));
+        let (mut resp, timings) = if self.profile {
+            let (resp, timings) = storage::profile::scope(work).await;
+            (resp, Some(timings))
+        } else {
+            (work.await, None)
+        };
 
         let operation = resp.data::<OperationId>().map_or("unmatched", |o| o.0);
         let status = resp.status().as_u16();
@@ -301,6 +313,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         span.record("operation", operation);
         span.record("status", status);
         span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+        if let Some(timings) = timings {
+            let value = timings.server_timing(elapsed);
+            span.record("server_timing", value.as_str());
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                resp.headers_mut().insert("server-timing", v);
+            }
+        }
         span.in_scope(|| {
             if status >= 500 {
                 tracing::error!("request failed");

@@ -14,12 +14,17 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 #[derive(Default)]
 pub struct OpsApi;
 
+/// How long `/ready` waits for the cache's answer before it says degraded.
+const CACHE_PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Service status.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct Status {
-    /// `ok` when everything checked is reachable. Nothing else is said: what
-    /// backs the service is for operators' logs, not for callers.
+    /// `ok` when everything checked is reachable; `degraded` when the
+    /// service serves but not at its best (a backing service is down).
+    /// Nothing else is said: what backs the service is for operators' logs,
+    /// not for callers.
     pub status: String,
 }
 
@@ -41,12 +46,28 @@ impl OpsApi {
 
     /// Readiness
     ///
-    /// 200 when the database and the cache answer; 503 otherwise.
+    /// 200 when the database answers: `ok` when the cache answers too,
+    /// `degraded` when it does not (the service still serves: tokens are
+    /// checked against the database and pages are built uncached); 503 when
+    /// the database does not answer.
     #[oai(path = "/ready", method = "get", operation_id = "ready")]
     async fn ready(&self, state: Data<&AppState>) -> ApiResult<StatusResponse> {
         storage::db::ping(&state.pool).await.map_err(|_| ApiError::unavailable())?;
-        state.cache.ping().await.map_err(|_| ApiError::unavailable())?;
-        Ok(StatusResponse::Ok(Json(Status { status: "ok".into() })))
+        // A cache outage must not take every instance out of rotation (they
+        // share the one Redis) while each can serve without it; nor may a
+        // hanging Redis hold the probe past its own timeout.
+        let status = match tokio::time::timeout(CACHE_PING_TIMEOUT, state.cache.ping()).await {
+            Ok(Ok(())) => "ok",
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, cache = state.cache.kind(), "ready: the cache does not answer; degraded");
+                "degraded"
+            }
+            Err(_) => {
+                tracing::warn!(cache = state.cache.kind(), "ready: the cache did not answer in time; degraded");
+                "degraded"
+            }
+        };
+        Ok(StatusResponse::Ok(Json(Status { status: status.into() })))
     }
 }
 

@@ -34,6 +34,9 @@ pub struct ApiConfig {
     pub trust_forwarded_for: bool,
     /// Browser origins allowed to call the API (CORS); empty: CORS closed.
     pub cors_origins: Vec<String>,
+    /// The profiling switch (`PROFILE`): every response gets a
+    /// `Server-Timing` header and its log line the same figures.
+    pub profile: bool,
 }
 
 impl Default for ApiConfig {
@@ -53,6 +56,7 @@ impl Default for ApiConfig {
             files_dir: std::path::PathBuf::from(".data/files"),
             trust_forwarded_for: false,
             cors_origins: Vec::new(),
+            profile: false,
         }
     }
 }

@@ -9,7 +9,6 @@ use domain::query::Selection;
 use domain::resource::{Field, Relation, Resource};
 use domain::{Principal, Role};
 use poem_openapi::ApiResponse;
-use poem_openapi::payload::Json;
 use storage::StorageError;
 use storage::Transaction;
 
@@ -18,7 +17,7 @@ use storage::Transaction;
 pub enum Created<R: Described> {
     /// Created: the new resource shaped by the mask, where to read it, and its ETag.
     #[oai(status = 201)]
-    Created(Json<Masked<R>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
+    Created(Masked<R>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
 }
 
 /// A changed resource.
@@ -26,7 +25,7 @@ pub enum Created<R: Described> {
 pub enum Written<R: Described> {
     /// The resource as it is now, shaped by the mask, with its new ETag.
     #[oai(status = 200)]
-    Ok(Json<Masked<R>>, #[oai(header = "ETag")] String),
+    Ok(Masked<R>, #[oai(header = "ETag")] String),
 }
 
 /// A removed resource.
@@ -43,7 +42,7 @@ pub async fn read_back<R: Described>(
     who: &Principal,
     selection: &Selection,
     id: i64,
-) -> ApiResult<(Json<Masked<R>>, String)> {
+) -> ApiResult<(Masked<R>, String)> {
     let mut conn = state.pool.acquire().await.map_err(StorageError::from)?;
     read_back_in(&mut conn, who, selection, id).await
 }
@@ -55,9 +54,9 @@ pub async fn read_back_in<R: Described>(
     who: &Principal,
     selection: &Selection,
     id: i64,
-) -> ApiResult<(Json<Masked<R>>, String)> {
+) -> ApiResult<(Masked<R>, String)> {
     let item = storage::read::get(conn, who, selection, id).await?.ok_or_else(ApiError::not_found)?;
-    Ok((Json(Masked::new(item.body)), resource::representation_etag(R::RESOURCE.model, id, item.version, selection)))
+    Ok((Masked::new(item.body), resource::representation_etag(R::RESOURCE.model, id, item.version, selection)))
 }
 
 /// `If-Match` checked against the row already locked in this transaction, so

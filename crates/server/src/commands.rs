@@ -194,6 +194,7 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         files_dir: serve.files_dir.clone(),
         trust_forwarded_for: serve.trust_forwarded_for,
         cors_origins: serve.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
+        profile: serve.profile,
     };
     let read_pool = read_pool(common).await?;
     let state = api::AppState::with_read_pool(pool.clone(), read_pool.clone(), cache, config, Some(metrics));
@@ -209,10 +210,11 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
             }
         });
     }
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    // When SIGINT/SIGTERM came: the shutdown's deadline counts from it.
+    let (stop, stopped) = tokio::sync::watch::channel(None::<tokio::time::Instant>);
     tokio::spawn(async move {
         shutdown_signal().await;
-        let _ = stop.send(true);
+        let _ = stop.send(Some(tokio::time::Instant::now()));
     });
     let workers = start_workers(common, &serve.jobs, &pool)?;
     let app = api::app(state);
@@ -225,21 +227,49 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     }
     let mut until_stopped = stopped.clone();
     let signalled = async move {
-        let _ = until_stopped.wait_for(|stop| *stop).await;
+        let _ = until_stopped.wait_for(Option::is_some).await;
     };
-    let served = poem::Server::new(acceptor)
-        .run_with_graceful_shutdown(app, signalled, Some(Duration::from_secs(serve.shutdown_timeout)))
-        .await;
+    let budget = ShutdownBudget::of(Duration::from_secs(serve.shutdown_timeout));
+    let served = poem::Server::new(acceptor).run_with_graceful_shutdown(app, signalled, Some(budget.drain)).await;
     if let Some(workers) = workers {
         workers.stop().await;
     }
     served.context("server error")?;
-    pool.close().await;
-    if let Some(read_pool) = read_pool {
-        read_pool.close().await;
+    // A request cut at the drain's end leaves its connection busy (sqlx
+    // pings it before taking it back, which waits for the statement, e.g.
+    // on a lock): closing waits for every connection, so it is bounded, and
+    // the process exits within SHUTDOWN_TIMEOUT whatever the database does.
+    let signal_at = (*stopped.borrow()).unwrap_or_else(tokio::time::Instant::now);
+    let closing = async {
+        pool.close().await;
+        if let Some(read_pool) = &read_pool {
+            read_pool.close().await;
+        }
+    };
+    if tokio::time::timeout_at(signal_at + budget.close_by, closing).await.is_err() {
+        tracing::warn!("stopping: database connections still busy at the shutdown timeout; not waiting for them");
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How SHUTDOWN_TIMEOUT is spent after SIGINT/SIGTERM, so that the process
+/// has exited when it is up: requests in flight get all of it but the last
+/// second (or quarter, when shorter); then the database pools are closed
+/// until half of that reserve is left, and the rest is for exiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ShutdownBudget {
+    /// How long requests in flight may take to finish.
+    drain: Duration,
+    /// When closing the pools is given up, counted from the signal.
+    close_by: Duration,
+}
+
+impl ShutdownBudget {
+    fn of(timeout: Duration) -> ShutdownBudget {
+        let reserve = (timeout / 4).min(Duration::from_secs(1));
+        ShutdownBudget { drain: timeout - reserve, close_by: timeout - reserve / 2 }
+    }
 }
 
 /// Starts the configured workers, or none when WORKERS=0.
@@ -505,4 +535,19 @@ pub async fn db(common: &Common, action: DbAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ShutdownBudget;
+    use std::time::Duration;
+
+    #[test]
+    fn the_shutdown_budget_ends_before_the_timeout() {
+        let ms = Duration::from_millis;
+        assert_eq!(ShutdownBudget::of(ms(30_000)), ShutdownBudget { drain: ms(29_000), close_by: ms(29_500) });
+        assert_eq!(ShutdownBudget::of(ms(5_000)), ShutdownBudget { drain: ms(4_000), close_by: ms(4_500) });
+        assert_eq!(ShutdownBudget::of(ms(2_000)), ShutdownBudget { drain: ms(1_500), close_by: ms(1_750) });
+        assert_eq!(ShutdownBudget::of(ms(0)), ShutdownBudget { drain: ms(0), close_by: ms(0) });
+    }
 }

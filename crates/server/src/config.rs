@@ -128,7 +128,12 @@ pub struct Serve {
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
-    /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
+    /// Profile every request: a `Server-Timing` header (auth, cache, sql with
+    /// its statement count, serialize, total) and the same figures on its log line.
+    #[arg(long, env = "PROFILE")]
+    pub profile: bool,
+    /// Seconds from SIGINT/SIGTERM to exit: in-flight requests get all but the last second (a quarter
+    /// when shorter) to finish, then the database connections are closed.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
     #[command(flatten)]

@@ -62,7 +62,8 @@ fn main() {
     // A missing .env is normal; a malformed one is reported by the settings it breaks.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    telemetry::init_logs(cli.common.env, cli.common.log_format);
+    let profile = matches!(&cli.command, Command::Serve(serve) if serve.profile);
+    telemetry::init_logs(cli.common.env, cli.common.log_format, profile);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

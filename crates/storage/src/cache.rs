@@ -5,12 +5,28 @@
 //! Redis every process sees the same state; without it the same features work
 //! for a single process. The backends are a closed set, so this is an enum
 //! rather than a trait object: one mechanism, no dynamic dispatch.
+//!
+//! With Redis, every process also keeps a local mirror of the denylist
+//! ([`MIRRORED`] flags) and of the texts it reads through [`Cache::probe`]
+//! (accounts' states), so an authenticated request usually costs no round
+//! trip at all; see [`mirror`](self::mirror) for how it stays current and
+//! the bound on how late a revocation can reach another process.
+
+mod mirror;
 
 use crate::error::{Result, StorageError};
+use crate::profile::{self, Phase};
+use mirror::Mirror;
 use moka::Expiry;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The namespace of the flags every process mirrors (the access-token
+/// denylist): [`Cache::set_flag`] under it reaches every process's mirror.
+pub const MIRRORED: &str = "deny:";
 
 /// The cache handle. Cheap to clone.
 #[derive(Clone)]
@@ -23,7 +39,7 @@ pub struct Cache {
 
 #[derive(Clone)]
 enum Backend {
-    Redis(ConnectionManager),
+    Redis(ConnectionManager, Arc<Mirror>),
     Local(moka::future::Cache<String, Entry>),
 }
 
@@ -54,6 +70,11 @@ fn unavailable(err: redis::RedisError) -> StorageError {
     StorageError::Unavailable(format!("redis: {err}"))
 }
 
+/// One Redis round trip: timed for the profile, its error as `Unavailable`.
+async fn round_trip<T>(work: impl Future<Output = redis::RedisResult<T>>) -> Result<T> {
+    profile::timed(Phase::Cache, work).await.map_err(unavailable)
+}
+
 impl Cache {
     /// Connects to Redis; fails when it cannot be reached, so a wrong
     /// `REDIS_URL` is noticed at start-up, not on the first login.
@@ -66,8 +87,9 @@ impl Cache {
             .set_max_delay(Duration::from_millis(500))
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)));
-        let manager = ConnectionManager::new_with_config(client, config).await.map_err(unavailable)?;
-        let cache = Cache { backend: Backend::Redis(manager), prefix: prefix.to_owned() };
+        let manager = ConnectionManager::new_with_config(client.clone(), config).await.map_err(unavailable)?;
+        let mirror = Mirror::follow(client, prefix);
+        let cache = Cache { backend: Backend::Redis(manager, mirror), prefix: prefix.to_owned() };
         cache.ping().await?;
         Ok(cache)
     }
@@ -87,7 +109,7 @@ impl Cache {
     /// `"redis"` or `"in-process"`, for logs and `/ready`.
     pub fn kind(&self) -> &'static str {
         match self.backend {
-            Backend::Redis(_) => "redis",
+            Backend::Redis(..) => "redis",
             Backend::Local(_) => "in-process",
         }
     }
@@ -96,25 +118,47 @@ impl Cache {
         format!("{}{}", self.prefix, key)
     }
 
+    /// Whether the full key `key` is a mirrored flag's.
+    fn mirrored(&self, key: &str) -> bool {
+        key.strip_prefix(self.prefix.as_str()).is_some_and(|k| k.starts_with(MIRRORED))
+    }
+
     pub async fn ping(&self) -> Result<()> {
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
-                let _: String = redis::cmd("PING").query_async(&mut conn).await.map_err(unavailable)?;
+                let _: String = round_trip(redis::cmd("PING").query_async(&mut conn)).await?;
                 Ok(())
             }
             Backend::Local(_) => Ok(()),
         }
     }
 
-    /// Sets `key` for `ttl` (a denylist entry).
+    /// Whether this process's mirror is current (Redis only; see
+    /// [`mirror`](self::mirror)), for `/ready` and the metrics.
+    pub fn mirror_current(&self) -> Option<bool> {
+        match &self.backend {
+            Backend::Redis(_, mirror) => Some(mirror.is_current()),
+            Backend::Local(_) => None,
+        }
+    }
+
+    /// Sets `key` for `ttl` (a denylist entry). Under [`MIRRORED`] it is
+    /// published to every process's mirror in the same round trip, and this
+    /// process's own mirror has it before this returns.
     pub async fn set_flag(&self, key: &str, ttl: Duration) -> Result<()> {
         let key = self.key(key);
         let ttl = ttl.max(Duration::from_secs(1));
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
-                let _: () = conn.set_ex(key, 1, ttl.as_secs()).await.map_err(unavailable)?;
+                let mut pipe = redis::pipe();
+                pipe.set_ex(&key, 1, ttl.as_secs()).ignore();
+                if self.mirrored(&key) {
+                    mirror.flag(&key, ttl);
+                    pipe.publish(mirror.channel(), mirror::flag_message(&key, ttl)).ignore();
+                }
+                let () = round_trip(pipe.query_async(&mut conn)).await?;
             }
             Backend::Local(map) => {
                 map.insert(key, Entry { count: 1, text: None, blob: None, expires_at: now() + ttl }).await;
@@ -127,9 +171,9 @@ impl Cache {
     pub async fn any_set(&self, keys: &[&str]) -> Result<bool> {
         let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
-                let n: i64 = conn.exists(keys).await.map_err(unavailable)?;
+                let n: i64 = round_trip(conn.exists(keys)).await?;
                 Ok(n > 0)
             }
             Backend::Local(map) => {
@@ -150,10 +194,25 @@ impl Cache {
         let deny: Vec<String> = deny.iter().map(|k| self.key(k)).collect();
         let key = self.key(key);
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, mirror) if mirror.is_current() && deny.iter().all(|k| self.mirrored(k)) => {
+                if deny.iter().any(|k| mirror.flagged(k)) {
+                    return Ok((true, None));
+                }
+                if let Some(text) = mirror.text(&key) {
+                    return Ok((false, Some(text)));
+                }
+                let generation = mirror.generation();
+                let mut conn = conn.clone();
+                let text: Option<String> = round_trip(conn.get(&key)).await?;
+                if let Some(text) = &text {
+                    mirror.keep_text(key, text, generation);
+                }
+                Ok((false, text))
+            }
+            Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
                 let (n, text): (i64, Option<String>) =
-                    redis::pipe().exists(deny).get(key).query_async(&mut conn).await.map_err(unavailable)?;
+                    round_trip(redis::pipe().exists(deny).get(key).query_async(&mut conn)).await?;
                 Ok((n > 0, text))
             }
             Backend::Local(map) => {
@@ -167,14 +226,24 @@ impl Cache {
         }
     }
 
-    /// Stores `value` under `key` for `ttl`.
+    /// Stores `value` under `key` for `ttl`; every process's mirror drops
+    /// its copy (in the same round trip).
     pub async fn set_text(&self, key: &str, value: &str, ttl: Duration) -> Result<()> {
         let key = self.key(key);
         let ttl = ttl.max(Duration::from_secs(1));
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
-                let _: () = conn.set_ex(key, value, ttl.as_secs()).await.map_err(unavailable)?;
+                mirror.forget(&key);
+                let () = round_trip(
+                    redis::pipe()
+                        .set_ex(&key, value, ttl.as_secs())
+                        .ignore()
+                        .publish(mirror.channel(), mirror::forget_message(&key))
+                        .ignore()
+                        .query_async(&mut conn),
+                )
+                .await?;
             }
             Backend::Local(map) => {
                 map.insert(key, Entry { count: 0, text: Some(value.into()), blob: None, expires_at: now() + ttl })
@@ -188,9 +257,9 @@ impl Cache {
     pub async fn get_blob(&self, key: &str) -> Result<Option<bytes::Bytes>> {
         let key = self.key(key);
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
-                let value: Option<Vec<u8>> = conn.get(key).await.map_err(unavailable)?;
+                let value: Option<Vec<u8>> = round_trip(conn.get(key)).await?;
                 Ok(value.map(bytes::Bytes::from))
             }
             Backend::Local(map) => Ok(map.get(&key).await.filter(alive).and_then(|e| e.blob)),
@@ -202,9 +271,9 @@ impl Cache {
         let key = self.key(key);
         let ttl = ttl.max(Duration::from_secs(1));
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
-                let _: () = conn.set_ex(key, value, ttl.as_secs()).await.map_err(unavailable)?;
+                let _: () = round_trip(conn.set_ex(key, value, ttl.as_secs())).await?;
             }
             Backend::Local(map) => {
                 let blob = Some(bytes::Bytes::copy_from_slice(value));
@@ -220,19 +289,20 @@ impl Cache {
         let key = self.key(key);
         let window = window.max(Duration::from_secs(1));
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
-                let (count, _, ttl): (i64, i64, i64) = redis::pipe()
-                    .atomic()
-                    .incr(&key, 1)
-                    .cmd("EXPIRE")
-                    .arg(&key)
-                    .arg(window.as_secs())
-                    .arg("NX")
-                    .ttl(&key)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(unavailable)?;
+                let (count, _, ttl): (i64, i64, i64) = round_trip(
+                    redis::pipe()
+                        .atomic()
+                        .incr(&key, 1)
+                        .cmd("EXPIRE")
+                        .arg(&key)
+                        .arg(window.as_secs())
+                        .arg("NX")
+                        .ttl(&key)
+                        .query_async(&mut conn),
+                )
+                .await?;
                 Ok((count, u64::try_from(ttl).unwrap_or(window.as_secs())))
             }
             Backend::Local(map) => {
@@ -257,7 +327,7 @@ impl Cache {
     pub async fn counter(&self, key: &str) -> Result<Option<(i64, u64)>> {
         let key = self.key(key);
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
                 let (count, ttl): (Option<i64>, i64) =
                     redis::pipe().get(&key).ttl(&key).query_async(&mut conn).await.map_err(unavailable)?;
@@ -274,12 +344,23 @@ impl Cache {
         }
     }
 
+    /// Deletes `key`; every process's mirror drops its copy (in the same
+    /// round trip).
     pub async fn delete(&self, key: &str) -> Result<()> {
         let key = self.key(key);
         match &self.backend {
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
-                let _: i64 = conn.del(key).await.map_err(unavailable)?;
+                mirror.forget(&key);
+                let () = round_trip(
+                    redis::pipe()
+                        .del(&key)
+                        .ignore()
+                        .publish(mirror.channel(), mirror::forget_message(&key))
+                        .ignore()
+                        .query_async(&mut conn),
+                )
+                .await?;
             }
             Backend::Local(map) => map.invalidate(&key).await,
         }

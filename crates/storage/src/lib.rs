@@ -17,6 +17,7 @@
 //!   frozen copies) are recomputed.
 //! - [`storefront`]: the catalog's access check, catalog version and page cache.
 //! - [`bulk`]: COPY-based bulk loading for the seeders.
+//! - [`profile`]: per-request timings for the profiling switch.
 
 pub mod accounts;
 pub mod attributes;
@@ -38,6 +39,7 @@ pub mod notifications;
 pub mod orders;
 pub mod product_types;
 pub mod products;
+pub mod profile;
 pub mod read;
 pub mod reports;
 pub mod schema;

@@ -110,3 +110,70 @@ async fn prefixes_keep_deployments_apart() {
 async fn a_wrong_redis_url_fails_fast() {
     assert!(Cache::redis("redis://127.0.0.1:1", "x:").await.is_err());
 }
+
+/// Polls `check` until it holds, for at most `within`: the mirrors are
+/// another task's work, so there is nothing to await but the outcome.
+async fn eventually<F: std::future::Future<Output = bool>>(within: Duration, mut check: impl FnMut() -> F) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    false
+}
+
+/// Two processes' caches on one Redis: once a mirror is current it holds
+/// the flags set before it started and those set through the other since,
+/// answers from memory (no round trip), reads a text from Redis once, and
+/// drops it when the other deletes it.
+#[tokio::test]
+async fn mirrors_follow_each_other_and_answer_without_a_round_trip() {
+    use storage::profile;
+    let url = std::env::var("REDIS_URL").expect("REDIS_URL");
+    let prefix = prefix();
+    let a = Cache::redis(&url, &prefix).await.unwrap();
+    a.set_flag("deny:fam:early", Duration::from_secs(60)).await.unwrap();
+    let b = Cache::redis(&url, &prefix).await.unwrap();
+    assert!(eventually(Duration::from_secs(5), || async { b.mirror_current() == Some(true) }).await);
+
+    let (early, t) = profile::scope(b.probe(&["deny:fam:early"], "acct:1")).await;
+    assert_eq!(early.unwrap(), (true, None));
+    assert_eq!(t.cache_calls, 0, "a flag loaded at start is answered from memory");
+
+    a.set_flag("deny:jti:late", Duration::from_secs(60)).await.unwrap();
+    assert!(
+        eventually(Duration::from_secs(1), || async { b.probe(&["deny:jti:late"], "acct:1").await.unwrap().0 }).await,
+        "a flag set through A reaches B's mirror"
+    );
+
+    a.set_text("acct:1", "shopper|1|", Duration::from_secs(60)).await.unwrap();
+    let (first, t) = profile::scope(b.probe(&["deny:jti:other"], "acct:1")).await;
+    assert_eq!(first.unwrap(), (false, Some("shopper|1|".to_owned())));
+    assert_eq!(t.cache_calls, 1, "the text is read from Redis once");
+    // A's write also told every mirror to drop the key, which may reach B
+    // after B's read: from then on B answers from its mirror.
+    assert!(
+        eventually(Duration::from_secs(1), || async {
+            let (again, t) = profile::scope(b.probe(&["deny:jti:other"], "acct:1")).await;
+            again.unwrap() == (false, Some("shopper|1|".to_owned())) && t.cache_calls == 0
+        })
+        .await,
+        "then from the mirror"
+    );
+
+    a.delete("acct:1").await.unwrap();
+    assert!(
+        eventually(Duration::from_secs(1), || async {
+            b.probe(&["deny:jti:other"], "acct:1").await.unwrap() == (false, None)
+        })
+        .await,
+        "a delete through A drops B's copy"
+    );
+
+    // Keys outside the mirrored namespace are always asked of Redis.
+    let (other, t) = profile::scope(b.probe(&["limits:x"], "acct:1")).await;
+    assert_eq!(other.unwrap(), (false, None));
+    assert_eq!(t.cache_calls, 1);
+}

@@ -214,7 +214,7 @@ impl AuthApi {
             refresh_token,
             token_type: "Bearer".into(),
             expires_in,
-            account: me.0,
+            account: me,
         })))
     }
 

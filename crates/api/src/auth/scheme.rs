@@ -44,8 +44,13 @@ async fn authenticate(request: &Request, bearer: Bearer) -> poem::Result<Session
     check(state, &bearer.token).await.map_err(poem::Error::from)
 }
 
-/// Verifies the token and that neither it nor its session was revoked.
+/// Verifies the token and that neither it nor its session was revoked (the
+/// profile's `auth`).
 pub async fn check(state: &AppState, token: &str) -> Result<Session, ApiError> {
+    storage::profile::timed(storage::profile::Phase::Auth, verify(state, token)).await
+}
+
+async fn verify(state: &AppState, token: &str) -> Result<Session, ApiError> {
     let claims = state.tokens.verify(token).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         let detail = match e.kind() {

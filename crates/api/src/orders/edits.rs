@@ -403,11 +403,11 @@ impl EditsApi {
         if dry_run {
             let (body, _) = read_back_in::<OrderDoc>(&mut tx, who, &selection, id).await?;
             tx.rollback().await.map_err(StorageError::from)?;
-            return Ok(Edited::Ok(Json(EditOutcome { dry_run, before: old, after: new, order: body.0 }), None));
+            return Ok(Edited::Ok(Json(EditOutcome { dry_run, before: old, after: new, order: body }), None));
         }
         commit(tx).await?;
         tracing::info!(order.id = id, lines = after.len(), "order items edited");
         let (body, tag) = read_back::<OrderDoc>(&state, who, &selection, id).await?;
-        Ok(Edited::Ok(Json(EditOutcome { dry_run, before: old, after: new, order: body.0 }), Some(tag)))
+        Ok(Edited::Ok(Json(EditOutcome { dry_run, before: old, after: new, order: body }), Some(tag)))
     }
 }

@@ -265,7 +265,7 @@ async fn taken(probes: &ExistenceProbes<'_>, who: &Principal, err: StorageError)
 pub enum AccountWritten {
     /// The account as it is now, shaped by the mask, with its new ETag.
     #[oai(status = 200)]
-    Ok(Json<Masked<AccountDoc>>, #[oai(header = "ETag")] String),
+    Ok(Masked<AccountDoc>, #[oai(header = "ETag")] String),
     /// A shopper's or admin buyer's change of their own email was taken in:
     /// the same answer whether or not the address was free, so it tells
     /// nobody whether an address is in use. The email changes only when it

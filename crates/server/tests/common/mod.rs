@@ -1,8 +1,11 @@
 //! What the worker tests share: a real SMTP listener (aiosmtpd, which `make
 //! test` installs), the received mails, worker processes, and waiting for
-//! the queue.
+//! the queue; and, in [`cluster`], the private PostgreSQL clusters,
+//! redis-servers and `serve` processes of the fault tests.
 
 #![allow(dead_code, reason = "each test binary uses a part")]
+
+pub mod cluster;
 
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};

@@ -68,6 +68,11 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// How many columns [`Layout::push_columns`] pushes.
+    pub(crate) fn width(&self) -> usize {
+        2 + self.fks.iter().flatten().count() + self.fields.len() + self.sort.len()
+    }
+
     /// Decodes a row whose layout starts at column `offset`.
     pub(crate) fn decode(&self, row: &PgRow, offset: usize) -> Result<Row, sqlx::Error> {
         let mut i = offset;

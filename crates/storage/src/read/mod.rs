@@ -113,23 +113,30 @@ pub async fn list(pool: &PgPool, who: &Principal, query: &ListQuery, key: &Curso
 }
 
 /// Reads one resource by id, as `who` may see it; `None` when absent or
-/// hidden. It takes a connection, not the pool, so a write can read its
+/// hidden, with the references the mask names read in the same statement
+/// (see `relations::Folded`). It takes a connection, not the pool, so a write can read its
 /// result inside its own transaction (an edit's dry run reads the order as
 /// it would be, then rolls back).
 #[tracing::instrument(skip_all, fields(resource = selection.resource.model, id))]
 pub async fn get(conn: &mut PgConnection, who: &Principal, selection: &Selection, id: i64) -> Result<Option<Item>> {
     let table = schema::table(selection.resource);
     let layout = Layout::new(table, selection, &domain::query::Sort::default());
+    let folded = relations::Folded::new(table, selection);
     let mut qb = QueryBuilder::<Postgres>::new("SELECT ");
     layout.push_columns(table, who, MAIN, &mut qb);
-    qb.push(format_args!(" FROM {} {MAIN} WHERE {MAIN}.id = ", table.name)).push_bind(id);
+    folded.push_columns(&mut qb);
+    qb.push(format_args!(" FROM {} {MAIN}", table.name));
+    folded.push_joins(table, who, MAIN, &mut qb);
+    qb.push(format_args!(" WHERE {MAIN}.id = ")).push_bind(id);
     qb.push(" AND ");
     table.push_scope(who, MAIN, &mut qb);
     let Some(pg_row) = qb.build().fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
-    let mut rows = vec![layout.decode(&pg_row, 0)?];
-    relations::attach(conn, who, table, selection, &mut rows).await?;
+    let mut row = layout.decode(&pg_row, 0)?;
+    folded.attach(conn, who, &pg_row, layout.width(), &mut row).await?;
+    let mut rows = vec![row];
+    relations::attach_except(conn, who, table, selection, &mut rows, &folded.indexes()).await?;
     let row = rows.pop().ok_or(StorageError::NotFound)?;
     Ok(Some(Item { version: row.version, body: Value::Object(row.obj) }))
 }

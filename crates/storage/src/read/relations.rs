@@ -23,11 +23,28 @@ pub(crate) fn attach<'a>(
     selection: &'a Selection,
     rows: &'a mut [Row],
 ) -> BoxFuture<'a, Result<()>> {
+    attach_except(conn, who, table, selection, rows, &[])
+}
+
+/// [`attach`], except the relations at `done` (indexes into
+/// `selection.relations`), which the caller already read in the parent's
+/// statement (see [`Folded`]).
+pub(crate) fn attach_except<'a>(
+    conn: &'a mut PgConnection,
+    who: &'a Principal,
+    table: &'a Table,
+    selection: &'a Selection,
+    rows: &'a mut [Row],
+    done: &'a [usize],
+) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
         if rows.is_empty() {
             return Ok(());
         }
         for (index, (relation, sub)) in selection.relations.iter().enumerate() {
+            if done.contains(&index) {
+                continue;
+            }
             let Some(join) = table.join(relation.name) else { continue };
             let target = schema::table(relation.target());
             match join {
@@ -74,6 +91,82 @@ pub(crate) fn attach<'a>(
 
 /// A parent row as a child join matches it: its id, and its `along` value.
 type Parent = (i64, Option<i64>);
+
+/// The to-one relations (references) of a single-row read, read in the
+/// row's own statement: one `LEFT JOIN LATERAL` per reference, its columns
+/// after the row's. A read by id then costs one statement for the row and
+/// everything it refers to, where batching would add one per reference.
+/// Lists keep the batched statements: a lateral join would run for every
+/// row the list's sort has to look at, not just the page's.
+pub(crate) struct Folded<'a> {
+    /// Each folded reference: its index in the selection, its name, its
+    /// table, its selection and its columns.
+    parts: Vec<(usize, &'static str, &'static Table, &'a Selection, Layout<'a>)>,
+}
+
+impl<'a> Folded<'a> {
+    pub(crate) fn new(table: &Table, selection: &'a Selection) -> Folded<'a> {
+        let parts = selection
+            .relations
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (relation, sub))| match table.join(relation.name) {
+                Some(Join::Reference { .. }) => {
+                    let target = schema::table(relation.target());
+                    Some((index, relation.name, target, sub, Layout::new(target, sub, &Sort::default())))
+                }
+                _ => None,
+            })
+            .collect();
+        Folded { parts }
+    }
+
+    /// The indexes of the folded relations, for [`attach_except`].
+    pub(crate) fn indexes(&self) -> Vec<usize> {
+        self.parts.iter().map(|p| p.0).collect()
+    }
+
+    /// `, f0.*, f1.*`: the folded columns, after the row's.
+    pub(crate) fn push_columns(&self, qb: &mut QueryBuilder<Postgres>) {
+        for n in 0..self.parts.len() {
+            qb.push(format_args!(", f{n}.*"));
+        }
+    }
+
+    /// The lateral joins, after `FROM <table> <alias>`: each reads the
+    /// target row the foreign key names, as `who` may see it.
+    pub(crate) fn push_joins(&self, table: &Table, who: &Principal, alias: &str, qb: &mut QueryBuilder<Postgres>) {
+        for (n, (_, name, target, _, layout)) in self.parts.iter().enumerate() {
+            let Some(Join::Reference { fk }) = table.join(name) else { continue };
+            qb.push(" LEFT JOIN LATERAL (SELECT ");
+            layout.push_columns(target, who, "r", qb);
+            qb.push(format_args!(" FROM {} r WHERE r.id = {alias}.{fk} AND ", target.name));
+            target.push_scope(who, "r", qb);
+            qb.push(format_args!(") f{n} ON TRUE"));
+        }
+    }
+
+    /// Decodes the folded rows from `offset` on, loads their own relations,
+    /// and embeds each in `row` (null when absent or hidden).
+    pub(crate) async fn attach(
+        &self,
+        conn: &mut PgConnection,
+        who: &Principal,
+        pg_row: &sqlx::postgres::PgRow,
+        mut offset: usize,
+        row: &mut Row,
+    ) -> Result<()> {
+        for (_, name, target, sub, layout) in &self.parts {
+            let present = pg_row.try_get::<Option<i64>, _>(offset)?.is_some();
+            let mut children = if present { vec![layout.decode(pg_row, offset)?] } else { Vec::new() };
+            offset += layout.width();
+            attach(&mut *conn, who, target, sub, &mut children).await?;
+            let value = children.pop().map_or(Value::Null, |c| Value::Object(c.obj));
+            row.obj.insert((*name).to_owned(), value);
+        }
+        Ok(())
+    }
+}
 
 /// `SELECT ... FROM target WHERE id = ANY($1) AND scope`.
 async fn load_by_id(

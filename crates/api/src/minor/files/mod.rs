@@ -73,12 +73,12 @@ const LINKED_ROWS: &[&str] = &["product", "campaign", "vendor"];
 pub enum Uploaded {
     /// Stored: the new file's metadata shaped by the mask, where to read it, and its ETag.
     #[oai(status = 201)]
-    Created(Json<Masked<FileDoc>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
+    Created(Masked<FileDoc>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
     /// The distributor already has these exact bytes: that file's metadata
     /// (unchanged, whatever this upload said about its name or link), where
     /// to read it, and its ETag.
     #[oai(status = 200)]
-    Existing(Json<Masked<FileDoc>>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
+    Existing(Masked<FileDoc>, #[oai(header = "Location")] String, #[oai(header = "ETag")] String),
 }
 
 // ---- operations -------------------------------------------------------------
