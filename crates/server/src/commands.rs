@@ -131,13 +131,33 @@ async fn cache(common: &Common) -> anyhow::Result<Cache> {
         Some(url) => Cache::redis(url, &common.cache_prefix)
             .await
             .with_context(|| format!("cannot reach Redis at {}", Redacted(url))),
-        None => {
-            tracing::info!(
-                "REDIS_URL not set: cache, token denylist and rate limits are in-process (single instance only)"
-            );
-            Ok(Cache::local(&common.cache_prefix))
-        }
+        None => Ok(local_cache(common)),
     }
+}
+
+/// The cache of `serve`: with Redis, the denylist is restored from the
+/// database whenever this process (re)connects (sessions revoked within an
+/// access token's lifetime), so no revocation is lost to a Redis outage or
+/// an empty restart.
+async fn serving_cache(common: &Common, pool: &PgPool, access_ttl: Duration) -> anyhow::Result<Cache> {
+    let Some(url) = &common.redis_url else { return Ok(local_cache(common)) };
+    let pool = pool.clone();
+    let restore: storage::cache::Restore = std::sync::Arc::new(move || {
+        let pool = pool.clone();
+        Box::pin(async move {
+            let families = storage::sessions::revoked_within(&pool, access_ttl).await?;
+            Ok(families.iter().map(|f| (api::auth::tokens::family_key(f), access_ttl)).collect())
+        })
+    });
+    Cache::redis_restoring(url, &common.cache_prefix, restore)
+        .await
+        .with_context(|| format!("cannot reach Redis at {}", Redacted(url)))
+}
+
+/// The in-process cache (no `REDIS_URL`).
+fn local_cache(common: &Common) -> Cache {
+    tracing::info!("REDIS_URL not set: cache, token denylist and rate limits are in-process (single instance only)");
+    Cache::local(&common.cache_prefix)
 }
 
 pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
@@ -178,7 +198,7 @@ pub async fn serve(common: &Common, serve: &Serve) -> anyhow::Result<()> {
             secret
         }
     };
-    let cache = cache(common).await?;
+    let cache = serving_cache(common, &pool, Duration::from_secs(serve.access_token_ttl)).await?;
     let metrics = crate::telemetry::init_metrics().context("metrics recorder")?;
     let config = api::ApiConfig {
         jwt_secret: secret,

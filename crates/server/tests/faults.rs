@@ -10,8 +10,8 @@
 //!   most runs today.
 //! - Redis killed under storefront load: reads go on without a 5xx, a
 //!   logout made before stays effective, `/ready` says degraded, and caching
-//!   resumes when Redis is back, without a restart. (That a logout also
-//!   outlives Redis coming back empty is an ignored test: it fails today.)
+//!   resumes when Redis is back, without a restart; a logout also outlives
+//!   Redis coming back empty.
 //! - SIGTERM: requests in flight finish, new connections are refused, and
 //!   the process exits within SHUTDOWN_TIMEOUT, also when a request would
 //!   outlast it.
@@ -523,12 +523,10 @@ async fn reads_go_on_while_redis_is_down_and_caching_resumes_when_it_is_back() {
 
 /// A logout outlives the denylist entry that Redis lost: after redis-server
 /// restarts empty (no persistence, as the compose file runs it; or an
-/// eviction), the logged-out token is still refused.
-///
-/// Ignored: it fails today (the token check trusts a missing denylist entry
-/// while Redis answers; reported in issue #16 item 5); run it with `--ignored`.
+/// eviction), the logged-out token is still refused: until some process has
+/// restored the denylist from the database, Redis is not trusted to say an
+/// entry is absent, and the process restores it when it reconnects.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "fails until a logout survives Redis losing its keys (issue #16 item 5)"]
 async fn a_logout_stays_effective_after_redis_comes_back_empty() {
     let pg = Postgres::primary("redis-empty");
     let mut redis = Redis::start("redis-empty-redis").await;

@@ -70,15 +70,42 @@ fn unavailable(err: redis::RedisError) -> StorageError {
     StorageError::Unavailable(format!("redis: {err}"))
 }
 
-/// One Redis round trip: timed for the profile, its error as `Unavailable`.
-async fn round_trip<T>(work: impl Future<Output = redis::RedisResult<T>>) -> Result<T> {
+/// One Redis round trip: timed for the profile, its error as `Unavailable`;
+/// while the mirror's task finds Redis down, `Unavailable` at once, so a
+/// request does not wait through the connection's retries (the callers
+/// then go to the database, or build the page uncached).
+async fn round_trip<T>(mirror: &Mirror, work: impl Future<Output = redis::RedisResult<T>>) -> Result<T> {
+    if mirror.is_down() {
+        return Err(StorageError::Unavailable("redis: down (reconnecting)".into()));
+    }
     profile::timed(Phase::Cache, work).await.map_err(unavailable)
 }
+
+/// What a process reads from the database when it (re)connects to Redis:
+/// the mirrored flags (keys without the prefix, with their lifetimes) that
+/// must be set whatever Redis lost while this process could not reach it
+/// or while it was restarted empty (see [`Cache::redis_restoring`]).
+pub type Restore =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<Vec<(String, Duration)>>> + Send>> + Send + Sync>;
 
 impl Cache {
     /// Connects to Redis; fails when it cannot be reached, so a wrong
     /// `REDIS_URL` is noticed at start-up, not on the first login.
     pub async fn redis(url: &str, prefix: &str) -> Result<Cache> {
+        Cache::connect(url, prefix, None).await
+    }
+
+    /// [`Cache::redis`] for a deployment whose flags the database can
+    /// restore: on every (re)connection this process sets what `restore`
+    /// gives before its mirror is current, and marks Redis as restored. A
+    /// Redis without that mark (restarted empty) is not trusted to say a
+    /// flag is absent: [`Cache::probe`] answers `Unavailable` until some
+    /// process has restored it, so the caller asks the database instead.
+    pub async fn redis_restoring(url: &str, prefix: &str, restore: Restore) -> Result<Cache> {
+        Cache::connect(url, prefix, Some(restore)).await
+    }
+
+    async fn connect(url: &str, prefix: &str, restore: Option<Restore>) -> Result<Cache> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         // Bounded retries and timeouts: a request waiting on a dead Redis
         // fails in about a second instead of hanging, and so does start-up.
@@ -88,7 +115,7 @@ impl Cache {
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)));
         let manager = ConnectionManager::new_with_config(client.clone(), config).await.map_err(unavailable)?;
-        let mirror = Mirror::follow(client, prefix);
+        let mirror = Mirror::follow(client, prefix, restore);
         let cache = Cache { backend: Backend::Redis(manager, mirror), prefix: prefix.to_owned() };
         cache.ping().await?;
         Ok(cache)
@@ -127,7 +154,8 @@ impl Cache {
         match &self.backend {
             Backend::Redis(conn, _) => {
                 let mut conn = conn.clone();
-                let _: String = round_trip(redis::cmd("PING").query_async(&mut conn)).await?;
+                // Not through the breaker: `/ready` must see Redis come back.
+                let _: String = redis::cmd("PING").query_async(&mut conn).await.map_err(unavailable)?;
                 Ok(())
             }
             Backend::Local(_) => Ok(()),
@@ -158,7 +186,7 @@ impl Cache {
                     mirror.flag(&key, ttl);
                     pipe.publish(mirror.channel(), mirror::flag_message(&key, ttl)).ignore();
                 }
-                let () = round_trip(pipe.query_async(&mut conn)).await?;
+                let () = round_trip(mirror, pipe.query_async(&mut conn)).await?;
             }
             Backend::Local(map) => {
                 map.insert(key, Entry { count: 1, text: None, blob: None, expires_at: now() + ttl }).await;
@@ -171,9 +199,9 @@ impl Cache {
     pub async fn any_set(&self, keys: &[&str]) -> Result<bool> {
         let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
         match &self.backend {
-            Backend::Redis(conn, _) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
-                let n: i64 = round_trip(conn.exists(keys)).await?;
+                let n: i64 = round_trip(mirror, conn.exists(keys)).await?;
                 Ok(n > 0)
             }
             Backend::Local(map) => {
@@ -203,16 +231,22 @@ impl Cache {
                 }
                 let generation = mirror.generation();
                 let mut conn = conn.clone();
-                let text: Option<String> = round_trip(conn.get(&key)).await?;
+                let text: Option<String> = round_trip(mirror, conn.get(&key)).await?;
                 if let Some(text) = &text {
                     mirror.keep_text(key, text, generation);
                 }
                 Ok((false, text))
             }
-            Backend::Redis(conn, _) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
-                let (n, text): (i64, Option<String>) =
-                    round_trip(redis::pipe().exists(deny).get(key).query_async(&mut conn)).await?;
+                let (n, text, restored): (i64, Option<String>, bool) = round_trip(
+                    mirror,
+                    redis::pipe().exists(deny).get(key).exists(mirror.restored_key()).query_async(&mut conn),
+                )
+                .await?;
+                if !restored && mirror.restores() {
+                    return Err(StorageError::Unavailable("redis: its flags are not restored yet".into()));
+                }
                 Ok((n > 0, text))
             }
             Backend::Local(map) => {
@@ -236,6 +270,7 @@ impl Cache {
                 let mut conn = conn.clone();
                 mirror.forget(&key);
                 let () = round_trip(
+                    mirror,
                     redis::pipe()
                         .set_ex(&key, value, ttl.as_secs())
                         .ignore()
@@ -257,9 +292,9 @@ impl Cache {
     pub async fn get_blob(&self, key: &str) -> Result<Option<bytes::Bytes>> {
         let key = self.key(key);
         match &self.backend {
-            Backend::Redis(conn, _) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
-                let value: Option<Vec<u8>> = round_trip(conn.get(key)).await?;
+                let value: Option<Vec<u8>> = round_trip(mirror, conn.get(key)).await?;
                 Ok(value.map(bytes::Bytes::from))
             }
             Backend::Local(map) => Ok(map.get(&key).await.filter(alive).and_then(|e| e.blob)),
@@ -271,9 +306,9 @@ impl Cache {
         let key = self.key(key);
         let ttl = ttl.max(Duration::from_secs(1));
         match &self.backend {
-            Backend::Redis(conn, _) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
-                let _: () = round_trip(conn.set_ex(key, value, ttl.as_secs())).await?;
+                let _: () = round_trip(mirror, conn.set_ex(key, value, ttl.as_secs())).await?;
             }
             Backend::Local(map) => {
                 let blob = Some(bytes::Bytes::copy_from_slice(value));
@@ -289,9 +324,10 @@ impl Cache {
         let key = self.key(key);
         let window = window.max(Duration::from_secs(1));
         match &self.backend {
-            Backend::Redis(conn, _) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
                 let (count, _, ttl): (i64, i64, i64) = round_trip(
+                    mirror,
                     redis::pipe()
                         .atomic()
                         .incr(&key, 1)
@@ -327,10 +363,10 @@ impl Cache {
     pub async fn counter(&self, key: &str) -> Result<Option<(i64, u64)>> {
         let key = self.key(key);
         match &self.backend {
-            Backend::Redis(conn, _) => {
+            Backend::Redis(conn, mirror) => {
                 let mut conn = conn.clone();
                 let (count, ttl): (Option<i64>, i64) =
-                    redis::pipe().get(&key).ttl(&key).query_async(&mut conn).await.map_err(unavailable)?;
+                    round_trip(mirror, redis::pipe().get(&key).ttl(&key).query_async(&mut conn)).await?;
                 Ok(count.map(|c| (c, u64::try_from(ttl).unwrap_or(1))))
             }
             Backend::Local(map) => {
@@ -353,6 +389,7 @@ impl Cache {
                 let mut conn = conn.clone();
                 mirror.forget(&key);
                 let () = round_trip(
+                    mirror,
                     redis::pipe()
                         .del(&key)
                         .ignore()

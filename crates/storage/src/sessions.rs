@@ -84,6 +84,20 @@ pub async fn rotate(pool: &PgPool, token: &str, next: &str, expires_at: DateTime
     Ok(outcome)
 }
 
+/// The sessions (families) revoked within the last `within`: those whose
+/// access tokens may still be alive, which the cache's denylist must hold
+/// (see `Cache::redis_restoring`).
+pub async fn revoked_within(db: impl PgExecutor<'_>, within: std::time::Duration) -> Result<Vec<String>> {
+    let seconds = i64::try_from(within.as_secs()).unwrap_or(i64::MAX);
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT family FROM refresh_tokens \
+         WHERE revoked_at > now() - make_interval(secs => $1::float8)",
+    )
+    .bind(seconds as f64)
+    .fetch_all(db)
+    .await?)
+}
+
 /// Revokes every token of a family.
 pub async fn revoke_family(db: impl PgExecutor<'_>, family: &str) -> Result<()> {
     sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family = $1 AND revoked_at IS NULL")

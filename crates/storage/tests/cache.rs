@@ -177,3 +177,23 @@ async fn mirrors_follow_each_other_and_answer_without_a_round_trip() {
     assert_eq!(other.unwrap(), (false, None));
     assert_eq!(t.cache_calls, 1);
 }
+
+/// A restoring cache sets what the database says must be flagged before its
+/// mirror is current, and marks Redis restored.
+#[tokio::test]
+async fn a_restoring_cache_sets_the_flags_the_database_gives_before_it_is_current() {
+    use redis::AsyncCommands;
+    let url = std::env::var("REDIS_URL").expect("REDIS_URL");
+    let prefix = prefix();
+    let restore: storage::cache::Restore = std::sync::Arc::new(|| {
+        Box::pin(async { Ok(vec![("deny:fam:revoked-while-away".to_owned(), Duration::from_secs(60))]) })
+    });
+    let cache = Cache::redis_restoring(&url, &prefix, restore).await.unwrap();
+    assert!(eventually(Duration::from_secs(5), || async { cache.mirror_current() == Some(true) }).await);
+    let mut raw = raw().await;
+    let ttl: i64 = raw.ttl(format!("{prefix}deny:fam:revoked-while-away")).await.unwrap();
+    assert!((55..=60).contains(&ttl), "restored with its lifetime: {ttl}");
+    let restored: bool = raw.exists(format!("{prefix}mirror:restored")).await.unwrap();
+    assert!(restored);
+    assert_eq!(cache.probe(&["deny:fam:revoked-while-away"], "acct:9").await.unwrap(), (true, None));
+}

@@ -16,6 +16,14 @@
 //! - While the mirror is not current, [`Cache::probe`](super::Cache::probe)
 //!   asks Redis on every request, as it did before the mirror (and the token
 //!   check asks the database when Redis is down).
+//! - With a [`Restore`] (the server's), each (re)connection first sets the
+//!   flags the database says must be set (sessions revoked within an access
+//!   token's lifetime), then marks Redis restored: revocations made while
+//!   this process could not reach Redis, or lost when Redis restarted empty,
+//!   are back before the mirror is current. A Redis without the mark is not
+//!   trusted to say a flag is absent.
+//! - While the task cannot reach Redis, the mirror is *down*: every cache
+//!   call fails at once instead of waiting through the connection's retries.
 //!
 //! The bound: a revocation made through one process is refused by another as
 //! soon as the published message has reached it (Redis writes it to every
@@ -27,6 +35,7 @@
 //! bounds how long a change made behind the API's back (SQL) can go unseen
 //! beyond the Redis entry's own lifetime.
 
+use super::Restore;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -41,8 +50,14 @@ pub const TEXT_TTL: Duration = Duration::from_secs(10);
 
 /// The local copy (see the module's doc).
 pub struct Mirror {
+    prefix: String,
     channel: String,
+    /// The key that says Redis holds every flag the database would restore.
+    restored: String,
+    restore: Option<Restore>,
     current: AtomicBool,
+    /// The task's last attempt to reach Redis failed.
+    down: AtomicBool,
     /// Bumped by every forget, so a text read from Redis while a forget
     /// raced it is not kept (it may be the value the forget replaced).
     generation: AtomicU64,
@@ -79,10 +94,14 @@ pub fn forget_message(key: &str) -> String {
 impl Mirror {
     /// A mirror of the deployment `prefix`, and the task that keeps it
     /// current for as long as the process runs.
-    pub fn follow(client: redis::Client, prefix: &str) -> Arc<Mirror> {
+    pub fn follow(client: redis::Client, prefix: &str, restore: Option<Restore>) -> Arc<Mirror> {
         let mirror = Arc::new(Mirror {
+            prefix: prefix.to_owned(),
             channel: format!("{prefix}mirror"),
+            restored: format!("{prefix}mirror:restored"),
+            restore,
             current: AtomicBool::new(false),
+            down: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             entries: RwLock::new(HashMap::new()),
         });
@@ -93,6 +112,7 @@ impl Mirror {
             loop {
                 let result = following.run(&client, &pattern).await;
                 following.current.store(false, Ordering::SeqCst);
+                following.down.store(true, Ordering::SeqCst);
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "cache mirror: subscription lost; asking Redis until it is back");
                 }
@@ -108,6 +128,8 @@ impl Mirror {
     async fn run(&self, client: &redis::Client, pattern: &str) -> redis::RedisResult<()> {
         let (mut sink, mut stream) = client.get_async_pubsub().await?.split();
         sink.subscribe(&self.channel).await?;
+        self.down.store(false, Ordering::SeqCst);
+        self.restore(client).await?;
         self.load(client, pattern).await?;
         self.current.store(true, Ordering::SeqCst);
         tracing::info!(channel = %self.channel, "cache mirror current");
@@ -135,6 +157,28 @@ impl Mirror {
                 }
             }
         }
+    }
+
+    /// Sets the flags the database gives (and publishes them, for the
+    /// processes that did not lose Redis), then the restored mark.
+    async fn restore(&self, client: &redis::Client) -> redis::RedisResult<()> {
+        let Some(restore) = &self.restore else { return Ok(()) };
+        let flags =
+            restore().await.map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "restore", e.to_string())))?;
+        let mut pipe = redis::pipe();
+        for (key, ttl) in &flags {
+            let key = format!("{}{key}", self.prefix);
+            let ttl = (*ttl).max(Duration::from_secs(1));
+            pipe.set_ex(&key, 1, ttl.as_secs()).ignore();
+            pipe.publish(&self.channel, flag_message(&key, ttl)).ignore();
+        }
+        pipe.set(&self.restored, 1).ignore();
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        let () = pipe.query_async(&mut conn).await?;
+        if !flags.is_empty() {
+            tracing::info!(flags = flags.len(), "cache mirror: restored the denylist from the database");
+        }
+        Ok(())
     }
 
     /// Replaces the mirror with every mirrored flag Redis holds now (texts
@@ -198,6 +242,21 @@ impl Mirror {
 
     pub fn is_current(&self) -> bool {
         self.current.load(Ordering::SeqCst)
+    }
+
+    /// Whether the task last found Redis unreachable.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::SeqCst)
+    }
+
+    /// Whether this deployment restores its flags from the database.
+    pub fn restores(&self) -> bool {
+        self.restore.is_some()
+    }
+
+    /// The key whose presence says Redis was restored (see the module's doc).
+    pub fn restored_key(&self) -> &str {
+        &self.restored
     }
 
     pub fn generation(&self) -> u64 {
