@@ -2,7 +2,7 @@
 -- server runs them: the idempotency record, the campaign read under FOR SHARE with the membership
 -- scope, the basket lock, the basket, the shopper's history with the campaign's locations and the
 -- order number, the one statement that writes the order with its lines, ledger entry, event and
--- outbox row and empties the basket, the key's response stored and the order read back. One
+-- two notification jobs and empties the basket, the key's response stored and the order read back. One
 -- statement is not the server's: the lookup of the job. Each client walks its own residue class of
 -- bench_checkout_jobs_n (jobs whose prepared 3-line basket the HTTP scenario left full), one job
 -- per transaction, so every transaction checks out a full basket and no two share one.
@@ -44,8 +44,9 @@ WITH b AS (SELECT b.campaign_item_id, b.quantity, b.unit_price, i.sku, i.product
                 SELECT :a, :c, :d, o.id, 'checkout', 0, NULL FROM o),
      event AS (INSERT INTO order_events (order_id, distributor_id, kind, message, actor_id, data, created_at)
                SELECT o.id, :d, 'created', 'order created at checkout', :a, '{}', now() FROM o),
-     confirmation AS (INSERT INTO outbox (distributor_id, kind, payload)
-                      SELECT :d, 'order_confirmation', jsonb_build_object('order_id', o.id) FROM o),
+     notices AS (INSERT INTO jobs (distributor_id, kind, payload)
+                 SELECT :d, k, jsonb_build_object('order_id', o.id, 'version', 1)
+                 FROM o, unnest(ARRAY['order_confirmation', 'new_order_notice']) k),
      emptied AS (DELETE FROM basket_items WHERE account_id = :a AND campaign_id = :c),
      touched AS (UPDATE baskets SET modified_at = now() WHERE account_id = :a AND campaign_id = :c)
 SELECT id AS o FROM o \gset

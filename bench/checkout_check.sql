@@ -9,7 +9,9 @@ SELECT (SELECT count(*) FROM (SELECT o.id FROM orders o JOIN order_items i ON i.
                               GROUP BY o.account_id, o.campaign_id, c.items_count_limit, c.price_limit
                               HAVING sum(o.items_count) > coalesce(c.items_count_limit, 2147483647)
                                   OR sum(o.subtotal) > coalesce(c.price_limit, 1e12)) y)
-     + (SELECT count(*) FROM (SELECT account_id, campaign_id, sum(allowance_applied) AS a FROM orders GROUP BY 1, 2) o
-                        FULL JOIN (SELECT account_id, campaign_id, sum(amount) AS a FROM allowance_ledger GROUP BY 1, 2) l
+     -- A cancelled order's allowance came back through its `cancellation` entry.
+     + (SELECT count(*) FROM (SELECT account_id, campaign_id, coalesce(sum(allowance_applied) FILTER (WHERE status <> 'cancelled'), 0) AS a
+                              FROM orders GROUP BY 1, 2) o
+                        FULL JOIN (SELECT account_id, campaign_id, coalesce(sum(amount), 0) AS a FROM allowance_ledger GROUP BY 1, 2) l
                         USING (account_id, campaign_id) WHERE o.a IS DISTINCT FROM l.a)
      + (SELECT count(*) FROM allowance_ledger WHERE balance < 0);

@@ -46,13 +46,18 @@ done
 
 eval "$(scripts/dev-services.sh run)"
 SERVER_URL="${DATABASE_URL%/*}"
-BENCH_DB=promostore_bench
+BENCH_DB=${BENCH_DB:-promostore_bench}
 export DATABASE_URL="$SERVER_URL/$BENCH_DB"
 psql_bench() { psql -qtAX -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
 
-log "building the release binary"
-cargo build --release -q -p server --bin promostore
-BIN=target/release/promostore
+# BENCH_BIN benchmarks another build (say, the previous commit's) against the same database.
+if [[ -n "${BENCH_BIN:-}" ]]; then
+    BIN="$BENCH_BIN"
+else
+    log "building the release binary"
+    cargo build --release -q -p server --bin promostore
+    BIN=target/release/promostore
+fi
 
 # ---- the benchmark database ----------------------------------------------------------------------
 # Tagged with the arguments and a digest of what decides the rows (the seeder, the COPY layer, the
@@ -85,6 +90,10 @@ ACCOUNT_ID="$(psql_bench -c "SELECT id FROM accounts WHERE distributor_id = $DIS
     AND role = 'shopper') LIMIT 1")"
 CAMPAIGN_ID="$(psql_bench -c "SELECT campaign_id FROM campaign_items WHERE distributor_id = $DISTRIBUTOR_ID
     GROUP BY campaign_id ORDER BY count(*) DESC, campaign_id LIMIT 1")"
+# The distributor's product type with the most products (Wearables: colours × sizes), for the
+# admin list of 24 products with their variants and attribute values.
+TYPE_ID="$(psql_bench -c "SELECT product_type_id FROM products WHERE distributor_id = $DISTRIBUTOR_ID
+    AND product_type_id IS NOT NULL GROUP BY product_type_id ORDER BY count(*) DESC, product_type_id LIMIT 1")"
 COUNTS="$(psql_bench -F' ' -c "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM products),
     (SELECT count(*) FROM product_variants), (SELECT count(*) FROM campaign_items),
     (SELECT count(*) FROM campaign_items WHERE campaign_id = '$CAMPAIGN_ID'::int8)")"
@@ -93,7 +102,7 @@ log "caller $MANAGER (distributor $DISTRIBUTOR_ID); rows: accounts products vari
 # ---- the server --------------------------------------------------------------------------------------
 log "starting the server on 127.0.0.1:$PORT"
 BENCH_SECRET="bench-secret-bench-secret-bench-secret-0123"
-PROMOSTORE_ENV=production JWT_SECRET="$BENCH_SECRET" RUST_LOG=warn ACCESS_TOKEN_TTL=86400 \
+PROMOSTORE_ENV=production JWT_SECRET="$BENCH_SECRET" RUST_LOG=warn ACCESS_TOKEN_TTL=86400 NOTIFICATIONS_DISABLED=true \
     BIND="127.0.0.1:$PORT" LOGIN_MAX_FAILURES=1000000 CACHE_PREFIX="bench-$$:" \
     "$BIN" serve --migrate >target/bench-server.log 2>&1 &
 PID=$!
@@ -120,6 +129,7 @@ for line in sys.stdin:
 [[ -n "$NEXT_PAGE" ]] || { log "the account list gave no next page; benchmarking the first"; NEXT_PAGE="$FIRST_PAGE"; }
 [[ "$NEXT_PAGE" == http* ]] || NEXT_PAGE="$BASE$NEXT_PAGE"
 READ_MASK="$(enc '{id,username,email,role,distributor{name}}')"
+TYPE_FILTER="$(enc "[{\"field\":\"product_type_id\",\"op\":\"==\",\"value\":${TYPE_ID:-0}}]")"
 ITEM_FILTER="$(enc "[{\"field\":\"campaign_id\",\"op\":\"==\",\"value\":${CAMPAIGN_ID:-0}}]")"
 
 # ---- scenarios ---------------------------------------------------------------------------------------
@@ -166,6 +176,9 @@ scenario account_read_by_id_masked "GET accounts/$ACCOUNT_ID with a mask" \
     -H "$AUTH" "$BASE/api/v1/organization/accounts/$ACCOUNT_ID?fields=$READ_MASK"
 scenario product_list_variants_mask "GET catalog/products, X-Fields {id,name,variants{sku,attribute_values{name}}}" \
     -H "$AUTH" -H 'X-Fields: {id,name,variants{sku,attribute_values{name}}}' "$BASE/api/v1/catalog/products"
+scenario product_type_variants_values_admin "GET catalog/products: 24 of type $TYPE_ID, X-Fields {id,name,item_number,variants{id,sku,vendor_cost,attribute_values{name}}}" \
+    -H "$AUTH" -H 'X-Fields: {id,name,item_number,variants{id,sku,vendor_cost,attribute_values{name}}}' \
+    "$BASE/api/v1/catalog/products?page_size=24&filter=$TYPE_FILTER"
 scenario campaign_items_of_one_campaign "GET catalog/campaign-items filtered on campaign $CAMPAIGN_ID" \
     -H "$AUTH" "$BASE/api/v1/catalog/campaign-items?filter=$ITEM_FILTER"
 
@@ -312,15 +325,17 @@ fi
 
 # ---- the limit: pgbench runs the read-by-id scenario's SQL with as many connections --------------------
 if selected account_read_by_id_masked; then
-    log "pgbench: the SQL of account_read_by_id_masked (bench/read_by_id.sql), $CONNECTIONS connections"
+    # READ_BY_ID_SQL: another build's statements (a BENCH_BIN that runs other SQL).
+    READ_BY_ID_SQL="$(realpath "${READ_BY_ID_SQL:-bench/read_by_id.sql}")"
+    log "pgbench: the SQL of account_read_by_id_masked ($READ_BY_ID_SQL), $CONNECTIONS connections"
     rm -f target/pgbench_log.*
     PGBENCH_VARS=(-D me="$MANAGER_ID" -D distributor="$DISTRIBUTOR_ID" -D distributors="{$DISTRIBUTOR_ID}" -D id="$ACCOUNT_ID")
     # One thread per connection: with several connections per thread pgbench reads the clock
     # lazily and logs many transactions as taking 0 µs.
-    pgbench -n -M prepared -c "$CONNECTIONS" -j "$CONNECTIONS" -T "$WARMUP" -f bench/read_by_id.sql \
+    pgbench -n -M prepared -c "$CONNECTIONS" -j "$CONNECTIONS" -T "$WARMUP" -f "$READ_BY_ID_SQL" \
         "${PGBENCH_VARS[@]}" "$DATABASE_URL" >/dev/null 2>&1 || true
     pg_out="$(cd target && pgbench -n -M prepared -c "$CONNECTIONS" -j "$CONNECTIONS" -T "$DURATION" -l --log-prefix=pgbench_log \
-        -f ../bench/read_by_id.sql "${PGBENCH_VARS[@]}" "$DATABASE_URL" 2>&1)" ||
+        -f "$READ_BY_ID_SQL" "${PGBENCH_VARS[@]}" "$DATABASE_URL" 2>&1)" ||
         die "pgbench failed: $pg_out"
     command python3 - "$pg_out" >>target/bench-rows.jsonl <<'PY'
 import glob, json, re, sys

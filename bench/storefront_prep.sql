@@ -38,7 +38,7 @@ WHERE c.distributor_id = :distributor AND c.name = 'Bench Storefront'
 ON CONFLICT DO NOTHING;
 
 -- Every run starts from the seeded state: the orders of earlier runs (the HTTP scenario's and
--- pgbench's, which obey no rule), with their ledger entries and outbox rows, and the baskets of
+-- pgbench's, which obey no rule), with their ledger entries, jobs and notifications, and the baskets of
 -- earlier jobs go. The first run after seeding records where the seeded orders end.
 CREATE TABLE IF NOT EXISTS bench_seeded (max_order_id bigint NOT NULL);
 INSERT INTO bench_seeded SELECT m FROM (SELECT coalesce(max(id), 0) AS m FROM orders) x
@@ -53,7 +53,8 @@ DELETE FROM order_notes WHERE order_id > (SELECT max_order_id FROM bench_seeded)
 DELETE FROM order_events WHERE order_id > (SELECT max_order_id FROM bench_seeded);
 DELETE FROM order_items WHERE order_id > (SELECT max_order_id FROM bench_seeded);
 DELETE FROM allowance_ledger WHERE order_id > (SELECT max_order_id FROM bench_seeded);
-DELETE FROM outbox WHERE (payload->>'order_id')::int8 > (SELECT max_order_id FROM bench_seeded);
+DELETE FROM notifications WHERE order_id > (SELECT max_order_id FROM bench_seeded);
+DELETE FROM jobs WHERE (payload->>'order_id')::int8 > (SELECT max_order_id FROM bench_seeded);
 DELETE FROM orders WHERE id > (SELECT max_order_id FROM bench_seeded);
 SET session_replication_role = DEFAULT;
 CREATE TABLE IF NOT EXISTS bench_checkout_jobs (account_id bigint, distributor_id bigint, campaign_id bigint);

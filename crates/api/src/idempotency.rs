@@ -4,20 +4,35 @@
 //! same key with the same request replays that response (with
 //! `Idempotent-Replayed: true`, its own `X-Request-Id` and the first
 //! request's as `Idempotent-Original-Request-Id`); the same key with another body is 422; a
-//! request still in flight is 409. A 5xx, 401 or 403 is not stored, so a
+//! request still in flight is 409 with `Retry-After`. A 5xx, 401 or 403 is not stored, so a
 //! retry runs again. The caller is identified by the same check the handlers
 //! run, so a revoked token never reaches a stored response. Keys are per account and expire after a day. Operations that honour
 //! the key document it with the [`IdempotencyKey`] parameter.
+//!
+//! Through a database restart: a run's claim on its key names the run (a
+//! token), and every later write of the run to the key store names it too.
+//! A failure before the run's transaction committed releases the key (a
+//! retry runs the request again); a failure after it (`write::commit` calls
+//! [`note_commit`]) keeps the key, marked lost, and a retry is told the
+//! request was carried out (409) instead of running it twice. Storing the
+//! response or releasing the key is tried again in the background while the
+//! database is unavailable. A claim has a lease, renewed while its run goes
+//! on: a claim that could not be released (its process died, the database
+//! stayed away) frees itself after [`LEASE`] for a retry of the same request.
 
 use crate::error::{ApiError, FieldError};
 use crate::params::{Param, ParamDoc};
 use crate::state::AppState;
-use poem::http::{HeaderValue, Method, StatusCode};
+use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 use poem_openapi::registry::MetaParamIn;
 use poem_openapi::registry::MetaSchema;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use storage::StorageError;
 use storage::idempotency::{self, Begin};
 
 pub struct IdempotencyKeyDoc;
@@ -25,7 +40,7 @@ impl ParamDoc for IdempotencyKeyDoc {
     const IN: MetaParamIn = MetaParamIn::Header;
     const DESCRIPTION: &'static str = "A client-chosen key (1 to 255 visible ASCII characters) that makes this request safe to \
         retry: the same key and body replay the first response, another body with the same key is 422, and a request \
-        still in flight is 409. Keys are per account and kept for 24 hours.";
+        still in flight is 409 (with `Retry-After`). Keys are per account and kept for 24 hours.";
     const EXAMPLE: Option<&'static str> = Some("3f6c2a1e-order-42");
 
     /// What the middleware accepts, in the schema: 1 to 255 characters
@@ -48,6 +63,101 @@ pub const ORIGINAL_REQUEST_ID: &str = "idempotent-original-request-id";
 
 /// Response headers worth replaying.
 const KEPT_HEADERS: &[&str] = &["content-type", "location", "etag"];
+
+/// How long a claim on a key holds unless its run renews it (every third of
+/// it, while the run goes on): after that a retry of the same request takes
+/// the key over. It only matters when a run could not release its key (its
+/// process died, or the database stayed away).
+pub const LEASE: Duration = Duration::from_secs(10);
+
+/// How long storing a response or releasing a key is tried again, in the
+/// background, while the database is unavailable (a restart takes about a
+/// second; past the lease, the key frees itself or is lost anyway).
+const STORE_PATIENCE: Duration = Duration::from_secs(30);
+
+/// The key the current request's run holds.
+#[derive(Debug, Clone)]
+struct Claim {
+    account_id: i64,
+    key: String,
+    /// This run's claim token.
+    token: String,
+}
+
+tokio::task_local! {
+    /// Whether the current request's transaction committed (set by
+    /// `write::commit` through [`note_commit`]).
+    static COMMITTED: Arc<AtomicBool>;
+}
+
+/// Notes that the current request's transaction committed: a failure after
+/// this keeps its `Idempotency-Key` (marked lost) instead of releasing it,
+/// so a retry does not run the request again.
+pub fn note_commit() {
+    let _ = COMMITTED.try_with(|committed| committed.store(true, Ordering::SeqCst));
+}
+
+/// Runs the handler, renewing the claim's lease every third of it while the
+/// handler runs, so a retry never takes over the key of a run that is alive.
+async fn renewing<T>(pool: &storage::PgPool, claim: &Claim, run: impl Future<Output = T>) -> T {
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(LEASE / 3).await;
+            if let Err(e) = idempotency::renew(pool, claim.account_id, &claim.key, &claim.token).await {
+                tracing::warn!(error = %e, "could not renew the claim on an idempotency key");
+            }
+        }
+    };
+    tokio::select! {
+        out = run => out,
+        () = heartbeat => unreachable!("the heartbeat never ends"),
+    }
+}
+
+/// Runs `op` (a write to the key store) once; while the database is
+/// unavailable, again in the background for up to [`STORE_PATIENCE`], so the
+/// client's answer does not wait for the database to come back (a retry
+/// meanwhile is told the request is in progress). A failure is logged.
+async fn persist<F, Fut>(what: &'static str, op: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), StorageError>> + Send + 'static,
+{
+    let cause = match op().await {
+        Ok(()) => return,
+        Err(StorageError::Unavailable(cause)) => cause,
+        Err(e) => return tracing::warn!(error = %e, "could not {what}"),
+    };
+    tracing::warn!(error = %cause, "the database is unavailable; trying again in the background to {what}");
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            tokio::time::sleep(pause).await;
+            match op().await {
+                Ok(()) => return,
+                Err(StorageError::Unavailable(_)) if started.elapsed() < STORE_PATIENCE => {
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                Err(e) => return tracing::warn!(error = %e, "could not {what}"),
+            }
+        }
+    });
+}
+
+/// Releases the claim, or marks it lost when the run `committed` (see
+/// `storage::idempotency::abandon`), as [`persist`] runs it.
+fn release(pool: &storage::PgPool, claim: &Claim, committed: bool) -> impl Fn() -> ReleaseFuture + Send + 'static {
+    let (pool, claim) = (pool.clone(), claim.clone());
+    move || {
+        let (pool, claim) = (pool.clone(), claim.clone());
+        Box::pin(
+            async move { idempotency::abandon(&pool, claim.account_id, &claim.key, &claim.token, committed).await },
+        )
+    }
+}
+
+type ReleaseFuture = std::pin::Pin<Box<dyn Future<Output = Result<(), StorageError>> + Send>>;
 
 pub struct Idempotency;
 
@@ -128,8 +238,14 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         hasher.update(&body);
         let hash = hasher.finalize().to_vec();
 
-        match idempotency::begin(&state.pool, account_id, &key, &hash).await {
-            Err(e) => return Ok(problem(ApiError::from(e))),
+        let claim = Claim { account_id, key, token: crate::auth::tokens::random_token(24) };
+        match idempotency::begin(&state.pool, account_id, &claim.key, &hash, &claim.token, LEASE).await {
+            Err(e) => {
+                // The claim may have been stored although the answer was
+                // lost: release it, or a retry would wait out the lease.
+                persist("release an idempotency key", release(&state.pool, &claim, false)).await;
+                return Ok(problem(ApiError::from(e)));
+            }
             Ok(Begin::Mismatch) => {
                 return Ok(problem(ApiError::unprocessable(vec![FieldError::new(
                     "Idempotency-Key",
@@ -138,14 +254,26 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
                 )])));
             }
             Ok(Begin::InFlight) => {
-                return Ok(problem(ApiError::conflict("a request with this Idempotency-Key is still in progress")));
+                let mut resp = problem(ApiError::conflict("a request with this Idempotency-Key is still in progress"));
+                // It usually answers within the second; a run that died
+                // frees the key after the lease.
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return Ok(resp);
+            }
+            Ok(Begin::Lost) => {
+                return Ok(problem(ApiError::conflict(
+                    "the request with this Idempotency-Key was carried out, but its response was lost; \
+                     read the resource to see the result",
+                )));
             }
             Ok(Begin::Done { status, headers, body }) => return Ok(replay(status, &headers, body)),
             Ok(Begin::New) => {}
         }
 
         req.set_body(Body::from(body));
-        let resp = match self.inner.call(req).await {
+        let committed = Arc::new(AtomicBool::new(false));
+        let run = COMMITTED.scope(committed.clone(), self.inner.call(req));
+        let resp = match renewing(&state.pool, &claim, run).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
@@ -153,18 +281,18 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         // included: a retry runs again and sees the state of then (a checkout
         // refused for a changed price or a full allowance succeeds once the
         // basket is fixed), and no 401 or 403 of one token is ever replayed
-        // to another session of the same account.
+        // to another session of the same account. A failure after the run's
+        // transaction committed keeps the key (see `idempotency::abandon`).
         let status = resp.status();
         if !status.is_success() {
-            if let Err(e) = idempotency::abandon(&state.pool, account_id, &key).await {
-                tracing::warn!(error = %e, "could not release an idempotency key");
-            }
+            let committed = committed.load(Ordering::SeqCst);
+            persist("release an idempotency key", release(&state.pool, &claim, committed)).await;
             let mut resp = resp;
             resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("false"));
             return Ok(resp);
         }
         let (parts, body) = resp.into_parts();
-        let bytes = body.into_vec().await?;
+        let bytes = bytes::Bytes::from(body.into_vec().await?);
         let mut kept = Map::new();
         for name in KEPT_HEADERS {
             if let Some(v) = parts.headers.get(*name).and_then(|v| v.to_str().ok()) {
@@ -177,12 +305,15 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         if let Some(id) = crate::error::current_request_id() {
             kept.insert(ORIGINAL_REQUEST_ID.to_owned(), Value::from(id));
         }
-        if let Err(e) =
-            idempotency::finish(&state.pool, account_id, &key, parts.status.as_u16(), &Value::Object(kept), &bytes)
-                .await
-        {
-            tracing::warn!(error = %e, "could not store an idempotent response");
-        }
+        let (pool, kept, status, stored) =
+            (state.pool.clone(), Value::Object(kept), parts.status.as_u16(), bytes.clone());
+        persist("store an idempotent response", move || {
+            let (pool, claim, kept, stored) = (pool.clone(), claim.clone(), kept.clone(), stored.clone());
+            async move {
+                idempotency::finish(&pool, claim.account_id, &claim.key, &claim.token, status, &kept, &stored).await
+            }
+        })
+        .await;
         let mut resp = Response::from_parts(parts, Body::from(bytes));
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("false"));
         Ok(resp)

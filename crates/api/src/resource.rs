@@ -23,38 +23,50 @@ use std::marker::PhantomData;
 /// A marker type naming a resource, for generic payloads.
 pub trait Described: Send + Sync + 'static {
     const RESOURCE: &'static Resource;
+    /// Whether its lists ([`list_query`], [`list_page`]) and reads by id
+    /// ([`read_one`]) may come from the read replica (`DATABASE_READ_URL`,
+    /// [`crate::state::AppState::read_replica`]), which may lag behind the
+    /// primary. The read-back after a write never does (`write::read_back`).
+    const REPLICA: bool = true;
 }
 
 macro_rules! described {
-    ($($name:ident => $resource:ident),* $(,)?) => {$(
+    ($($name:ident => $resource:ident $(, replica: $replica:literal)?);* $(;)?) => {$(
         #[derive(Debug)]
         pub struct $name;
         impl Described for $name {
             const RESOURCE: &'static Resource = &$resource;
+            $(const REPLICA: bool = $replica;)?
         }
     )*};
 }
 
 described!(
-    AccountDoc => ACCOUNT,
-    DistributorDoc => DISTRIBUTOR,
-    CampaignDoc => CAMPAIGN,
-    LocationDoc => LOCATION,
-    VendorDoc => VENDOR,
-    AttributeDoc => ATTRIBUTE,
-    AttributeValueDoc => ATTRIBUTE_VALUE,
-    ProductTypeDoc => PRODUCT_TYPE,
-    ProductDoc => PRODUCT,
-    VariantDoc => VARIANT,
-    CampaignItemDoc => CAMPAIGN_ITEM,
-    FileDoc => FILE,
-    JobDoc => JOB,
-    OrderDoc => ORDER,
-    OrderItemDoc => ORDER_ITEM,
-    OrderEventDoc => ORDER_EVENT,
-    OrderNoteDoc => ORDER_NOTE,
-    StorefrontCampaignDoc => STOREFRONT_CAMPAIGN,
-    StorefrontProductDoc => STOREFRONT_PRODUCT,
+    AccountDoc => ACCOUNT;
+    DistributorDoc => DISTRIBUTOR;
+    CampaignDoc => CAMPAIGN;
+    LocationDoc => LOCATION;
+    VendorDoc => VENDOR;
+    AttributeDoc => ATTRIBUTE;
+    AttributeValueDoc => ATTRIBUTE_VALUE;
+    ProductTypeDoc => PRODUCT_TYPE;
+    ProductDoc => PRODUCT;
+    VariantDoc => VARIANT;
+    CampaignItemDoc => CAMPAIGN_ITEM;
+    FileDoc => FILE;
+    JobDoc => JOB;
+    OrderDoc => ORDER;
+    OrderItemDoc => ORDER_ITEM;
+    OrderEventDoc => ORDER_EVENT;
+    OrderNoteDoc => ORDER_NOTE;
+    // The storefront reads the primary. Its catalog pages are cached under
+    // the distributor's catalog version, read from the primary: a page built
+    // from a lagging replica would be cached, stale, under the new version
+    // and served until the next change. Its campaigns carry the shopper's
+    // own figures (allowance used and remaining), which a checkout has just
+    // changed.
+    StorefrontCampaignDoc => STOREFRONT_CAMPAIGN, replica: false;
+    StorefrontProductDoc => STOREFRONT_PRODUCT, replica: false;
 );
 
 fn field_schema(ty: FieldType, doc: &'static str, nullable: bool) -> MetaSchemaRef {
@@ -275,8 +287,19 @@ pub fn representation_etag(model: &str, id: i64, version: i64, selection: &domai
     format!("\"{}-{id}-{version}-{short}\"", model.to_ascii_lowercase())
 }
 
-/// Reads one resource for `who`: 404 when absent or out of scope, 304 when
-/// `If-None-Match` holds the current ETag.
+/// Where lists and reads by id of `R` read: the replica (when configured
+/// and `R` allows it), the primary otherwise. Only [`read_one`],
+/// [`list_query`] and [`list_page`] read it: what answers a write reads the
+/// primary (`write::read_back`), and so do the access checks a handler makes
+/// before a read.
+fn read_pool<R: Described>(state: &crate::state::AppState) -> &storage::PgPool {
+    if R::REPLICA { state.read_replica() } else { &state.pool }
+}
+
+/// Reads one resource for `who` (`GET` by id): 404 when absent or out of
+/// scope, 304 when `If-None-Match` holds the current ETag. It reads the
+/// replica (see [`read_pool`]): right after a write it may not show it yet;
+/// the write's own response does (`write::read_back`, on the primary).
 pub async fn read_one<R: Described>(
     state: &crate::state::AppState,
     who: &domain::Principal,
@@ -284,21 +307,24 @@ pub async fn read_one<R: Described>(
     id: i64,
     if_none_match: Option<&str>,
 ) -> Result<ReadResponse<R>, crate::error::ApiError> {
-    let (body, tag) = crate::write::read_back::<R>(state, who, selection, id).await?;
+    let mut conn = read_pool::<R>(state).acquire().await.map_err(storage::StorageError::from)?;
+    let (body, tag) = crate::write::read_back_in::<R>(&mut conn, who, selection, id).await?;
+    drop(conn);
     if crate::precondition::none_match(if_none_match, &tag) {
         return Ok(ReadResponse::NotModified(tag));
     }
     Ok(ReadResponse::Ok(body, tag))
 }
 
-/// Lists a page of an already checked query (a list narrowed by the API).
+/// Lists a page of an already checked query (a list narrowed by the API),
+/// from the replica (see [`read_pool`]).
 pub async fn list_query<R: Described>(
     state: &crate::state::AppState,
     who: &domain::Principal,
     query: &domain::query::ListQuery,
     request: &poem::Request,
 ) -> Result<ListResponse<R>, crate::error::ApiError> {
-    let page = storage::read::list(&state.pool, who, query, &state.cursors).await?;
+    let page = storage::read::list(read_pool::<R>(state), who, query, &state.cursors).await?;
     let link = page.next.as_ref().map(|next| crate::params::next_link(request, next));
     Ok(ListResponse::Ok(MaskedList::new(page.items), link, page.total))
 }

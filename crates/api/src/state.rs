@@ -66,9 +66,10 @@ impl Default for ApiConfig {
 pub struct AppState(pub Arc<Inner>);
 
 pub struct Inner {
+    /// The primary: every write, the read-back after a write, access checks.
     pub pool: PgPool,
-    /// A read-only replica for reports (`DATABASE_READ_URL`); `None`: they
-    /// read the primary. See [`AppState::reports_pool`].
+    /// A read-only replica (`DATABASE_READ_URL`) for lists, reads by id and
+    /// reports; `None`: they read the primary. See [`AppState::read_replica`].
     pub read_pool: Option<PgPool>,
     pub cache: Cache,
     pub config: ApiConfig,
@@ -92,7 +93,8 @@ impl AppState {
         AppState::with_read_pool(pool, None, cache, config, metrics)
     }
 
-    /// [`AppState::new`] with a read-only replica the reports read from.
+    /// [`AppState::new`] with a read-only replica that lists, reads by id and
+    /// reports read from (`None`: they read `pool`).
     pub fn with_read_pool(
         pool: PgPool,
         read_pool: Option<PgPool>,
@@ -106,9 +108,18 @@ impl AppState {
         AppState(Arc::new(Inner { pool, read_pool, cache, config, tokens, cursors, metrics, pages }))
     }
 
-    /// Where reports read: the replica when one is configured, the primary
-    /// otherwise. Access checks (the caller's account) stay on the primary.
-    pub fn reports_pool(&self) -> &PgPool {
+    /// Where lists and reads by id read (`resource::list_query`,
+    /// `resource::read_one`): the replica when one is configured, the primary
+    /// otherwise. A replica may lag behind the primary, so nothing that must
+    /// see a write reads it: the write itself, the read-back that answers it,
+    /// and the access checks before a read stay on [`Inner::pool`].
+    pub fn read_replica(&self) -> &PgPool {
         self.read_pool.as_ref().unwrap_or(&self.pool)
+    }
+
+    /// Where reports read: [`AppState::read_replica`]. Access checks (the
+    /// caller's account) stay on the primary.
+    pub fn reports_pool(&self) -> &PgPool {
+        self.read_replica()
     }
 }

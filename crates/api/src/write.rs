@@ -9,6 +9,7 @@ use domain::query::Selection;
 use domain::resource::{Field, Relation, Resource};
 use domain::{Principal, Role};
 use poem_openapi::ApiResponse;
+use std::time::{Duration, Instant};
 use storage::StorageError;
 use storage::Transaction;
 
@@ -36,15 +37,38 @@ pub enum Deleted {
     NoContent,
 }
 
+/// How long the read-back after a committed write is tried again while the
+/// database is unavailable: the write took effect, so a 503 would invite
+/// the client to make it twice.
+const READ_BACK_PATIENCE: Duration = Duration::from_secs(10);
+
 /// Reads `id` back for `who` after a write: the masked body and its ETag.
+/// Always from the primary, never the replica (which may not have the
+/// write yet): a write's response shows what it wrote. While the database
+/// is unavailable (a restart right after the commit) it is read again, for
+/// up to [`READ_BACK_PATIENCE`].
 pub async fn read_back<R: Described>(
     state: &AppState,
     who: &Principal,
     selection: &Selection,
     id: i64,
 ) -> ApiResult<(Masked<R>, String)> {
-    let mut conn = state.pool.acquire().await.map_err(StorageError::from)?;
-    read_back_in(&mut conn, who, selection, id).await
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let read = async {
+            let mut conn = state.pool.acquire().await?;
+            storage::read::get(&mut conn, who, selection, id).await
+        };
+        match read.await {
+            Err(StorageError::Unavailable(cause)) if started.elapsed() + pause < READ_BACK_PATIENCE => {
+                tracing::warn!(error = %cause, "the database is unavailable; reading a write back again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            read => return masked(read?, selection, id),
+        }
+    }
 }
 
 /// [`read_back`] on a given connection: inside a transaction, it reads what
@@ -55,7 +79,16 @@ pub async fn read_back_in<R: Described>(
     selection: &Selection,
     id: i64,
 ) -> ApiResult<(Masked<R>, String)> {
-    let item = storage::read::get(conn, who, selection, id).await?.ok_or_else(ApiError::not_found)?;
+    masked(storage::read::get(conn, who, selection, id).await?, selection, id)
+}
+
+/// A read resource as a response body and its ETag; 404 when absent.
+fn masked<R: Described>(
+    item: Option<storage::read::Item>,
+    selection: &Selection,
+    id: i64,
+) -> ApiResult<(Masked<R>, String)> {
+    let item = item.ok_or_else(ApiError::not_found)?;
     Ok((Masked::new(item.body), resource::representation_etag(R::RESOURCE.model, id, item.version, selection)))
 }
 
@@ -75,8 +108,13 @@ pub async fn begin(state: &AppState) -> ApiResult<Transaction> {
     Ok(state.pool.begin().await.map_err(StorageError::from)?)
 }
 
+/// Commits a write. Under an `Idempotency-Key`, the request is noted as
+/// having taken effect, so a failure after this (its read-back) keeps the
+/// key instead of letting a retry run the request again (see
+/// `crate::idempotency`).
 pub async fn commit(tx: Transaction) -> ApiResult<()> {
     tx.commit().await.map_err(StorageError::from)?;
+    crate::idempotency::note_commit();
     Ok(())
 }
 

@@ -122,7 +122,7 @@ async fn read_pool(common: &Common) -> anyhow::Result<Option<PgPool>> {
     let pool = storage::db::connect(url, &config)
         .await
         .with_context(|| format!("cannot connect to the read replica {}", Redacted(url)))?;
-    tracing::info!(url = %Redacted(url), "reports read from the replica");
+    tracing::info!(url = %Redacted(url), "lists, reads by id and reports read from the replica");
     Ok(Some(pool))
 }
 

@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 /// A primary, its standby, and a server writing to the one and reading
-/// reports from the other.
+/// lists, reads by id and reports from the other.
 struct Replicated {
     // Dropped in this order: the server first, then the standby, then the primary.
     serve: Serve,
@@ -144,7 +144,9 @@ async fn caught_up(primary: &PgPool, standby: &PgPool) {
 /// has while replay is paused, and show it once replay resumes); lists and
 /// reads answer; every write (POST, PATCH) succeeds on the primary, and its
 /// response, read back after the write, shows what was written although the
-/// standby has not seen it.
+/// standby has not seen it. The next read, from the standby, shows the
+/// write once replay resumes (read-your-writes holds for the write's own
+/// response only).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reports_read_the_standby_and_writes_go_to_the_primary() {
     let s = Replicated::start().await;
@@ -179,9 +181,15 @@ async fn reports_read_the_standby_and_writes_go_to_the_primary() {
     let r = s.serve.call("PATCH", &path, Some(&s.manager), &[], Some(&body)).await.unwrap();
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["name"], "Patched While Replay Is Paused");
-    // Read your writes: the next read shows them too.
-    assert!(s.read(&format!("/api/v1/catalog/vendors/{vendor}")).await.contains("Written While Replay Is Paused"));
-    assert!(s.read(&path).await.contains("Patched While Replay Is Paused"));
+    // Read your writes holds for the write's own response only: the next
+    // read comes from the standby, which has not seen the writes yet.
+    let vendor_path = format!("/api/v1/catalog/vendors/{vendor}");
+    let r = s.serve.call("GET", &vendor_path, Some(&s.manager), &[], None).await.unwrap();
+    assert_eq!(r.status, 404, "the read of the new vendor read the primary: {}", r.text);
+    assert!(
+        !s.read(&path).await.contains("Patched While Replay Is Paused"),
+        "the read of the product read the primary"
+    );
     let on_primary: String = sqlx::query_scalar("SELECT name FROM vendors WHERE id = $1")
         .bind(vendor)
         .fetch_one(&s.primary_db)
@@ -195,20 +203,18 @@ async fn reports_read_the_standby_and_writes_go_to_the_primary() {
         .unwrap();
     assert_eq!(on_standby, None, "the standby saw the write while its replay was paused");
 
-    // Replay resumes: the report shows the primary's rename.
+    // Replay resumes: the report shows the primary's rename, and the reads
+    // show the writes.
     s.resume_replay().await;
     let report = s.product_list_report().await;
     assert!(report.contains("Renamed On The Primary"), "{report}");
+    assert!(s.read(&vendor_path).await.contains("Written While Replay Is Paused"));
+    assert!(s.read(&path).await.contains("Patched While Replay Is Paused"));
 }
 
 /// Lists and single reads come from the standby: while its replay is
 /// paused, they do not see a row renamed on the primary.
-///
-/// Ignored: today only the reports read DATABASE_READ_URL; lists and reads
-/// use the primary's pool (reported in issue #16 item 6). Run it with
-/// `--ignored` once they are routed to the replica.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "only reports read the replica today (issue #16 item 6)"]
 async fn lists_and_reads_are_served_from_the_standby() {
     let s = Replicated::start().await;
     let before = s.read(&format!("/api/v1/catalog/products/{}", s.product)).await;

@@ -257,10 +257,25 @@ impl AuthApi {
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, state: Data<&AppState>, auth: Auth) -> ApiResult<Done> {
         let claims = &auth.0.claims;
-        let left = u64::try_from(claims.exp - Utc::now().timestamp()).unwrap_or(1);
-        state.cache.set_flag(&jti_key(&claims.jti), std::time::Duration::from_secs(left)).await?;
+        // The database first: it holds the revocation, whatever becomes of
+        // the cache (the denylist is restored from it when Redis is back).
         sessions::revoke_family(&state.pool, &claims.fam).await?;
-        deny_sessions(&state, [claims.fam.clone()]).await?;
+        let left = u64::try_from(claims.exp - Utc::now().timestamp()).unwrap_or(1);
+        let flags = [
+            (jti_key(&claims.jti), std::time::Duration::from_secs(left)),
+            (family_key(&claims.fam), state.config.access_ttl),
+        ];
+        for (key, ttl) in flags {
+            match state.cache.set_flag(&key, ttl).await {
+                Ok(()) => {}
+                // The cache is down: the revocation is in the database, so
+                // the logout stands (204) rather than asking for a retry.
+                Err(storage::StorageError::Unavailable(cause)) => {
+                    tracing::warn!(error = %cause, "logout: the cache is unavailable; the session is revoked in the database");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(Done::NoContent)
     }
 

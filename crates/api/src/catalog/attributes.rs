@@ -474,6 +474,7 @@ impl AttributesApi {
             count: false,
         };
         of_attribute(&mut query, id)?;
+        // The read-back of this write: on the primary, not the replica.
         let page = storage::read::list(&state.pool, who, &query, &state.cursors).await?;
         // The attribute's own tag, as a read of it with the default fields gives.
         let defaults = validators::query::select(None, &ATTRIBUTE, who.role)?;

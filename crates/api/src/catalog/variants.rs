@@ -267,6 +267,7 @@ async fn read_created(
         page: Page { size, mode: PageMode::Keyset { cursor: None } },
         count: false,
     };
+    // The read-back of the creation: on the primary, not the replica.
     let page = storage::read::list(&state.pool, who, &query, &state.cursors).await?;
     Ok(page.items.into_iter().map(Masked::new).collect())
 }

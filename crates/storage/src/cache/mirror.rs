@@ -48,6 +48,19 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 /// How long a mirrored text is kept before it is read from Redis again.
 pub const TEXT_TTL: Duration = Duration::from_secs(10);
 
+/// Why the task stopped following.
+enum Lost {
+    Redis(redis::RedisError),
+    /// The restore function failed (the database).
+    Restore(String),
+}
+
+impl From<redis::RedisError> for Lost {
+    fn from(e: redis::RedisError) -> Lost {
+        Lost::Redis(e)
+    }
+}
+
 /// The local copy (see the module's doc).
 pub struct Mirror {
     prefix: String,
@@ -111,10 +124,22 @@ impl Mirror {
             let mut backoff = Duration::from_millis(100);
             loop {
                 let result = following.run(&client, &pattern).await;
-                following.current.store(false, Ordering::SeqCst);
-                following.down.store(true, Ordering::SeqCst);
-                if let Err(e) = result {
-                    tracing::warn!(error = %e, "cache mirror: subscription lost; asking Redis until it is back");
+                let was_current = following.current.swap(false, Ordering::SeqCst);
+                match result {
+                    // `run` follows until something fails.
+                    Ok(()) => {}
+                    // Redis answers but the database could not say what to
+                    // restore: not current, but not down either.
+                    Err(Lost::Restore(e)) => {
+                        tracing::warn!(error = %e, "cache mirror: cannot restore the denylist; asking Redis until it can");
+                    }
+                    Err(Lost::Redis(e)) => {
+                        following.down.store(true, Ordering::SeqCst);
+                        tracing::warn!(error = %e, "cache mirror: Redis lost; the cache fails fast until it is back");
+                    }
+                }
+                if was_current {
+                    backoff = Duration::from_millis(100);
                 }
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(2));
@@ -125,7 +150,7 @@ impl Mirror {
 
     /// Subscribes, loads, then follows the channel until the subscription
     /// fails.
-    async fn run(&self, client: &redis::Client, pattern: &str) -> redis::RedisResult<()> {
+    async fn run(&self, client: &redis::Client, pattern: &str) -> Result<(), Lost> {
         let (mut sink, mut stream) = client.get_async_pubsub().await?.split();
         sink.subscribe(&self.channel).await?;
         self.down.store(false, Ordering::SeqCst);
@@ -139,7 +164,7 @@ impl Mirror {
             tokio::select! {
                 message = stream.next() => {
                     let Some(message) = message else {
-                        return Err(redis::RedisError::from((redis::ErrorKind::Io, "subscription closed")));
+                        return Err(Lost::Redis(redis::RedisError::from((redis::ErrorKind::Io, "subscription closed"))));
                     };
                     if let Ok(text) = message.get_payload::<String>() {
                         self.apply(&text);
@@ -149,9 +174,12 @@ impl Mirror {
                     // A subscribed connection answers PING with `["pong", ""]`.
                     match tokio::time::timeout(HEARTBEAT, sink.ping::<redis::Value>()).await {
                         Ok(Ok(_)) => self.purge(),
-                        Ok(Err(e)) => return Err(e),
+                        Ok(Err(e)) => return Err(Lost::Redis(e)),
                         Err(_) => {
-                            return Err(redis::RedisError::from((redis::ErrorKind::Io, "subscription ping timed out")));
+                            return Err(Lost::Redis(redis::RedisError::from((
+                                redis::ErrorKind::Io,
+                                "subscription ping timed out",
+                            ))));
                         }
                     }
                 }
@@ -161,10 +189,9 @@ impl Mirror {
 
     /// Sets the flags the database gives (and publishes them, for the
     /// processes that did not lose Redis), then the restored mark.
-    async fn restore(&self, client: &redis::Client) -> redis::RedisResult<()> {
+    async fn restore(&self, client: &redis::Client) -> Result<(), Lost> {
         let Some(restore) = &self.restore else { return Ok(()) };
-        let flags =
-            restore().await.map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "restore", e.to_string())))?;
+        let flags = restore().await.map_err(|e| Lost::Restore(e.to_string()))?;
         let mut pipe = redis::pipe();
         for (key, ttl) in &flags {
             let key = format!("{}{key}", self.prefix);
