@@ -58,10 +58,11 @@ run() {
     oha --no-tui -z "${DURATION}s" -c "$CONNECTIONS" --output-format json -H "Authorization: Bearer $TOKEN" \
         --rand-regex-url "http://127[.]0[.]0[.]1:($ports)/api/v1/organization/accounts/$ACCOUNT_ID[?]fields=$MASK" |
         python3 -c 'import sys, json
-r = json.load(sys.stdin); s = r["summary"]; p = r["latencyPercentiles"]
+r = json.load(sys.stdin)
+rps, p50, p99 = r["summary"]["requestsPerSec"], r["latencyPercentiles"]["p50"], r["latencyPercentiles"]["p99"]
 codes = r.get("statusCodeDistribution") or {}
 bad = sum(n for c, n in codes.items() if not str(c).startswith("2"))
-print(f"{sys.argv[1]:<24} {s[\"requestsPerSec\"]:>10,.1f} req/s  p50 {p[\"p50\"]*1000:6.2f} ms  p99 {p[\"p99\"]*1000:6.2f} ms  non-2xx {bad}")' "$label"
+print(f"{sys.argv[1]:<24} {rps:>10,.1f} req/s  p50 {p50 * 1000:6.2f} ms  p99 {p99 * 1000:6.2f} ms  non-2xx {bad}")' "$label"
 }
 log "read by id as $MANAGER, $CONNECTIONS connections, ${DURATION}s each"
 run "one process" "$PORT"
