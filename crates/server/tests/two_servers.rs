@@ -153,6 +153,25 @@ fn etag(head: &str) -> String {
 }
 
 /// `GET /auth/me` with `token` on `port`: the status, and the body.
+/// How late a revocation made through one process may reach another: the
+/// pub/sub delivery to its mirror (README, "Running several instances").
+/// Well under a millisecond on an idle machine; the bound leaves room for a
+/// loaded CI machine, where the receiving task can wait to be scheduled.
+const REVOCATION_BOUND: Duration = Duration::from_secs(1);
+
+/// Polls `GET /auth/me` on `port` until the token is refused or
+/// [`REVOCATION_BOUND`] passes; the last answer.
+async fn refused_within_the_bound(port: u16, token: &str) -> (u16, Value) {
+    let started = std::time::Instant::now();
+    loop {
+        let (status, body) = me(port, token).await;
+        if status == 401 || started.elapsed() > REVOCATION_BOUND {
+            return (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
 async fn me(port: u16, token: &str) -> (u16, Value) {
     let (status, _, body) = call(port, "GET", "/api/v1/auth/me", Some(token), None).await.unwrap();
     (status, body)
@@ -213,7 +232,7 @@ async fn two_servers(pool: &PgPool) -> (Server, Server) {
 }
 
 #[sqlx::test(migrator = "storage::MIGRATOR")]
-async fn a_logout_through_one_server_is_refused_by_the_other_at_once(pool: PgPool) {
+async fn a_logout_through_one_server_is_refused_by_the_other_within_the_bound(pool: PgPool) {
     let (a, b) = two_servers(&pool).await;
     let (status, _, session) = try_login(a.port, "manager", "manager-demo").await;
     assert_eq!(status, 200, "{session}");
@@ -230,12 +249,13 @@ async fn a_logout_through_one_server_is_refused_by_the_other_at_once(pool: PgPoo
     let (status, _, body) = call(a.port, "POST", "/api/v1/auth/logout", Some(token), None).await.unwrap();
     assert_eq!(status, 204, "{body}");
 
-    // The very next request to B with the token is refused, as on A.
-    let (status, body) = me(b.port, token).await;
-    assert_eq!(status, 401, "B accepted a token logged out through A: {body}");
-    assert!(body["detail"].as_str().unwrap().contains("revoked"), "{body}");
+    // A refuses the token at once; B within the bound of the pub/sub
+    // delivery to its mirror (then for good: see the checks below).
     let (status, body) = me(a.port, token).await;
     assert_eq!(status, 401, "{body}");
+    let (status, body) = refused_within_the_bound(b.port, token).await;
+    assert_eq!(status, 401, "B accepted a token logged out through A: {body}");
+    assert!(body["detail"].as_str().unwrap().contains("revoked"), "{body}");
     // The session's refresh token is dead on B too.
     let (status, _, body) =
         call(b.port, "POST", "/api/v1/auth/refresh", None, Some(json!({"refresh_token": refresh}))).await.unwrap();
@@ -267,8 +287,10 @@ async fn a_password_change_through_one_server_revokes_the_other_sessions_on_the_
     .unwrap();
     assert_eq!(status, 204, "{body}");
 
-    // The other session is refused by B on the very next request, and by A.
-    let (status, body) = me(b.port, &other).await;
+    // The other session is refused by A at once, and by B within the bound
+    // of the pub/sub delivery to its mirror.
+    assert_eq!(me(a.port, &other).await.0, 401);
+    let (status, body) = refused_within_the_bound(b.port, &other).await;
     assert_eq!(status, 401, "B accepted a session revoked by a password change through A: {body}");
     assert!(body["detail"].as_str().unwrap().contains("revoked"), "{body}");
     assert_eq!(me(a.port, &other).await.0, 401);
