@@ -9,7 +9,7 @@
 use domain::resource::{
     ACCOUNT, ATTRIBUTE, ATTRIBUTE_VALUE, CAMPAIGN, CAMPAIGN_ITEM, DISTRIBUTOR, FILE, FieldType, JOB, LOCATION, ORDER,
     ORDER_EVENT, ORDER_ITEM, ORDER_NOTE, PRODUCT, PRODUCT_TYPE, RelationKind, Resource, STOREFRONT_CAMPAIGN,
-    STOREFRONT_PRODUCT, VARIANT, VENDOR,
+    STOREFRONT_PRODUCT, VARIANT,
 };
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
@@ -30,23 +30,26 @@ pub trait Described: Send + Sync + 'static {
     const REPLICA: bool = true;
 }
 
+/// Declares document types: `FooDoc => FOO;` names descriptor `FOO` for the
+/// generic payloads. A resource's own module may declare its type with it.
 macro_rules! described {
     ($($name:ident => $resource:ident $(, replica: $replica:literal)?);* $(;)?) => {$(
         #[derive(Debug)]
         pub struct $name;
-        impl Described for $name {
-            const RESOURCE: &'static Resource = &$resource;
+        impl $crate::resource::Described for $name {
+            const RESOURCE: &'static domain::resource::Resource = &$resource;
             $(const REPLICA: bool = $replica;)?
         }
     )*};
 }
+
+pub(crate) use described;
 
 described!(
     AccountDoc => ACCOUNT;
     DistributorDoc => DISTRIBUTOR;
     CampaignDoc => CAMPAIGN;
     LocationDoc => LOCATION;
-    VendorDoc => VENDOR;
     AttributeDoc => ATTRIBUTE;
     AttributeValueDoc => ATTRIBUTE_VALUE;
     ProductTypeDoc => PRODUCT_TYPE;

@@ -177,21 +177,25 @@ pub struct Constraint {
 /// `taken`), a check or foreign-key violation of one a 422 naming it (code
 /// `invalid`); everything else maps as usual.
 pub fn on_constraint<'v>(table: &'static [Constraint], value: &'v str) -> impl FnOnce(StorageError) -> ApiError + 'v {
-    move |err| {
-        let (constraint, unique) = match &err {
-            StorageError::Conflict { constraint } => (constraint, true),
-            StorageError::Invalid { constraint } => (constraint, false),
-            _ => return err.into(),
-        };
-        let Some(c) = table.iter().find(|c| c.name == constraint) else {
-            return err.into();
-        };
-        let message = c.message.replace("{}", value.trim());
-        if unique {
-            ApiError::conflict_on(FieldError::new(c.field, "taken", message))
-        } else {
-            ApiError::unprocessable(vec![FieldError::new(c.field, "invalid", message)])
-        }
+    move |err| constraint_error(table, err, |_| value.to_owned())
+}
+
+/// [`on_constraint`] with the value looked up by the constraint's field
+/// (`value_of`), for writes that send several fields a constraint may be about.
+pub fn constraint_error(table: &[Constraint], err: StorageError, value_of: impl FnOnce(&str) -> String) -> ApiError {
+    let (constraint, unique) = match &err {
+        StorageError::Conflict { constraint } => (constraint, true),
+        StorageError::Invalid { constraint } => (constraint, false),
+        _ => return err.into(),
+    };
+    let Some(c) = table.iter().find(|c| c.name == constraint) else {
+        return err.into();
+    };
+    let message = c.message.replace("{}", value_of(c.field).trim());
+    if unique {
+        ApiError::conflict_on(FieldError::new(c.field, "taken", message))
+    } else {
+        ApiError::unprocessable(vec![FieldError::new(c.field, "invalid", message)])
     }
 }
 
@@ -218,7 +222,6 @@ owned!(
     storage::product_types::ProductType,
     storage::products::Product,
     storage::variants::Variant,
-    storage::vendors::Vendor,
 );
 
 /// The one way a staff write takes the row it loaded (locked as it asked):

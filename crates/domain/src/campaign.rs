@@ -293,6 +293,107 @@ pub fn is_open_on(status: Status, start: Option<NaiveDate>, end: Option<NaiveDat
     status == Status::Active && start.is_some_and(|s| s <= day) && end.is_some_and(|e| day <= e)
 }
 
+// The resource descriptors of this aggregate (see `crate::resource`): what a client
+// may read of it. A new resource of the aggregate is added here and to `RESOURCES`.
+
+use crate::Role;
+use crate::resource::{Field, FieldType as T, Relation, RelationKind, Resource, STAFF};
+
+/// The campaign statuses, in lifecycle order.
+pub const CAMPAIGN_STATUSES: &[&str] = &["draft", "active", "closed", "complete"];
+
+/// This aggregate's resources; `crate::resource::RESOURCES` gathers every aggregate's.
+pub const RESOURCES: &[&Resource] = &[&CAMPAIGN, &LOCATION];
+
+pub static CAMPAIGN: Resource = Resource {
+    model: "Campaign",
+    doc: "A time-boxed company store a distributor runs for one client company.",
+    fields: &[
+        Field::new("id", T::Id, "The campaign's id."),
+        Field::new("distributor_id", T::Id, "The distributor running the campaign."),
+        Field::new("name", T::Text, "Unique within the distributor."),
+        Field::new("company_name", T::Text, "The client company."),
+        Field::new("status", T::Enum(CAMPAIGN_STATUSES), "draft → active → closed → complete; change it with `POST campaigns/{id}/status`."),
+        Field::new("start_date", T::Date, "First day the store is open (required to activate).").nullable(),
+        Field::new("end_date", T::Date, "Last day the store is open (required to activate).").nullable(),
+        Field::new("storefront_pricing", T::Bool, "Whether shoppers see prices."),
+        Field::new("company_allowance", T::Money, "What the client company pays per shopper over all their orders in the campaign; null: the company pays everything.").nullable(),
+        Field::new("personal_pay", T::Bool, "Excess over the allowance becomes a payroll deduction; otherwise such a checkout is refused."),
+        Field::new("items_count_limit", T::Int, "Most items per basket; null for no limit.").nullable(),
+        Field::new("price_limit", T::Money, "Most a basket may cost; null for no limit.").nullable(),
+        Field::new("email_shopper", T::Bool, "Whether shoppers get order emails."),
+        Field::new("checkout_fields", T::Json, "The custom checkout fields: `[{name, kind, required, options}]`, kind one of text, select, number, location, department.").not_filterable(),
+        Field::new("departments", T::TextList, "Department names shoppers pick from.").not_sortable(),
+        Field::new("message", T::Text, "The storefront's welcome message (required to activate).").not_sortable(),
+        Field::new("bfl_cost", T::Money, "Per-item cost added to every item's total. Staff only.").least(STAFF),
+        Field::new("distributor_po", T::Text, "The distributor's purchase-order reference. Staff only.").nullable().least(STAFF),
+        Field::new("pick_pack_partner_id", T::Id, "The pick/pack vendor. Staff only.").nullable().least(STAFF),
+        Field::new("pick_pack_partner_message", T::Text, "Instructions for the pick/pack partner. Staff only.").least(STAFF).not_sortable(),
+        Field::new("created_by", T::Id, "The account that created the campaign.").nullable().least(STAFF),
+        Field::new("created_at", T::DateTime, "When the campaign was created."),
+        Field::new("modified_at", T::DateTime, "When the campaign was last changed."),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[
+        Relation {
+            name: "distributor",
+            target: "Distributor",
+            kind: RelationKind::Reference,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The campaign's distributor (`distributor_id` expanded).",
+        },
+        Relation {
+            name: "locations",
+            target: "Location",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "Delivery locations (at most 100).",
+        },
+        Relation {
+            name: "accounts",
+            target: "Account",
+            kind: RelationKind::ManyToMany,
+            default: false,
+            least_role: Role::SalesExecutive,
+            doc: "The campaign's members (at most 100; `GET campaigns/{id}/members` pages through all). Staff only.",
+        },
+    ],
+    default_sort: &[("name", false)],
+};
+
+pub static LOCATION: Resource = Resource {
+    model: "Location",
+    doc: "A delivery location of a campaign.",
+    fields: &[
+        Field::new("id", T::Id, "The location's id."),
+        Field::new("campaign_id", T::Id, "The campaign it belongs to."),
+        Field::new("distributor_id", T::Id, "The campaign's distributor."),
+        Field::new("nickname", T::Text, "A short name shoppers pick from."),
+        Field::new("company_name", T::Text, "Company at the address."),
+        Field::new("street_and_number", T::Text, "Street and number."),
+        Field::new("suite_unit", T::Text, "Suite or unit."),
+        Field::new("city", T::Text, "City."),
+        Field::new("zip_code", T::Text, "Postal code."),
+        Field::new("region", T::Text, "State, province or region."),
+        Field::new("country", T::Text, "ISO 3166-1 alpha-2 country code."),
+        Field::new("delivery_contact", T::Text, "Who receives deliveries."),
+        Field::new("created_at", T::DateTime, "When the location was created."),
+        Field::new("modified_at", T::DateTime, "When the location was last changed."),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[Relation {
+        name: "campaign",
+        target: "Campaign",
+        kind: RelationKind::Reference,
+        default: false,
+        least_role: Role::Shopper,
+        doc: "The location's campaign (`campaign_id` expanded).",
+    }],
+    default_sort: &[("nickname", false)],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,6 +153,48 @@ impl RetryPolicy {
     }
 }
 
+// The resource descriptors of this aggregate (see `crate::resource`): what a client
+// may read of it. A new resource of the aggregate is added here and to `RESOURCES`.
+
+use crate::resource::{Field, FieldType as T, Resource};
+
+/// This aggregate's resources; `crate::resource::RESOURCES` gathers every aggregate's.
+pub const RESOURCES: &[&Resource] = &[&JOB];
+
+pub static JOB: Resource = Resource {
+    model: "Job",
+    doc: "A background job (a notification mail, ...): queued in the transaction of the change that caused it, run by a worker under a lease, retried with exponential backoff, dead when its attempts ran out until staff retry it. Super admins see every job; distributor staff their distributor's.",
+    fields: &[
+        Field::new("id", T::Id, "The job's id; ids grow with time."),
+        Field::new("distributor_id", T::Id, "The distributor whose data it is about (null: a platform job).")
+            .nullable(),
+        Field::new("kind", T::Enum(crate::job::KINDS), "What it does."),
+        Field::new("payload", T::Json, "Its input, by kind: `order_id` and `version` for the order mails.")
+            .not_filterable(),
+        Field::new(
+            "state",
+            T::Enum(crate::job::STATES),
+            "queued → running → done; running → failed (runs again at `run_at`) or dead (no attempts left).",
+        ),
+        Field::new("attempts", T::Int, "Attempts started since it was queued (a staff retry starts over)."),
+        Field::new("retries", T::Int, "How often staff retried it."),
+        Field::new("run_at", T::DateTime, "When it runs (next): its first run, or the retry after a failure."),
+        Field::new("worker", T::Text, "The worker of its last attempt (host, process, task).").nullable(),
+        Field::new("lease_until", T::DateTime, "While running: when its lease runs out unless the worker extends it.")
+            .nullable(),
+        Field::new("last_error", T::Text, "The error of its last failed attempt.").nullable(),
+        Field::new("errors", T::Json, "Every failed attempt, oldest first: `attempt`, `at`, `worker`, `error`.")
+            .not_filterable()
+            .not_default(),
+        Field::new("created_at", T::DateTime, "When it was queued (when its cause committed)."),
+        Field::new("modified_at", T::DateTime, "When it last changed."),
+        Field::new("finished_at", T::DateTime, "When it was done, or died.").nullable(),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[],
+    default_sort: &[("id", true)],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

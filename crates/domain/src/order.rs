@@ -172,6 +172,218 @@ pub fn balance(allowance: Option<Decimal>, used: Decimal) -> Option<Decimal> {
     allowance.map(|a| (a - used).max(Decimal::ZERO))
 }
 
+// The resource descriptors of this aggregate (see `crate::resource`): what a client
+// may read of it. A new resource of the aggregate is added here and to `RESOURCES`.
+
+use crate::Role;
+use crate::resource::{Field, FieldType as T, Relation, RelationKind, Resource};
+
+/// This aggregate's resources; `crate::resource::RESOURCES` gathers every aggregate's.
+pub const RESOURCES: &[&Resource] = &[&ORDER, &ORDER_ITEM, &ORDER_EVENT, &ORDER_NOTE, &ORDER_NOTE_VERSION];
+
+/// What an order event records.
+pub const ORDER_EVENT_KINDS: &[&str] = &[
+    "created",
+    "status_changed",
+    "items_edited",
+    "note_added",
+    "note_edited",
+    "note_deleted",
+    "notification_sent",
+    "notification_failed",
+];
+
+const ORDER_STATUSES: &[&str] = &["processing", "approved", "ordered", "shipped", "delivered", "cancelled"];
+
+pub static ORDER: Resource = Resource {
+    model: "Order",
+    doc: "A shopper's checkout in a campaign: its lines with prices frozen at checkout, the checkout field values, and how the subtotal was paid (allowance, payroll deduction). Shoppers read their own orders, admin buyers those of their campaigns, staff their distributor's.",
+    fields: &[
+        Field::new("id", T::Id, "The order's id."),
+        Field::new(
+            "number",
+            T::Text,
+            "The human-readable order number, e.g. `ACME-000AF7`: up to four letters of the distributor, then base 32 without I, L, O or U, and a check character.",
+        ),
+        Field::new("distributor_id", T::Id, "The campaign's distributor."),
+        Field::new("account_id", T::Id, "The shopper who checked out."),
+        Field::new("campaign_id", T::Id, "The campaign it was placed in."),
+        Field::new(
+            "status",
+            T::Enum(ORDER_STATUSES),
+            "processing → approved → ordered → shipped → delivered; cancelled from processing or approved.",
+        ),
+        Field::new(
+            "checkout_fields",
+            T::Json,
+            "The checkout field values as given, by field name. Filter on one of them with its name as `key`: `{\"field\":\"checkout_fields\",\"key\":\"Employee ID\",\"op\":\"==\",\"value\":\"E-1042\"}` (values compare as text).",
+        )
+        .not_sortable(),
+        Field::new("location", T::Json, "A copy of the delivery location chosen at checkout, if any.")
+            .nullable()
+            .not_sortable()
+            .not_filterable(),
+        Field::new("department", T::Text, "The department chosen at checkout, if any.").nullable(),
+        Field::new("items_count", T::Int, "Units ordered (the sum of the lines' quantities)."),
+        Field::new("subtotal", T::Money, "The sum of the line totals."),
+        Field::new("allowance_applied", T::Money, "The part the company pays out of the shopper's allowance."),
+        Field::new(
+            "payroll_deduction",
+            T::Money,
+            "The part deducted from the shopper's payroll: subtotal − allowance_applied.",
+        ),
+        Field::new("created_at", T::DateTime, "When the shopper checked out."),
+        Field::new("modified_at", T::DateTime, "When the order last changed."),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[
+        Relation {
+            name: "items",
+            target: "OrderItem",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The order's lines (at most 100). Name it in the mask to embed them.",
+        },
+        Relation {
+            name: "campaign",
+            target: "Campaign",
+            kind: RelationKind::Reference,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The campaign (`campaign_id` expanded).",
+        },
+        Relation {
+            name: "account",
+            target: "Account",
+            kind: RelationKind::Reference,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The shopper who checked out (`account_id` expanded), as the caller may see accounts.",
+        },
+        Relation {
+            name: "events",
+            target: "OrderEvent",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::Shopper,
+            doc: "The order's history, oldest first (at most 100; `GET /orders/{id}/events` pages through all).",
+        },
+        Relation {
+            name: "notes",
+            target: "OrderNote",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::AdminBuyer,
+            doc: "Notes of staff and admin buyers, oldest first (at most 100).",
+        },
+    ],
+    default_sort: &[("created_at", true)],
+};
+
+pub static ORDER_EVENT: Resource = Resource {
+    model: "OrderEvent",
+    doc: "One step of an order's history: its creation (with the lines and totals as placed), a status change, an item edit (lines and totals before and after), a note added, edited or deleted, a notification sent or failed for good (actor null: the system). Append-only: the database refuses to change or delete an event. Shoppers see the events of their own orders except those about notes.",
+    fields: &[
+        Field::new("id", T::Id, "The event's id; ids grow with time."),
+        Field::new("order_id", T::Id, "The order."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("kind", T::Enum(ORDER_EVENT_KINDS), "What happened."),
+        Field::new("message", T::Text, "What happened, in words, e.g. `processing → approved: sizes confirmed`."),
+        Field::new("actor_id", T::Id, "Who did it (null for the system)."
+        ).nullable(),
+        Field::new(
+            "data",
+            T::Json,
+            "The structured record: for `created` the lines and totals as placed, for `status_changed` `from`, `to` and `note`, for `items_edited` `before` and `after` (lines and totals) and the ledger `adjustment`, for note events the `note_id`, for notification events the `template`, the `job_id` and (sent) the `recipients`, `subject` and `message_id`.",
+        )
+        .not_sortable()
+        .not_filterable(),
+        Field::new("created_at", T::DateTime, "When it happened."),
+    ],
+    relations: &[Relation {
+        name: "actor",
+        target: "Account",
+        kind: RelationKind::Reference,
+        default: false,
+        least_role: Role::Shopper,
+        doc: "Who did it (`actor_id` expanded), as the caller may see accounts.",
+    }],
+    default_sort: &[("id", false)],
+};
+
+pub static ORDER_NOTE: Resource = Resource {
+    model: "OrderNote",
+    doc: "A note of staff or the campaign's admin buyer on an order. An edit keeps the text it replaces (`versions`); a deleted note is gone from every read, while its texts and the `note_deleted` event stay in the history. Shoppers do not see notes.",
+    fields: &[
+        Field::new("id", T::Id, "The note's id."),
+        Field::new("order_id", T::Id, "The order."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("author_id", T::Id, "Who wrote the note."),
+        Field::new("edited_by", T::Id, "Who wrote the current text (the author until an edit)."),
+        Field::new("body", T::Text, "The text, 1 to 5,000 characters."),
+        Field::new("created_at", T::DateTime, "When the note was written."),
+        Field::new("modified_at", T::DateTime, "When it last changed."),
+        Field::new("version", T::Int, "Bumped on every change; the ETag.").not_filterable(),
+    ],
+    relations: &[
+        Relation {
+            name: "author",
+            target: "Account",
+            kind: RelationKind::Reference,
+            default: false,
+            least_role: Role::AdminBuyer,
+            doc: "Who wrote the note (`author_id` expanded), as the caller may see accounts.",
+        },
+        Relation {
+            name: "versions",
+            target: "OrderNoteVersion",
+            kind: RelationKind::ToMany,
+            default: false,
+            least_role: Role::AdminBuyer,
+            doc: "The texts earlier edits replaced, oldest first.",
+        },
+    ],
+    default_sort: &[("id", false)],
+};
+
+pub static ORDER_NOTE_VERSION: Resource = Resource {
+    model: "OrderNoteVersion",
+    doc: "A text of a note that an edit replaced, kept as it was. Append-only.",
+    fields: &[
+        Field::new("id", T::Id, "The version's id."),
+        Field::new("note_id", T::Id, "The note."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("version", T::Int, "The note's version that had this text."),
+        Field::new("body", T::Text, "The text as it was."),
+        Field::new("written_by", T::Id, "Who wrote this text."),
+        Field::new("written_at", T::DateTime, "When this text was written."),
+    ],
+    relations: &[],
+    default_sort: &[("id", false)],
+};
+
+pub static ORDER_ITEM: Resource = Resource {
+    model: "OrderItem",
+    doc: "A line of an order: a campaign item, its quantity and the unit price frozen at checkout.",
+    fields: &[
+        Field::new("id", T::Id, "The line's id."),
+        Field::new("order_id", T::Id, "The order it belongs to."),
+        Field::new("distributor_id", T::Id, "The order's distributor."),
+        Field::new("campaign_item_id", T::Id, "The campaign item bought."),
+        Field::new("sku", T::Text, "The item's sku at checkout (copied)."),
+        Field::new("product_name", T::Text, "The product's name at checkout (copied)."),
+        Field::new("quantity", T::Int, "Units."),
+        Field::new("unit_price", T::Money, "The price per unit at checkout."),
+        Field::new("line_total", T::Money, "quantity × unit_price, to the cent."),
+        Field::new("created_at", T::DateTime, "When the line was created."),
+        Field::new("modified_at", T::DateTime, "When the line last changed."),
+        Field::new("version", T::Int, "Bumped on every change.").not_filterable(),
+    ],
+    relations: &[],
+    default_sort: &[("id", false)],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,10 @@
 //!   which rows each caller may see.
 //! - [`read`]: the compiler from a checked list request (mask, filter, sort,
 //!   page) to SQL, with batched relation loading.
-//! - one module per aggregate for writes: [`accounts`], [`distributors`],
+//! - [`write`]: the row locks and the one version-checked statement of every
+//!   `If-Match` write; [`record`]: the writes of a resource whose write model
+//!   is stored field for column, so it needs no module of its own.
+//! - one module per aggregate for writes with SQL of their own: [`accounts`], [`distributors`],
 //!   [`sessions`], [`campaigns`], [`locations`], the catalog ([`vendors`],
 //!   [`attributes`], [`product_types`], [`products`], [`variants`],
 //!   [`campaign_items`], [`imports`]), [`files`], and the [`idempotency`] key store.
@@ -41,6 +44,7 @@ pub mod product_types;
 pub mod products;
 pub mod profile;
 pub mod read;
+pub mod record;
 pub mod reports;
 pub mod schema;
 pub mod secrets;

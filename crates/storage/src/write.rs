@@ -92,6 +92,14 @@ impl Assignments<'_> {
         self
     }
 
+    /// An assignment pushed by this crate's own code (`(a, b) = (SELECT …)`
+    /// of [`crate::record`]), which must bind every value it uses.
+    pub(crate) fn set_with(&mut self, push: impl FnOnce(&mut QueryBuilder<Postgres>)) -> &mut Self {
+        self.separator();
+        push(self.qb);
+        self
+    }
+
     /// An assignment computed in SQL (`modified_at = now()`).
     pub fn set_sql(&mut self, assignment: &'static str) -> &mut Self {
         self.separator();

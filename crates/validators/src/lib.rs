@@ -27,6 +27,7 @@ pub mod money;
 pub mod product;
 pub mod product_type;
 pub mod query;
+pub mod record;
 pub mod variant;
 pub mod vendor;
 

@@ -4,40 +4,25 @@
 //! round trip; whether a role flag may be cleared depends on what uses the
 //! vendor, which only the database knows, so that rule lives in the API.
 
-use crate::account::{email_issue, text_issue};
-use crate::distributor::MAX_ADDRESS_CHARS;
 use crate::issue::FieldIssue;
+use crate::record;
 use domain::catalog::VendorFields;
-
-/// The longest vendor name (the database CHECK agrees).
-pub const MAX_NAME_CHARS: usize = 200;
+use domain::resource::VENDOR;
 
 /// The role flags, by their field names, for messages.
 pub const ROLE_FIELDS: [&str; 3] = ["is_supplier", "is_decorator", "is_pick_pack"];
 
-/// Every rule a vendor must meet: a name of 1 to 200 characters, an email
-/// that is empty or valid, an address of at most 1000 characters, and at
-/// least one role (one issue per flag, so each checkbox can show it).
+/// Every rule a vendor must meet: those its descriptor declares (a name of 1
+/// to 200 characters, an email that is empty or valid, an address of at most
+/// 1000 characters), and at least one role (one issue per flag, so each
+/// checkbox can show it).
 pub fn vendor(v: &VendorFields) -> Vec<FieldIssue> {
-    let mut issues = Vec::new();
-    if v.name.trim().is_empty() {
-        issues.push(FieldIssue::new("name", "required", "must not be blank"));
-    } else if let Some(issue) = text_issue("name", v.name.trim(), MAX_NAME_CHARS) {
-        issues.push(issue);
-    }
-    if !v.email.is_empty()
-        && let Some(issue) = email_issue("email", &v.email)
-    {
-        issues.push(issue);
-    }
-    if let Some(issue) = text_issue("address", &v.address, MAX_ADDRESS_CHARS) {
-        issues.push(issue);
-    }
+    let mut issues = record::check(&VENDOR, v);
     if !v.roles().any() {
         let message = format!("a vendor needs at least one role: set one of {} to true", ROLE_FIELDS.join(", "));
         issues.extend(ROLE_FIELDS.iter().map(|f| FieldIssue::new(*f, "no_role", message.clone())));
     }
-    issues.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    record::sort(&mut issues);
     issues
 }
 
@@ -76,7 +61,7 @@ mod tests {
 
     #[test]
     fn bad_fields_are_reported_together() {
-        let long = "n".repeat(MAX_NAME_CHARS + 1);
+        let long = "n".repeat(201);
         let fields: Vec<_> = vendor(&input(&long, "nope", SUPPLIER)).into_iter().map(|i| i.field).collect();
         assert_eq!(fields, ["email", "name"]);
         let blank: Vec<_> = vendor(&input("  ", "", SUPPLIER)).into_iter().map(|i| i.code).collect();

@@ -11,11 +11,12 @@
 
 use crate::auth::scheme::Auth;
 use crate::error::{ApiError, ApiResult, FieldError, Problem, RowError};
+use crate::multipart::{Form, FormSchema};
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use crate::write::{begin, commit};
 use domain::Role;
-use poem::web::{Data, Multipart};
+use poem::web::Data;
 use poem::{Body, FromRequest, Request, RequestBody};
 use poem_openapi::param::Query;
 use poem_openapi::payload::{Json, ParsePayload, Payload};
@@ -73,16 +74,14 @@ impl ParsePayload for CsvFile {
     }
 }
 
-/// The CSV file as the `file` part of a form upload.
-pub struct CsvForm(Multipart);
+/// The CSV file as the `file` part of a form upload, unread: streamed like a
+/// plain body, under the same limit.
+pub type CsvForm = Form<CsvFormParts>;
 
-impl Payload for CsvForm {
-    const CONTENT_TYPE: &'static str = "multipart/form-data";
+/// The one part of an import form, as the spec documents it.
+pub struct CsvFormParts;
 
-    fn check_content_type(content_type: &str) -> bool {
-        essence(content_type).eq_ignore_ascii_case(Self::CONTENT_TYPE)
-    }
-
+impl FormSchema for CsvFormParts {
     fn schema_ref() -> MetaSchemaRef {
         MetaSchemaRef::Inline(Box::new(MetaSchema {
             required: vec!["file"],
@@ -96,14 +95,6 @@ impl Payload for CsvForm {
             )],
             ..MetaSchema::new("object")
         }))
-    }
-}
-
-impl ParsePayload for CsvForm {
-    const IS_REQUIRED: bool = true;
-
-    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(CsvForm(Multipart::from_request(request, body).await?))
     }
 }
 
@@ -188,12 +179,41 @@ fn stopped(stop: Stop) -> ApiError {
     }
 }
 
+/// The 413 of a file past the upload limit, whichever way it was sent.
+fn file_too_large(limit: u64) -> ApiError {
+    too_large(format!("the file is larger than {limit} bytes"))
+}
+
+/// The parser, fed chunk by chunk as the file arrives, whether as the whole
+/// body or as a form's part.
+struct CsvFeed<'i, 'd> {
+    splitter: CsvSplitter,
+    import: &'i mut Import<'d>,
+}
+
+impl<'i, 'd> CsvFeed<'i, 'd> {
+    fn new(import: &'i mut Import<'d>) -> Self {
+        CsvFeed { splitter: CsvSplitter::new(), import }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> ApiResult<()> {
+        let import = &mut *self.import;
+        let mut each = |n: u64, fields: &[&[u8]]| import.record(n, fields);
+        self.splitter.feed(chunk, &mut each).map_err(stopped)
+    }
+
+    fn finish(mut self) -> ApiResult<()> {
+        let import = &mut *self.import;
+        let mut each = |n: u64, fields: &[&[u8]]| import.record(n, fields);
+        self.splitter.finish(&mut each).map_err(stopped)
+    }
+}
+
 /// Feeds the body to the parser as it arrives, refusing it past `limit`
 /// bytes (the middleware refuses a declared Content-Length above it; a
 /// chunked body is only known to be too large while it is read).
 async fn read_csv(mut body: impl AsyncRead + Unpin, limit: usize, import: &mut Import<'_>) -> ApiResult<()> {
-    let mut splitter = CsvSplitter::new();
-    let mut each = |n: u64, fields: &[&[u8]]| import.record(n, fields);
+    let mut csv = CsvFeed::new(import);
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0usize;
     loop {
@@ -206,25 +226,34 @@ async fn read_csv(mut body: impl AsyncRead + Unpin, limit: usize, import: &mut I
         }
         total += n;
         if total > limit {
-            return Err(too_large(format!("the file is larger than {limit} bytes")));
+            return Err(file_too_large(limit as u64));
         }
-        splitter.feed(&buf[..n], &mut each).map_err(stopped)?;
+        csv.feed(&buf[..n])?;
     }
-    splitter.finish(&mut each).map_err(stopped)
+    csv.finish()
 }
 
-/// The CSV of a form: its `file` part, streamed like a plain body.
-async fn read_form(mut form: Multipart, limit: usize, import: &mut Import<'_>) -> ApiResult<()> {
-    let bad = |e: poem::error::ParseMultipartError| ApiError::bad_request(format!("malformed multipart body: {e}"));
-    let Some(field) = form.next_field().await.map_err(bad)? else {
-        return Err(ApiError::bad_request("the form has no `file` part"));
-    };
-    if field.name() != Some("file") {
-        let name = field.name().unwrap_or_default().to_owned();
-        return Err(ApiError::bad_request(format!("unexpected form part `{name}`; send only `file`")));
+/// The CSV of a form: its `file` part, streamed like a plain body. The
+/// reader bounds the whole form by `limit`, as the middleware bounds a
+/// declared Content-Length.
+async fn read_form(form: CsvForm, limit: usize, import: &mut Import<'_>) -> ApiResult<()> {
+    let mut parts = form.parts(limit as u64, file_too_large);
+    // The part borrows the form until this block ends.
+    {
+        let Some(mut file) = parts.next_part().await? else {
+            return Err(ApiError::bad_request("the form has no `file` part"));
+        };
+        if file.name() != Some("file") {
+            let name = file.name().unwrap_or_default().to_owned();
+            return Err(ApiError::bad_request(format!("unexpected form part `{name}`; send only `file`")));
+        }
+        let mut csv = CsvFeed::new(import);
+        while let Some(chunk) = file.chunk().await? {
+            csv.feed(&chunk)?;
+        }
+        csv.finish()?;
     }
-    read_csv(Box::pin(field.into_async_read()), limit, import).await?;
-    if form.next_field().await.map_err(bad)?.is_some() {
+    if parts.next_part().await?.is_some() {
         return Err(ApiError::bad_request("send only one part, `file`"));
     }
     Ok(())
@@ -345,7 +374,7 @@ impl ImportsApi {
         let limit = state.config.max_upload_bytes;
         match body {
             ImportBody::Csv(CsvFile(body)) => read_csv(body.into_async_read(), limit, &mut import).await?,
-            ImportBody::Form(CsvForm(form)) => read_form(form, limit, &mut import).await?,
+            ImportBody::Form(form) => read_form(form, limit, &mut import).await?,
         }
         let mut parsed = import.finish();
 
@@ -431,5 +460,70 @@ impl ImportsApi {
             error_count,
             errors,
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A form of `(name, content)` parts.
+    async fn form(parts: &[(&str, &str)]) -> CsvForm {
+        let mut body = String::new();
+        for (name, content) in parts {
+            body.push_str(&format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{content}\r\n"));
+        }
+        body.push_str("--XyZ--\r\n");
+        let (request, mut body) = Request::builder()
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(Body::from(body))
+            .split();
+        CsvForm::from_request(&request, &mut body).await.unwrap()
+    }
+
+    /// The rows read, or the status and detail of the refusal.
+    async fn read(form: CsvForm, limit: usize) -> Result<u64, (u16, String)> {
+        let dict = Dictionary::default();
+        let mut import = Import::new(&dict, 100);
+        match read_form(form, limit, &mut import).await {
+            Ok(()) => Ok(import.finish().rows),
+            Err(ApiError::BadRequest(Json(p)) | ApiError::PayloadTooLarge(Json(p))) => Err((p.status, p.detail)),
+            Err(_) => panic!("neither 400 nor 413"),
+        }
+    }
+
+    const CSV: &str = "item_number,name,product_type,supplier,vendor_cost\nA,a,T,S,1\nB,b,T,S,1\n";
+
+    #[tokio::test]
+    async fn the_file_part_is_read() {
+        assert_eq!(read(form(&[("file", CSV)]).await, 1024).await, Ok(2));
+    }
+
+    #[tokio::test]
+    async fn past_the_limit_the_form_is_413_naming_it() {
+        let got = read(form(&[("file", CSV)]).await, 64).await;
+        assert_eq!(got, Err((413, "the file is larger than 64 bytes".into())));
+    }
+
+    #[tokio::test]
+    async fn only_one_part_named_file_is_taken() {
+        let got = read(form(&[]).await, 1024).await;
+        assert_eq!(got, Err((400, "the form has no `file` part".into())));
+        let got = read(form(&[("csv", CSV)]).await, 1024).await;
+        assert_eq!(got, Err((400, "unexpected form part `csv`; send only `file`".into())));
+        let got = read(form(&[("file", CSV), ("file", CSV)]).await, 1024).await;
+        assert_eq!(got, Err((400, "send only one part, `file`".into())));
+    }
+
+    #[tokio::test]
+    async fn a_truncated_form_is_400() {
+        let (request, mut body) = Request::builder()
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(Body::from("--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nitem_number,name\nA,a\n"))
+            .split();
+        let form = CsvForm::from_request(&request, &mut body).await.unwrap();
+        let Err((status, detail)) = read(form, 1024).await else { panic!("accepted") };
+        assert_eq!(status, 400);
+        assert!(detail.starts_with("malformed multipart body: "), "{detail}");
     }
 }

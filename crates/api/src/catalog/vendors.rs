@@ -5,20 +5,18 @@
 //! role it is used in cannot be taken away.
 
 use crate::auth::scheme::Auth;
-use crate::error::{ApiError, ApiResult, FieldError, from_issues};
+use crate::error::{ApiError, ApiResult};
 use crate::idempotency::IdempotencyKey;
 use crate::params::{
     CountQuery, CursorQuery, FieldsQuery, FilterQuery, ListArgs, PageNumberQuery, PageSizeQuery, SortQuery, XFields,
 };
 use crate::precondition::IfMatch;
-use crate::resource::{self, ListResponse, ReadResponse, VendorDoc};
+use crate::record::{self, Record};
+use crate::resource::{self, ListResponse, ReadResponse, described};
 use crate::state::AppState;
 use crate::strict::Text;
 use crate::tags::ApiTags;
-use crate::write::{
-    Constraint, Created, Deleted, Written, begin, check_version, commit, on_constraint, owning_distributor, read_back,
-    require_live_distributor, staff_row,
-};
+use crate::write::{Constraint, Created, Deleted, Written};
 use domain::Role;
 use domain::catalog::VendorFields;
 use domain::resource::VENDOR;
@@ -27,23 +25,66 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
+use storage::Transaction;
 use storage::derived::Affected;
+use storage::record::Stored;
 use storage::vendors::Usage;
-use storage::write::Lock;
 
 #[derive(Default)]
 pub struct VendorsApi;
 
-/// What the vendors table's constraints mean to a client.
-const CONSTRAINTS: &[Constraint] = &[Constraint {
-    name: "vendors_name_key",
-    field: "name",
-    message: "this distributor already has a vendor named \"{}\"",
-}];
+described!(VendorDoc => VENDOR);
 
-/// Every rule the fields must meet.
-fn issues(f: &VendorFields) -> Vec<validators::FieldIssue> {
-    validators::vendor::vendor(f)
+/// Vendors are stored field for column; what the generic writes cannot know
+/// is what uses a vendor, which guards role changes and deletes.
+impl Record for VendorDoc {
+    type Fields = VendorFields;
+
+    const CONSTRAINTS: &'static [Constraint] = &[Constraint {
+        name: "vendors_name_key",
+        field: "name",
+        message: "this distributor already has a vendor named \"{}\"",
+    }];
+
+    fn path(id: i64) -> String {
+        format!("/api/v1/catalog/vendors/{id}")
+    }
+
+    fn issues(fields: &VendorFields) -> Vec<validators::FieldIssue> {
+        validators::vendor::vendor(fields)
+    }
+
+    async fn before_update(tx: &mut Transaction, current: &Stored<VendorFields>, next: &VendorFields) -> ApiResult<()> {
+        let usage = storage::vendors::usage(&mut **tx, current.id).await?;
+        require_roles_kept(&current.fields, next, usage)
+    }
+
+    /// Draft campaign items copy the vendor's name, email and address.
+    async fn after_update(tx: &mut Transaction, id: i64) -> ApiResult<()> {
+        storage::derived::refresh(tx, Affected::Vendor(id)).await?;
+        Ok(())
+    }
+
+    async fn before_delete(tx: &mut Transaction, id: i64) -> ApiResult<()> {
+        let usage = storage::vendors::usage(&mut **tx, id).await?;
+        if !usage.any() {
+            return Ok(());
+        }
+        let uses: Vec<String> = [
+            (usage.variants, "variant(s) it supplies"),
+            (usage.product_types, "product type(s) listing it"),
+            (usage.decorations, "campaign item(s) it decorates"),
+            (usage.campaigns, "campaign(s) it picks and packs for"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        Err(ApiError::conflict(format!(
+            "the vendor is in use ({}); deactivate it instead (is_active=false)",
+            uses.join(", ")
+        )))
+    }
 }
 
 /// The roles `next` takes away that `usage` still relies on, as a 409.
@@ -171,10 +212,6 @@ impl VendorPatch {
     }
 }
 
-fn vendor_path(id: i64) -> String {
-    format!("/api/v1/catalog/vendors/{id}")
-}
-
 #[OpenApi(prefix_path = "/api/v1/catalog", tag = "ApiTags::Catalog")]
 impl VendorsApi {
     /// List vendors
@@ -224,24 +261,8 @@ impl VendorsApi {
         let who = auth.principal();
         who.require(Role::SalesExecutive)?;
         let selection = crate::params::selection(&x_fields, &fields, &VENDOR, who.role)?;
-        let body = body.0;
-        let owner = owning_distributor(who, body.distributor_id, "vendors");
-        let new = body.fields();
-        let mut errors: Vec<FieldError> = owner.as_ref().err().cloned().into_iter().collect();
-        errors.extend(issues(&new).into_iter().map(FieldError::from));
-        let distributor_id = match owner {
-            Ok(d) if errors.is_empty() => d,
-            _ => return Err(ApiError::unprocessable(errors)),
-        };
-
-        let mut tx = begin(&state).await?;
-        require_live_distributor(&mut tx, distributor_id).await?;
-        let id = storage::vendors::create(&mut *tx, distributor_id, &new)
-            .await
-            .map_err(on_constraint(CONSTRAINTS, &new.name))?;
-        commit(tx).await?;
-        let (body, tag) = read_back::<VendorDoc>(&state, who, &selection, id).await?;
-        Ok(Created::Created(body, vendor_path(id), tag))
+        let distributor_id = body.0.distributor_id;
+        record::create(&state, who, &selection, distributor_id, body.0.fields()).await
     }
 
     /// Read a vendor
@@ -292,25 +313,7 @@ impl VendorsApi {
         who.require(Role::SalesExecutive)?;
         let selection = crate::params::selection(&x_fields, &fields, &VENDOR, who.role)?;
         let expected = if_match.expected(VENDOR.model, id)?;
-        let mut tx = begin(&state).await?;
-        let current = staff_row(who, storage::vendors::load(&mut *tx, id, Lock::Update).await?)?;
-        let expected = check_version(&expected, current.version)?;
-        let next = body.0.apply(&current.fields);
-        let problems = issues(&next);
-        if !problems.is_empty() {
-            return Err(from_issues(problems));
-        }
-        if next != current.fields {
-            let usage = storage::vendors::usage(&mut *tx, id).await?;
-            require_roles_kept(&current.fields, &next, usage)?;
-            storage::vendors::update(&mut *tx, id, expected, &next)
-                .await
-                .map_err(on_constraint(CONSTRAINTS, &next.name))?;
-            storage::derived::refresh(&mut tx, Affected::Vendor(id)).await?;
-        }
-        commit(tx).await?;
-        let (body, tag) = read_back::<VendorDoc>(&state, who, &selection, id).await?;
-        Ok(Written::Ok(body, tag))
+        record::update(&state, who, &selection, id, &expected, |current| body.0.apply(current)).await
     }
 
     /// Delete a vendor
@@ -333,28 +336,6 @@ impl VendorsApi {
         let id = id.0;
         who.require(Role::SalesExecutive)?;
         let expected = if_match.expected(VENDOR.model, id)?;
-        let mut tx = begin(&state).await?;
-        let current = staff_row(who, storage::vendors::load(&mut *tx, id, Lock::Update).await?)?;
-        let expected = check_version(&expected, current.version)?;
-        let usage = storage::vendors::usage(&mut *tx, id).await?;
-        if usage.any() {
-            let uses: Vec<String> = [
-                (usage.variants, "variant(s) it supplies"),
-                (usage.product_types, "product type(s) listing it"),
-                (usage.decorations, "campaign item(s) it decorates"),
-                (usage.campaigns, "campaign(s) it picks and packs for"),
-            ]
-            .into_iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!("{n} {what}"))
-            .collect();
-            return Err(ApiError::conflict(format!(
-                "the vendor is in use ({}); deactivate it instead (is_active=false)",
-                uses.join(", ")
-            )));
-        }
-        storage::vendors::delete(&mut *tx, id, expected).await?;
-        commit(tx).await?;
-        Ok(Deleted::NoContent)
+        record::delete::<VendorDoc>(&state, who, id, &expected).await
     }
 }

@@ -36,9 +36,9 @@ use domain::Role;
 use domain::resource::FILE;
 use poem::http::{StatusCode, header};
 use poem::web::Data;
-use poem::{Body, IntoResponse, Request, RequestBody, Response};
+use poem::{Body, IntoResponse, Request, Response};
 use poem_openapi::param::{Header, Path};
-use poem_openapi::payload::{Json, ParsePayload, Payload};
+use poem_openapi::payload::Json;
 use poem_openapi::registry::{
     MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
 };

@@ -1,26 +1,19 @@
-//! The multipart upload body, read as a stream under the upload limit: the
-//! `file` part into a temporary file while it is hashed, the text parts into
-//! strings.
+//! The multipart upload body, read as a stream under the upload limit (by
+//! the shared [`crate::multipart`] reader): the `file` part into a temporary
+//! file while it is hashed, the text parts into strings.
 
 use super::*;
+use crate::multipart::{Form, FormSchema, Part};
 
 // ---- the upload body --------------------------------------------------------
 
-/// The `multipart/form-data` upload body, unread: the handler streams it
-/// under its own size limit. (poem-openapi's `Upload` would first copy the
-/// whole part into an unbounded temporary file.)
-pub struct UploadForm {
-    pub(super) body: Body,
-    pub(super) boundary: String,
-}
+/// The upload form, unread: the handler streams it under the upload limit.
+pub type UploadForm = Form<UploadParts>;
 
-impl Payload for UploadForm {
-    const CONTENT_TYPE: &'static str = "multipart/form-data";
+/// The parts of an upload, as the spec documents them.
+pub struct UploadParts;
 
-    fn check_content_type(content_type: &str) -> bool {
-        content_type.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case(Self::CONTENT_TYPE))
-    }
-
+impl FormSchema for UploadParts {
     fn schema_ref() -> MetaSchemaRef {
         fn prop(ty: &'static str, format: Option<&'static str>, doc: &'static str) -> MetaSchemaRef {
             let mut s = match format {
@@ -71,22 +64,6 @@ impl Payload for UploadForm {
         MetaSchemaRef::Inline(Box::new(s))
     }
 }
-
-impl ParsePayload for UploadForm {
-    const IS_REQUIRED: bool = true;
-
-    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let content_type = request.header(header::CONTENT_TYPE).unwrap_or_default();
-        let boundary = multer::parse_boundary(content_type).map_err(|e| {
-            poem::Error::from_string(format!("bad multipart Content-Type: {e}"), StatusCode::BAD_REQUEST)
-        })?;
-        Ok(UploadForm { body: body.take()?, boundary })
-    }
-}
-
-// The macro names itself unqualified, so it must be in scope.
-use poem_openapi::impl_apirequest_for_payload;
-impl_apirequest_for_payload!(UploadForm);
 
 /// A file being received under `files_dir`; removed when dropped unless it
 /// was moved into place, so a refused or abandoned upload leaves nothing.
@@ -140,14 +117,6 @@ pub(super) struct Received {
     pub(super) errors: Vec<FieldError>,
 }
 
-/// A multipart error: 413 past the size limit, 400 for a malformed body.
-pub(super) fn multipart_error(err: multer::Error, limit: u64) -> ApiError {
-    match err {
-        multer::Error::StreamSizeExceeded { .. } => too_large(limit),
-        other => ApiError::bad_request(format!("malformed multipart body: {other}")),
-    }
-}
-
 pub(super) fn io_error(err: std::io::Error) -> ApiError {
     ApiError::internal(&err)
 }
@@ -155,19 +124,17 @@ pub(super) fn io_error(err: std::io::Error) -> ApiError {
 /// Reads the multipart body: the `file` part to a temporary file (hashed and
 /// sniffed on the way), the text parts into strings; an unknown part is a 422 naming it.
 pub(super) async fn receive(form: UploadForm, config: &ApiConfig) -> ApiResult<Received> {
-    let limit = config.max_upload_bytes as u64;
-    let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit));
-    let mut multipart = multer::Multipart::with_constraints(form.body.into_bytes_stream(), form.boundary, constraints);
+    let mut parts = form.parts(config.max_upload_bytes as u64, too_large);
     let mut received = Received::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(e, limit))? {
-        let name = field.name().unwrap_or_default().to_owned();
+    while let Some(mut part) = parts.next_part().await? {
+        let name = part.name().unwrap_or_default().to_owned();
         let slot = match name.as_str() {
             "file" if received.file.is_some() => {
                 received.errors.push(FieldError::new("file", "repeated", "send exactly one file part"));
                 None
             }
             "file" => {
-                received.file = Some(receive_file(field, config, limit).await?);
+                received.file = Some(receive_file(part, config).await?);
                 continue;
             }
             "linked_kind" => Some(&mut received.linked_kind),
@@ -179,7 +146,7 @@ pub(super) async fn receive(form: UploadForm, config: &ApiConfig) -> ApiResult<R
         };
         let mut text = Vec::new();
         let mut too_long = false;
-        while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
+        while let Some(chunk) = part.chunk().await? {
             // Keep reading (bounded by the stream limit) so the next part is
             // reached, but keep nothing past what a valid value can be.
             if text.len() + chunk.len() <= MAX_TEXT_PART {
@@ -206,13 +173,9 @@ pub(super) async fn receive(form: UploadForm, config: &ApiConfig) -> ApiResult<R
 /// Streams the `file` part to a temporary file, hashing it, and checks its
 /// content type as soon as enough bytes are in (415 early, before the rest
 /// of a large refused file is written).
-pub(super) async fn receive_file(
-    mut field: multer::Field<'static>,
-    config: &ApiConfig,
-    limit: u64,
-) -> ApiResult<ReceivedFile> {
-    let declared = field.content_type().map(|m| m.essence_str().to_ascii_lowercase());
-    let original_name = sanitize_name(field.file_name().unwrap_or_default());
+pub(super) async fn receive_file(mut part: Part<'_>, config: &ApiConfig) -> ApiResult<ReceivedFile> {
+    let declared = part.content_type().map(str::to_ascii_lowercase);
+    let original_name = sanitize_name(part.file_name().unwrap_or_default());
     let tmp_dir = config.files_dir.join(".tmp");
     tokio::fs::create_dir_all(&tmp_dir).await.map_err(io_error)?;
     let temp = TempFile { path: tmp_dir.join(uuid::Uuid::new_v4().simple().to_string()), kept: false };
@@ -222,7 +185,7 @@ pub(super) async fn receive_file(
     let mut head = Vec::with_capacity(SNIFF_LEN);
     let mut checked: Option<String> = None;
     let mut size = 0u64;
-    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
+    while let Some(chunk) = part.chunk().await? {
         if checked.is_none() {
             let take = (SNIFF_LEN - head.len()).min(chunk.len());
             head.extend_from_slice(&chunk[..take]);
