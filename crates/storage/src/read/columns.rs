@@ -130,6 +130,8 @@ fn json_value(row: &PgRow, i: usize, ty: FieldType) -> Result<Value, sqlx::Error
     Ok(match ty {
         FieldType::TextList => row.try_get::<Option<Vec<String>>, _>(i)?.map_or(Value::Null, Value::from),
         FieldType::Json => row.try_get::<Option<Value>, _>(i)?.unwrap_or(Value::Null),
+        // Texts move into the value: one allocation per text, not two.
+        FieldType::Text | FieldType::Enum(_) => row.try_get::<Option<String>, _>(i)?.map_or(Value::Null, Value::String),
         _ => match scalar(row, i, ty)? {
             None => Value::Null,
             Some(s) => scalar_to_json(&s),

@@ -191,6 +191,19 @@ async fn load_by_id(
 /// The children of each parent, at most `MAX_EMBEDDED_CHILDREN` each, in
 /// the target's default order: one lateral join over `unnest($1, $2)`.
 /// Returns the parent of each child beside the children.
+///
+/// An ordered link (a variant's values, a type's attributes, a product's
+/// images: a few rows per parent, in the link's order) is read the other
+/// way: the parents' link rows first, by the link's primary key (a
+/// `MATERIALIZED` step, so the planner cannot start from the targets and
+/// walk every link row of them), then their targets in one join, capped per
+/// parent by a window. A lateral per parent planned its join once per parent
+/// (a hash of every target in scope each time: most of a product list with
+/// its variants' values); starting from the targets walked every variant of
+/// the distributor's values on a large catalog; and joining the result back
+/// to the unnested keys became a nested loop of every key against every row
+/// once PostgreSQL switched the prepared statement to its generic plan. This
+/// plan has no such step and is the same at both scales.
 async fn load_children(
     conn: &mut PgConnection,
     who: &Principal,
@@ -203,6 +216,29 @@ async fn load_children(
     let layout = Layout::new(target, sub, &Sort::default());
     let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
     let alongs: Vec<Option<i64>> = keys.iter().map(|k| k.1).collect();
+    if let Join::Through { table: link, parent_fk, target_fk, position: Some(position) } = join {
+        // Each parent once: the rows are grouped by parent afterwards.
+        let mut parents = ids;
+        parents.sort_unstable();
+        parents.dedup();
+        let mut qb = QueryBuilder::<Postgres>::new(
+            format_args!(
+                "WITH j AS MATERIALIZED (SELECT {parent_fk} AS parent, {target_fk} AS target, {position} AS position \
+             FROM {link} WHERE {parent_fk} = ANY("
+            )
+            .to_string(),
+        );
+        qb.push_bind(parents).push("::int8[])) SELECT c.parent_, NULL::int8, c.* FROM (SELECT ");
+        layout.push_columns(target, who, "r", &mut qb);
+        qb.push(", j.parent AS parent_, j.position AS position_");
+        qb.push(", row_number() OVER (PARTITION BY j.parent ORDER BY j.position, r.id) AS n_");
+        qb.push(format_args!(" FROM j JOIN {} r ON r.id = j.target WHERE ", target.name));
+        target.push_scope(who, "r", &mut qb);
+        // The window's own order (`c0` is the target's id), so its sort serves the output too.
+        qb.push(") c WHERE c.n_ <= ").push_bind(limits::MAX_EMBEDDED_CHILDREN);
+        qb.push(" ORDER BY c.parent_, c.position_, c.c0");
+        return decode_children(&layout, &qb.build().fetch_all(conn).await?);
+    }
     let mut qb = QueryBuilder::<Postgres>::new("SELECT p.k, p.k2, c.* FROM unnest(");
     qb.push_bind(ids).push("::int8[], ").push_bind(alongs).push("::int8[]) AS p(k, k2) CROSS JOIN LATERAL (SELECT ");
     layout.push_columns(target, who, "r", &mut qb);
@@ -215,14 +251,17 @@ async fn load_children(
         }
         Join::Through { table: link, parent_fk, target_fk, .. } => {
             qb.push(format_args!(
-                " FROM {link} j JOIN {} r ON r.id = j.{target_fk} WHERE j.{parent_fk} = p.k",
+                " FROM {link} j JOIN {} r ON r.id = j.{target_fk} WHERE j.{parent_fk} = p.k AND ",
                 target.name
             ));
+            target.push_scope(who, "r", &mut qb);
         }
         Join::Reference { .. } => unreachable_reference(relation),
     }
-    qb.push(" AND ");
-    target.push_scope(who, "r", &mut qb);
+    if let Join::Children { .. } = join {
+        qb.push(" AND ");
+        target.push_scope(who, "r", &mut qb);
+    }
     if let Join::Through { position: Some(position), .. } = join {
         // An ordered link (a type's attributes, a product's images): the
         // link's position, then the id for ties that cannot happen.
@@ -232,10 +271,14 @@ async fn load_children(
         super::order::push_order_by(target, who, &order, "r", &mut qb);
     }
     qb.push(" LIMIT ").push_bind(limits::MAX_EMBEDDED_CHILDREN).push(") c");
-    let rows = qb.build().fetch_all(conn).await?;
+    decode_children(&layout, &qb.build().fetch_all(conn).await?)
+}
+
+/// Rows of `(parent key, along, child columns…)` as parents and children.
+fn decode_children(layout: &Layout, rows: &[sqlx::postgres::PgRow]) -> Result<(Vec<Parent>, Vec<Row>)> {
     let mut parents = Vec::with_capacity(rows.len());
     let mut children = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         parents.push((row.try_get::<i64, _>(0)?, row.try_get::<Option<i64>, _>(1)?));
         children.push(layout.decode(row, 2)?);
     }
