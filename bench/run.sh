@@ -260,7 +260,11 @@ PY
                                                      WHERE b.account_id = j.account_id AND b.campaign_id = j.campaign_id)" \
         -c "ALTER TABLE bench_checkout_jobs_n ADD PRIMARY KEY (n)" -c "ANALYZE bench_checkout_jobs_n" >/dev/null
     NJOBS="$(psql_bench -c "SELECT count(*) FROM bench_checkout_jobs_n")"
-    pg_out="$(pgbench -n -M prepared -c "$POOL" -j 2 -T "$DURATION" -D njobs="$NJOBS" -D nclients="$POOL" -D k=0 \
+    # Each client checks out its own share of the baskets left full, at most what 1,000 per second
+    # would take in the scenario's duration: a client that ran out of baskets would abort the run.
+    PER_CLIENT=$(( NJOBS / POOL < DURATION * 1000 / POOL ? NJOBS / POOL : DURATION * 1000 / POOL ))
+    ((PER_CLIENT > 0)) || die "no prepared baskets are left for pgbench"
+    pg_out="$(pgbench -n -M prepared -c "$POOL" -j 2 -t "$PER_CLIENT" -D njobs="$NJOBS" -D nclients="$POOL" -D k=0 \
         -f bench/checkout.sql "$DATABASE_URL" 2>&1)" || die "pgbench failed: $pg_out"
     command python3 - "$pg_out" >>target/bench-rows.jsonl <<'PY'
 import json, re, sys

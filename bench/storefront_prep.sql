@@ -6,8 +6,8 @@
 --    benchmark shopper as a member: the catalog scenarios read its first page of 24 products.
 -- 2. Checkout jobs: :jobs pairs of (shopper, open campaign where three units of its cheapest
 --    items fit the limits and are covered by the allowance or personal pay) whose shopper has no
---    order and no basket in it yet (seeded shoppers first, then the benchmark's own), each given a
---    basket of the campaign's three cheapest items;
+--    basket in it yet and whose seeded orders there leave room for them, each given a basket of
+--    the campaign's three cheapest items;
 --    bench/run.sh turns them into checkout requests. Orders and baskets of earlier runs are
 --    removed first, so every run starts from the same rows.
 \set ON_ERROR_STOP on
@@ -64,7 +64,7 @@ DELETE FROM baskets b USING bench_checkout_jobs j WHERE b.account_id = j.account
 -- The checkout jobs.
 DROP TABLE IF EXISTS bench_open_campaigns;
 CREATE TABLE bench_open_campaigns AS
-SELECT row_number() OVER (ORDER BY c.id) AS rn, c.id, c.distributor_id FROM campaigns c
+SELECT c.id, c.distributor_id, cheapest.three FROM campaigns c
 CROSS JOIN LATERAL (SELECT sum(p) AS three FROM (SELECT price AS p FROM campaign_items
                                                   WHERE campaign_id = c.id ORDER BY price LIMIT 3) x) cheapest
 WHERE c.status = 'active'
@@ -74,43 +74,27 @@ WHERE c.status = 'active'
   AND (c.price_limit IS NULL OR c.price_limit >= cheapest.three)
   AND (SELECT count(*) FROM campaign_items WHERE campaign_id = c.id) >= 3;
 
+-- A pair qualifies when the shopper's seeded history in the campaign (the orders of earlier runs
+-- are gone) plus the basket still fits the limits and the allowance: at large scales the seeder
+-- gives most members of open campaigns an order, so pairs with no order are too few.
 DROP TABLE IF EXISTS bench_checkout_jobs;
 CREATE TABLE bench_checkout_jobs AS
 SELECT m.account_id, o.distributor_id, o.id AS campaign_id
 FROM bench_open_campaigns o
+JOIN campaigns c ON c.id = o.id
 JOIN campaign_members m ON m.campaign_id = o.id
 JOIN accounts a ON a.id = m.account_id AND a.role = 'shopper' AND a.active
-WHERE NOT EXISTS (SELECT 1 FROM orders x WHERE x.account_id = m.account_id AND x.campaign_id = o.id)
-  AND NOT EXISTS (SELECT 1 FROM baskets b WHERE b.account_id = m.account_id AND b.campaign_id = o.id)
+CROSS JOIN LATERAL (SELECT coalesce(sum(items_count), 0) AS items, coalesce(sum(subtotal), 0) AS amount
+                    FROM orders x WHERE x.account_id = m.account_id AND x.campaign_id = o.id
+                      AND x.status <> 'cancelled') h
+CROSS JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS used FROM allowance_ledger l
+                    WHERE l.account_id = m.account_id AND l.campaign_id = o.id) u
+WHERE NOT EXISTS (SELECT 1 FROM baskets b WHERE b.account_id = m.account_id AND b.campaign_id = o.id)
+  AND (c.items_count_limit IS NULL OR c.items_count_limit >= h.items + 3)
+  AND (c.price_limit IS NULL OR c.price_limit >= h.amount + o.three)
+  AND (c.personal_pay OR c.company_allowance IS NULL OR c.company_allowance - u.used >= o.three)
 ORDER BY md5(m.account_id::text || o.id::text)
 LIMIT :jobs;
-
--- Where the seeded shoppers have ordered nearly everywhere (the seeder gives most members of
--- large scales' open campaigns an order), the jobs are topped up with shoppers of the benchmark's
--- own, `bench.checkout.<k>`, members of the open campaigns in turn. They are created once and kept:
--- the reset above removes their orders and baskets, so each run starts them afresh.
-DROP TABLE IF EXISTS bench_topup;
-CREATE TABLE bench_topup AS
-SELECT k, o.id AS campaign_id, o.distributor_id
-FROM generate_series(1, :jobs - (SELECT count(*) FROM bench_checkout_jobs)) k
-JOIN bench_open_campaigns o ON o.rn = 1 + (k - 1) % (SELECT count(*) FROM bench_open_campaigns);
-
-INSERT INTO accounts (username, email, first_name, last_name, password_hash, role, distributor_id)
-SELECT 'bench.checkout.' || t.k, 'bench.checkout.' || t.k || '@bench.example', 'Bench', 'Shopper ' || t.k,
-       (SELECT password_hash FROM accounts WHERE role = 'shopper' ORDER BY id LIMIT 1), 'shopper', t.distributor_id
-FROM bench_topup t
-ON CONFLICT DO NOTHING;
-
-INSERT INTO campaign_members (campaign_id, account_id, distributor_id)
-SELECT t.campaign_id, a.id, t.distributor_id
-FROM bench_topup t JOIN accounts a ON lower(a.username) = 'bench.checkout.' || t.k AND a.distributor_id = t.distributor_id
-ON CONFLICT DO NOTHING;
-
-INSERT INTO bench_checkout_jobs (account_id, distributor_id, campaign_id)
-SELECT a.id, t.distributor_id, t.campaign_id
-FROM bench_topup t JOIN accounts a ON lower(a.username) = 'bench.checkout.' || t.k AND a.distributor_id = t.distributor_id
-WHERE NOT EXISTS (SELECT 1 FROM orders x WHERE x.account_id = a.id AND x.campaign_id = t.campaign_id)
-  AND NOT EXISTS (SELECT 1 FROM baskets b WHERE b.account_id = a.id AND b.campaign_id = t.campaign_id);
 
 INSERT INTO baskets (account_id, campaign_id, distributor_id)
 SELECT account_id, campaign_id, distributor_id FROM bench_checkout_jobs;
