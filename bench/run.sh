@@ -263,7 +263,9 @@ PY
     # Each client checks out its own share of the baskets left full, at most what 1,000 per second
     # would take in the scenario's duration: a client that ran out of baskets would abort the run.
     PER_CLIENT=$(( NJOBS / POOL < DURATION * 1000 / POOL ? NJOBS / POOL : DURATION * 1000 / POOL ))
-    ((PER_CLIENT > 0)) || die "no prepared baskets are left for pgbench"
+    if ((PER_CLIENT == 0)); then
+        log "pgbench: fewer baskets are left than connections; the checkout limit is not measured"
+    else
     pg_out="$(pgbench -n -M prepared -c "$POOL" -j 2 -t "$PER_CLIENT" -D njobs="$NJOBS" -D nclients="$POOL" -D k=0 \
         -f bench/checkout.sql "$DATABASE_URL" 2>&1)" || die "pgbench failed: $pg_out"
     command python3 - "$pg_out" >>target/bench-rows.jsonl <<'PY'
@@ -276,6 +278,7 @@ print(json.dumps({"scenario": "pgbench: checkout SQL", "what": "the same stateme
     "requests_per_second": round(tps, 1), "p50_ms": float(lat.group(1)) if lat else 0, "p99_ms": 0,
     "ok": 0, "errors": int(failed.group(1)) if failed else 0, "peak_rss_mib": None}))
 PY
+    fi
 fi
 
 # ---- orders: the staff list, a status change, an item edit -------------------------------------------------

@@ -20,8 +20,8 @@ use crate::write::{
     Constraint, Created, Deleted, Owned, Written, begin, check_version, commit, constraint_error, owning_distributor,
     read_back, require_live_distributor, staff_row,
 };
-use domain::Principal;
 use domain::query::Selection;
+use domain::{Principal, Role};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -112,6 +112,7 @@ pub async fn create<R: Record>(
         Ok(d) if errors.is_empty() => d,
         _ => return Err(ApiError::unprocessable(errors)),
     };
+    who.require_in(Role::SalesExecutive, Some(distributor_id))?;
     let mut tx = begin(state).await?;
     require_live_distributor(&mut tx, distributor_id).await?;
     let id =

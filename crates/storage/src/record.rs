@@ -9,7 +9,8 @@
 //! written twice (the column list and the values come from the same
 //! serialization). Column names come from the model's field names, which are
 //! compiled in, never from a request; they are checked to be plain
-//! identifiers anyway. Updates go through [`write::update`] (the version
+//! identifiers anyway, and never the row's id, tenant, version or
+//! timestamps. Updates go through [`write::update`] (the version
 //! check in the statement, `NotFound` told from `Stale`), deletes through
 //! [`write::delete`].
 //!
@@ -45,8 +46,14 @@ fn columns<F: Serialize>(table: &Table, fields: &F) -> Result<Map<String, Value>
         k.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     };
-    match map.keys().find(|k| !plain(k)) {
-        Some(k) => Err(invalid(format!("field {k:?} is not a column name"))),
+    if table.tenant != Some("distributor_id") {
+        return Err(invalid("record writes are for tables whose tenant column is distributor_id".into()));
+    }
+    // The row's identity, tenant and bookkeeping are never a client's to set, whatever a write
+    // model holds: a `distributor_id` there would let a PATCH move a row to another tenant.
+    let kept = |k: &str| matches!(k, "id" | "distributor_id" | "version" | "created_at" | "modified_at");
+    match map.keys().find(|k| !plain(k) || kept(k)) {
+        Some(k) => Err(invalid(format!("field {k:?} is not a column a write model may set"))),
         None if map.is_empty() => Err(invalid("a write model without fields".into())),
         None => Ok(map),
     }
@@ -72,6 +79,7 @@ fn push_values(qb: &mut QueryBuilder<Postgres>, table: &Table, map: Map<String, 
 
 /// Inserts `fields` as a row of `distributor_id`; a broken constraint is
 /// `Conflict` or `Invalid` with its name.
+#[tracing::instrument(skip_all, fields(table = table.name, distributor.id = distributor_id))]
 pub async fn insert<F: Serialize>(
     db: impl PgExecutor<'_>,
     table: &Table,
@@ -90,6 +98,7 @@ pub async fn insert<F: Serialize>(
 
 /// Row `id` of any distributor, locked as asked; the caller checks that the
 /// distributor is the caller's. `None` when absent.
+#[tracing::instrument(skip_all, fields(table = table.name, id))]
 pub async fn load<F: DeserializeOwned>(
     db: impl PgExecutor<'_>,
     table: &Table,
@@ -113,6 +122,7 @@ pub async fn load<F: DeserializeOwned>(
 /// Replaces row `id`'s fields with `fields` if its version is
 /// `expected_version` (any when `None`): `NotFound`, `Stale`, or the
 /// constraint a value broke.
+#[tracing::instrument(skip_all, fields(table = table.name, id))]
 pub async fn update<F: Serialize>(
     db: impl PgExecutor<'_>,
     table: &'static Table,
@@ -135,6 +145,7 @@ pub async fn update<F: Serialize>(
 
 /// Deletes row `id` if its version is `expected_version` (any when `None`);
 /// `Invalid` while a foreign key still points at it.
+#[tracing::instrument(skip_all, fields(table = table.name, id))]
 pub async fn delete(
     db: impl PgExecutor<'_>,
     table: &'static Table,

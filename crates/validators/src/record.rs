@@ -41,15 +41,16 @@ fn field_issue(field: &Field, value: &Value) -> Option<FieldIssue> {
     let rule = field.rule;
     match (field.ty, value) {
         (FieldType::Money, Value::String(s)) => Decimal::from_str(s).ok().and_then(|d| money(field.name, d)),
-        (FieldType::Text, Value::String(s)) => {
-            if s.trim().is_empty() {
-                rule.required.then(|| FieldIssue::new(field.name, "required", "must not be blank"))
-            } else if rule.email {
-                email_issue(field.name, s)
-            } else {
-                text_issue(field.name, s, rule.max_chars.unwrap_or(usize::MAX))
-            }
+        (FieldType::Money, Value::Number(n)) => {
+            Decimal::from_str(&n.to_string()).ok().and_then(|d| money(field.name, d))
         }
+        (FieldType::Text, Value::String(s)) if rule.required && s.trim().is_empty() => {
+            Some(FieldIssue::new(field.name, "required", "must not be blank"))
+        }
+        (FieldType::Text, Value::String(s)) if rule.email => {
+            (!s.is_empty()).then(|| email_issue(field.name, s)).flatten()
+        }
+        (FieldType::Text, Value::String(s)) => text_issue(field.name, s, rule.max_chars.unwrap_or(usize::MAX)),
         _ => None,
     }
 }
@@ -87,13 +88,13 @@ mod tests {
 
     #[test]
     fn each_declared_rule_is_checked_and_issues_come_in_order() {
-        let ok = Thing { name: "ab", email: "", note: "x", price: Decimal::new(1250, 2), other: "\0" };
+        let ok = Thing { name: "ab", email: "", note: "", price: Decimal::new(1250, 2), other: "\0" };
         assert_eq!(codes(&ok), [], "an undescribed field has no rules; an empty email is allowed");
         let bad = Thing { name: "abcdef", email: "nope", note: "a\u{7}b", price: Decimal::new(-1, 2), other: "" };
         let want = [("email", "email"), ("name", "length"), ("note", "invalid_character"), ("price", "negative")];
         assert_eq!(codes(&bad), want.map(|(f, c)| (f.to_owned(), c.to_owned())));
-        let blank = Thing { name: "  ", email: "a@b.example", note: "", price: Decimal::new(1, 3), other: "" };
-        let want = [("name", "required"), ("price", "precision")];
+        let blank = Thing { name: "  ", email: "a@b.example", note: "\t", price: Decimal::new(1, 3), other: "" };
+        let want = [("name", "required"), ("note", "invalid_character"), ("price", "precision")];
         assert_eq!(codes(&blank), want.map(|(f, c)| (f.to_owned(), c.to_owned())));
     }
 }
