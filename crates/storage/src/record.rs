@@ -154,3 +154,38 @@ pub async fn delete(
 ) -> Result<()> {
     write::delete(db, table.name, id, expected_version).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{DISTRIBUTORS, VENDORS};
+
+    #[derive(Serialize)]
+    struct Named {
+        name: &'static str,
+    }
+
+    #[derive(Serialize)]
+    struct Moving {
+        name: &'static str,
+        distributor_id: i64,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Odd {
+        is_active: bool,
+    }
+
+    #[test]
+    fn a_model_sets_only_plain_columns_that_are_not_the_rows_own() {
+        assert_eq!(columns(&VENDORS, &Named { name: "SanMar" }).map(|m| m.len()).ok(), Some(1));
+        let refused = |r: Result<Map<String, Value>>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused(columns(&VENDORS, &Moving { name: "x", distributor_id: 2 })).contains("distributor_id"));
+        assert!(refused(columns(&VENDORS, &Odd { is_active: true })).contains("isActive"));
+        assert!(
+            refused(columns(&DISTRIBUTORS, &Named { name: "x" })).contains("tenant"),
+            "a distributor is its own tenant"
+        );
+    }
+}
