@@ -1,9 +1,10 @@
 -- pgbench: the statements of one checkout (POST storefront/campaigns/{id}/checkout), as the
 -- server runs them: the idempotency record, the campaign read under FOR SHARE with the membership
--- scope, the basket lock, the basket, the shopper's history with the campaign's locations and the
--- order number, the one statement that writes the order with its lines, ledger entry, event and
--- two notification jobs and empties the basket, the key's response stored and the order read back. One
--- statement is not the server's: the lookup of the job. Each client walks its own residue class of
+-- scope and the basket lock in one statement, the basket's lines with the shopper's history, the
+-- campaign's locations and the order number in another (\aset keeps the number from its last
+-- row), the one statement that writes the order with its lines, ledger entry, event and two
+-- notification jobs and empties the basket, the key's response stored and the order read back.
+-- One statement is not the server's: the lookup of the job. Each client walks its own residue class of
 -- bench_checkout_jobs_n (jobs whose prepared 3-line basket the HTTP scenario left full), one job
 -- per transaction, so every transaction checks out a full basket and no two share one.
 \set k :k + 1
@@ -13,23 +14,30 @@ SELECT account_id AS a, campaign_id AS c, distributor_id AS d FROM bench_checkou
 INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES (:a, 'pgbench-' || :j || '-' || :r, '\x00')
   ON CONFLICT DO NOTHING;
 BEGIN;
-SELECT t.id, t.distributor_id, t.status, t.start_date, t.end_date, t.company_allowance, t.personal_pay,
-       t.items_count_limit, t.price_limit, t.checkout_fields, t.departments
-  FROM campaigns t WHERE t.id = :c
-   AND EXISTS (SELECT 1 FROM campaign_members m WHERE m.campaign_id = t.id AND m.account_id = :a)
-   AND EXISTS (SELECT 1 FROM campaigns s WHERE s.id = t.id AND s.status = 'active') FOR SHARE;
-WITH new AS (INSERT INTO baskets (account_id, campaign_id, distributor_id) VALUES (:a, :c, :d)
+WITH t AS (SELECT t.id, t.distributor_id, t.status, t.version::int8 AS version, t.created_by, t.name, t.company_name,
+                  t.start_date, t.end_date, t.storefront_pricing, t.company_allowance, t.personal_pay,
+                  t.items_count_limit::int8 AS items_count_limit, t.price_limit, t.email_shopper, t.checkout_fields,
+                  t.departments, t.message, t.bfl_cost, t.distributor_po, t.pick_pack_partner_id,
+                  t.pick_pack_partner_message
+             FROM campaigns t WHERE t.id = :c
+              AND EXISTS (SELECT 1 FROM campaign_members m WHERE m.campaign_id = t.id AND m.account_id = :a)
+              AND EXISTS (SELECT 1 FROM campaigns s WHERE s.id = t.id AND s.status = 'active') FOR SHARE OF t),
+     new AS (INSERT INTO baskets (account_id, campaign_id, distributor_id) SELECT :a, id, distributor_id FROM t
              ON CONFLICT (account_id, campaign_id) DO NOTHING RETURNING version),
      old AS (SELECT version FROM baskets WHERE account_id = :a AND campaign_id = :c FOR UPDATE)
-SELECT coalesce((SELECT version FROM new), (SELECT version FROM old))::int8;
-SELECT b.campaign_item_id, b.quantity::int8, b.unit_price, i.price, i.sku, i.product_name
-  FROM basket_items b JOIN campaign_items i ON i.id = b.campaign_item_id
-  WHERE b.account_id = :a AND b.campaign_id = :c ORDER BY b.created_at, b.campaign_item_id;
-SELECT coalesce((SELECT sum(items_count) FROM orders WHERE account_id = :a AND campaign_id = :c AND status <> 'cancelled'), 0)::int8,
-       coalesce((SELECT sum(subtotal) FROM orders WHERE account_id = :a AND campaign_id = :c AND status <> 'cancelled'), 0),
-       coalesce((SELECT sum(amount) FROM allowance_ledger WHERE account_id = :a AND campaign_id = :c), 0),
-       ARRAY(SELECT id FROM locations WHERE campaign_id = :c ORDER BY id),
-       nextval('order_number_seq') AS seq, (SELECT name FROM distributors WHERE id = :d) AS dname \gset
+SELECT t.*, coalesce((SELECT version FROM new), (SELECT version FROM old))::int8 AS basket_version FROM t;
+WITH c (ordered_items, ordered_amount, allowance_used, location_ids, seq, distributor_name) AS MATERIALIZED (
+       SELECT coalesce((SELECT sum(items_count) FROM orders WHERE account_id = :a AND campaign_id = :c AND status <> 'cancelled'), 0)::int8,
+              coalesce((SELECT sum(subtotal) FROM orders WHERE account_id = :a AND campaign_id = :c AND status <> 'cancelled'), 0),
+              coalesce((SELECT sum(amount) FROM allowance_ledger WHERE account_id = :a AND campaign_id = :c), 0),
+              ARRAY(SELECT id FROM locations WHERE campaign_id = :c ORDER BY id),
+              nextval('order_number_seq'), (SELECT name FROM distributors WHERE id = :d))
+SELECT c.*, l.campaign_item_id, l.quantity, l.unit_price, l.current_price, l.sku, l.product_name
+  FROM c LEFT JOIN (SELECT b.campaign_item_id, b.quantity::int8 AS quantity, b.unit_price, i.price AS current_price, i.sku,
+                           i.product_name, b.created_at
+                      FROM basket_items b JOIN campaign_items i ON i.id = b.campaign_item_id
+                     WHERE b.account_id = :a AND b.campaign_id = :c) l ON true
+ ORDER BY l.created_at, l.campaign_item_id \aset
 WITH b AS (SELECT b.campaign_item_id, b.quantity, b.unit_price, i.sku, i.product_name
              FROM basket_items b JOIN campaign_items i ON i.id = b.campaign_item_id
             WHERE b.account_id = :a AND b.campaign_id = :c),

@@ -72,8 +72,8 @@ pub(crate) async fn campaign(
         let Ok(split) = domain::shopping::checkout(rules, history.ordered, history.allowance_used, basket) else {
             continue;
         };
-        let lines: Vec<BasketLine> = shopping::basket_lines(&mut *tx, shopper, id).await?;
-        let context = shopping::checkout_context(&mut *tx, shopper, id, c.distributor_id).await?;
+        let (lines, context): (Vec<BasketLine>, _) =
+            shopping::checkout_basket(&mut *tx, shopper, id, c.distributor_id).await?;
         let locations = context.location_ids;
         let values = checkout_values(&c, &locations);
         let location = match locations.first() {

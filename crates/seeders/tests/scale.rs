@@ -166,7 +166,7 @@ async fn generated_rows_obey_the_domain_rules(pool: PgPool) {
     .await
     .unwrap();
     let mut tx = pool.begin().await.unwrap();
-    let context = storage::shopping::checkout_context(&mut *tx, shopper, campaign, distributor).await.unwrap();
+    let (_, context) = storage::shopping::checkout_basket(&mut *tx, shopper, campaign, distributor).await.unwrap();
     let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orders WHERE number = $1)")
         .bind(&context.order_number)
         .fetch_one(&mut *tx)

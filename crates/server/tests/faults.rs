@@ -560,7 +560,8 @@ async fn a_logout_stays_effective_after_redis_comes_back_empty() {
 /// A logout while Redis is down is done, not refused: the session is
 /// revoked in the database and the logout answers 204 (not 503); its access
 /// token is refused while Redis is down and once it is back, and its
-/// refresh tokens are revoked.
+/// refresh tokens are revoked. A refresh token used twice while Redis is
+/// down is refused as reuse (401, not 503) and revokes its session too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_logout_while_redis_is_down_revokes_the_session() {
     let pg = Postgres::primary("redis-down-logout");
@@ -572,11 +573,24 @@ async fn a_logout_while_redis_is_down_revokes_the_session() {
         async move { serve.call("GET", "/api/v1/auth/me", Some(&token), &[], None).await.unwrap().status }
     };
     assert_eq!(me(gone.clone()).await, 200);
+    // A second session, refreshed once: its first refresh token is spent.
+    let body = serde_json::json!({"username": "acme.shopper3", "password": SHOPPER_PASSWORD});
+    let login = serve.call("POST", "/api/v1/auth/login", None, &[], Some(&body)).await.unwrap();
+    assert_eq!(login.status, 200, "{}", login.text);
+    let spent = serde_json::json!({"refresh_token": login.body["refresh_token"]});
+    let r = serve.call("POST", "/api/v1/auth/refresh", None, &[], Some(&spent)).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let renewed = r.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(renewed.clone()).await, 200);
 
     redis.kill();
     let r = serve.call("POST", "/api/v1/auth/logout", Some(&gone), &[], None).await.unwrap();
     assert_eq!(r.status, 204, "a logout with Redis down: {}", r.text);
     assert_eq!(me(gone.clone()).await, 401, "the logged-out token, with Redis down");
+    let r = serve.call("POST", "/api/v1/auth/refresh", None, &[], Some(&spent)).await.unwrap();
+    assert_eq!(r.status, 401, "a reused refresh token with Redis down: {}", r.text);
+    assert!(r.text.contains("already used"), "{}", r.text);
+    assert_eq!(me(renewed.clone()).await, 401, "the reused session's access token, with Redis down");
     let db = pg.pool("promostore").await;
     let live: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM refresh_tokens t JOIN accounts a ON a.id = t.account_id \
@@ -592,6 +606,7 @@ async fn a_logout_while_redis_is_down_revokes_the_session() {
     let back = Instant::now();
     while back.elapsed() < Duration::from_secs(5) {
         assert_eq!(me(gone.clone()).await, 401, "the logged-out token, {:?} after Redis came back", back.elapsed());
+        assert_eq!(me(renewed.clone()).await, 401, "the reused session, {:?} after Redis came back", back.elapsed());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

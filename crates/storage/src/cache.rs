@@ -195,26 +195,6 @@ impl Cache {
         Ok(())
     }
 
-    /// Whether any of `keys` is set: one round trip for a token's `jti` and family.
-    pub async fn any_set(&self, keys: &[&str]) -> Result<bool> {
-        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
-        match &self.backend {
-            Backend::Redis(conn, mirror) => {
-                let mut conn = conn.clone();
-                let n: i64 = round_trip(mirror, conn.exists(keys)).await?;
-                Ok(n > 0)
-            }
-            Backend::Local(map) => {
-                for key in &keys {
-                    if map.get(key).await.is_some_and(|e| alive(&e)) {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-        }
-    }
-
     /// Whether any of `deny` is set, and the text under `key`: one round
     /// trip for everything an authenticated request asks of the cache (its
     /// token's denylist entries and its account's cached state).

@@ -110,6 +110,53 @@ pub async fn load(db: impl PgExecutor<'_>, who: &Principal, id: i64, lock: Lock)
     Ok(qb.build_query_as::<Row>().fetch_optional(db).await?.map(Campaign::from))
 }
 
+/// Campaign `id` if shopper `who` may shop it, locked `FOR SHARE`, with the
+/// version of `who`'s basket in it, locked `FOR UPDATE` (and created when
+/// missing) as [`crate::shopping::lock_basket`] does: one round trip for
+/// what every basket change and checkout starts with, instead of two.
+/// `None` when the campaign is absent or hidden from `who`.
+///
+/// The basket lock is taken by the same statement that locks the campaign,
+/// so everything read after it (in the next statement, with a new snapshot)
+/// sees every checkout that committed before it.
+#[tracing::instrument(skip_all, fields(campaign.id = id))]
+pub async fn load_for_shopping(db: &mut Connection, who: &Principal, id: i64) -> Result<Option<(Campaign, i64)>> {
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        #[sqlx(flatten)]
+        row: Row,
+        basket_version: Option<i64>,
+    }
+    let mut qb =
+        QueryBuilder::<Postgres>::new(concat!("WITH t AS (SELECT ", columns!(), " FROM campaigns t WHERE t.id = "));
+    qb.push_bind(id).push(" AND ");
+    schema::CAMPAIGNS.push_scope(who, "t", &mut qb);
+    qb.push(Lock::Share.clause())
+        .push("), new AS (INSERT INTO baskets (account_id, campaign_id, distributor_id) SELECT ")
+        .push_bind(who.account_id)
+        .push(
+            ", id, distributor_id FROM t ON CONFLICT (account_id, campaign_id) DO NOTHING RETURNING version), \
+             old AS (SELECT version FROM baskets WHERE account_id = ",
+        )
+        .push_bind(who.account_id)
+        .push(" AND campaign_id = ")
+        .push_bind(id)
+        .push(
+            " FOR UPDATE) \
+             SELECT t.*, coalesce((SELECT version FROM new), (SELECT version FROM old))::int8 AS basket_version FROM t",
+        );
+    let Some(locked) = qb.build_query_as::<Locked>().fetch_optional(&mut *db).await? else {
+        return Ok(None);
+    };
+    let campaign = Campaign::from(locked.row);
+    let version = match locked.basket_version {
+        Some(version) => version,
+        // Created by another transaction after this statement's snapshot.
+        None => crate::shopping::lock_basket(db, who.account_id, campaign.id, campaign.distributor_id).await?,
+    };
+    Ok(Some((campaign, version)))
+}
+
 /// Binds the settings in [`settings_columns!`] order.
 macro_rules! bind_settings {
     ($q:expr, $s:expr) => {{

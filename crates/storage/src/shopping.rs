@@ -97,15 +97,24 @@ pub fn usage(lines: &[BasketLine]) -> Usage {
     domain::shopping::usage_of(lines.iter().map(BasketLine::line))
 }
 
+/// The lines of the basket of `$1` (account) in `$2` (campaign) with their
+/// items, the columns of a [`BasketLine`], sortable by [`LINES_ORDER`].
+const LINES: &str = "\
+    SELECT b.campaign_item_id, b.quantity::int8 AS quantity, b.unit_price, i.price AS current_price, i.sku, \
+           i.product_name, b.created_at \
+    FROM basket_items b JOIN campaign_items i ON i.id = b.campaign_item_id \
+    WHERE b.account_id = $1 AND b.campaign_id = $2";
+
+/// The order lines are shown and checked out in: the order they were first
+/// added (over [`LINES`] aliased `l`).
+const LINES_ORDER: &str = "l.created_at, l.campaign_item_id";
+
 /// The basket's lines, in the order they were first added.
 #[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
 pub async fn basket_lines(db: impl PgExecutor<'_>, account_id: i64, campaign_id: i64) -> Result<Vec<BasketLine>> {
-    Ok(sqlx::query_as::<_, BasketLine>(
-        "SELECT b.campaign_item_id, b.quantity::int8 AS quantity, b.unit_price, i.price AS current_price, i.sku, \
-                i.product_name \
-         FROM basket_items b JOIN campaign_items i ON i.id = b.campaign_item_id \
-         WHERE b.account_id = $1 AND b.campaign_id = $2 ORDER BY b.created_at, b.campaign_item_id",
-    )
+    Ok(sqlx::query_as::<_, BasketLine>(sqlx::AssertSqlSafe(format!(
+        "SELECT l.* FROM ({LINES}) l ORDER BY {LINES_ORDER}"
+    )))
     .bind(account_id)
     .bind(campaign_id)
     .fetch_all(db)
@@ -209,30 +218,71 @@ pub struct CheckoutContext {
     pub order_number: String,
 }
 
+/// The basket's lines (as [`basket_lines`]) and the [`CheckoutContext`],
+/// read in one round trip under the basket lock: the context once (a
+/// materialized part, so the order number is drawn once), joined to each
+/// line, or to none when the basket is empty.
 #[tracing::instrument(skip_all, fields(account.id = account_id, campaign.id = campaign_id))]
-pub async fn checkout_context(
+pub async fn checkout_basket(
     db: impl PgExecutor<'_>,
     account_id: i64,
     campaign_id: i64,
     distributor_id: i64,
-) -> Result<CheckoutContext> {
-    let (items, amount, used, location_ids, seq, name): (i64, Decimal, Decimal, Vec<i64>, i64, String) =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {HISTORY_COLUMNS}, \
-                    ARRAY(SELECT id FROM locations WHERE campaign_id = $2 ORDER BY id), \
-                    nextval('order_number_seq'), \
-                    (SELECT name FROM distributors WHERE id = $3)"
-        )))
-        .bind(account_id)
-        .bind(campaign_id)
-        .bind(distributor_id)
-        .fetch_one(db)
-        .await?;
-    Ok(CheckoutContext {
-        history: History { ordered: Usage { items, amount }, allowance_used: used },
-        location_ids,
-        order_number: domain::shopping::order_number(&name, u64::try_from(seq).unwrap_or_default()),
-    })
+) -> Result<(Vec<BasketLine>, CheckoutContext)> {
+    /// The context, repeated on each line's row.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        ordered_items: i64,
+        ordered_amount: Decimal,
+        allowance_used: Decimal,
+        location_ids: Vec<i64>,
+        seq: i64,
+        distributor_name: String,
+        campaign_item_id: Option<i64>,
+        quantity: Option<i64>,
+        unit_price: Option<Decimal>,
+        current_price: Option<Decimal>,
+        sku: Option<String>,
+        product_name: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH c (ordered_items, ordered_amount, allowance_used, location_ids, seq, distributor_name) AS MATERIALIZED ( \
+           SELECT {HISTORY_COLUMNS}, \
+                  ARRAY(SELECT id FROM locations WHERE campaign_id = $2 ORDER BY id), \
+                  nextval('order_number_seq'), \
+                  (SELECT name FROM distributors WHERE id = $3)) \
+         SELECT c.*, l.campaign_item_id, l.quantity, l.unit_price, l.current_price, l.sku, l.product_name \
+         FROM c LEFT JOIN ({LINES}) l ON true ORDER BY {LINES_ORDER}"
+    )))
+    .bind(account_id)
+    .bind(campaign_id)
+    .bind(distributor_id)
+    .fetch_all(db)
+    .await?;
+    let mut lines = Vec::with_capacity(rows.len());
+    let mut context = None;
+    for r in rows {
+        if let (Some(campaign_item_id), Some(quantity), Some(unit_price), Some(sku), Some(product_name)) =
+            (r.campaign_item_id, r.quantity, r.unit_price, r.sku, r.product_name)
+        {
+            let current_price = r.current_price;
+            lines.push(BasketLine { campaign_item_id, quantity, unit_price, current_price, sku, product_name });
+        }
+        if context.is_some() {
+            continue;
+        }
+        context = Some(CheckoutContext {
+            history: History {
+                ordered: Usage { items: r.ordered_items, amount: r.ordered_amount },
+                allowance_used: r.allowance_used,
+            },
+            location_ids: r.location_ids,
+            order_number: domain::shopping::order_number(&r.distributor_name, u64::try_from(r.seq).unwrap_or_default()),
+        });
+    }
+    // `c` is one row, so the join yields one or more.
+    let context = context.ok_or(sqlx::Error::RowNotFound)?;
+    Ok((lines, context))
 }
 
 /// A delivery location of the campaign, as copied onto an order.

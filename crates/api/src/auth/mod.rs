@@ -113,10 +113,26 @@ pub enum Done {
 
 /// Denies the access tokens of revoked sessions (refresh families) for as long
 /// as such a token can live; their refresh tokens are already revoked in the
-/// database. The one way every revocation reaches the cache.
+/// database. With [`deny`], the one way every revocation reaches the cache.
 pub async fn deny_sessions(state: &AppState, families: impl IntoIterator<Item = String>) -> ApiResult<()> {
-    for family in families {
-        state.cache.set_flag(&family_key(&family), state.config.access_ttl).await?;
+    let ttl = state.config.access_ttl;
+    deny(state, families.into_iter().map(|family| (family_key(&family), ttl))).await
+}
+
+/// Sets the denylist flags `(key, lifetime)` of revocations the database
+/// already holds. A cache that is down does not undo them: the revocation
+/// stands (the caller answers as usual), tokens are checked against the
+/// database while the cache cannot be trusted, and the denylist is restored
+/// from the database when it is back.
+async fn deny(state: &AppState, flags: impl IntoIterator<Item = (String, std::time::Duration)>) -> ApiResult<()> {
+    for (key, ttl) in flags {
+        match state.cache.set_flag(&key, ttl).await {
+            Ok(()) => {}
+            Err(storage::StorageError::Unavailable(cause)) => {
+                tracing::warn!(error = %cause, "the cache is unavailable; the revocation stands in the database");
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }
@@ -261,21 +277,13 @@ impl AuthApi {
         // the cache (the denylist is restored from it when Redis is back).
         sessions::revoke_family(&state.pool, &claims.fam).await?;
         let left = u64::try_from(claims.exp - Utc::now().timestamp()).unwrap_or(1);
+        // The cache being down does not fail the logout (204), nor a
+        // retry: the revocation is in the database.
         let flags = [
             (jti_key(&claims.jti), std::time::Duration::from_secs(left)),
             (family_key(&claims.fam), state.config.access_ttl),
         ];
-        for (key, ttl) in flags {
-            match state.cache.set_flag(&key, ttl).await {
-                Ok(()) => {}
-                // The cache is down: the revocation is in the database, so
-                // the logout stands (204) rather than asking for a retry.
-                Err(storage::StorageError::Unavailable(cause)) => {
-                    tracing::warn!(error = %cause, "logout: the cache is unavailable; the session is revoked in the database");
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        deny(&state, flags).await?;
         Ok(Done::NoContent)
     }
 

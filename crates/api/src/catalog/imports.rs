@@ -184,6 +184,11 @@ fn file_too_large(limit: u64) -> ApiError {
     too_large(format!("the file is larger than {limit} bytes"))
 }
 
+/// The limit bounds the whole form (file, other parts and their headers).
+fn form_too_large(limit: u64) -> ApiError {
+    too_large(format!("the form is larger than {limit} bytes"))
+}
+
 /// The parser, fed chunk by chunk as the file arrives, whether as the whole
 /// body or as a form's part.
 struct CsvFeed<'i, 'd> {
@@ -237,7 +242,7 @@ async fn read_csv(mut body: impl AsyncRead + Unpin, limit: usize, import: &mut I
 /// reader bounds the whole form by `limit`, as the middleware bounds a
 /// declared Content-Length.
 async fn read_form(form: CsvForm, limit: usize, import: &mut Import<'_>) -> ApiResult<()> {
-    let mut parts = form.parts(limit as u64, file_too_large);
+    let mut parts = form.parts(limit as u64, form_too_large);
     // The part borrows the form until this block ends.
     {
         let Some(mut file) = parts.next_part().await? else {
@@ -502,7 +507,7 @@ mod tests {
     #[tokio::test]
     async fn past_the_limit_the_form_is_413_naming_it() {
         let got = read(form(&[("file", CSV)]).await, 64).await;
-        assert_eq!(got, Err((413, "the file is larger than 64 bytes".into())));
+        assert_eq!(got, Err((413, "the form is larger than 64 bytes".into())));
     }
 
     #[tokio::test]

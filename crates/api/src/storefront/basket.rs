@@ -163,14 +163,38 @@ fn basket_etag(campaign_id: i64, version: i64) -> String {
 /// today.
 async fn shop(db: &mut storage::Connection, who: &Principal, id: i64, lock: Lock) -> ApiResult<Campaign> {
     let campaign = storage::campaigns::load(&mut *db, who, id, lock).await?.ok_or_else(ApiError::not_found)?;
+    may_shop(who, &campaign)?;
+    Ok(campaign)
+}
+
+/// As [`shop`] with the campaign locked `FOR SHARE`, and the caller's basket
+/// in it locked for the rest of the transaction (created when missing), in
+/// the same round trip; returns the basket's version too. Every basket
+/// change and every checkout begins here.
+async fn shop_with_basket(db: &mut storage::Connection, who: &Principal, id: i64) -> ApiResult<(Campaign, i64)> {
     if who.role != Role::Shopper {
-        return Err(ApiError::forbidden(
-            "only shoppers have a basket; staff and admin buyers may preview the campaign",
-        ));
+        // No basket is made for them: the same 404 or 403 as `shop`'s.
+        shop(db, who, id, Lock::None).await?;
+        return Err(not_a_shopper());
+    }
+    let (campaign, version) =
+        storage::campaigns::load_for_shopping(db, who, id).await?.ok_or_else(ApiError::not_found)?;
+    may_shop(who, &campaign)?;
+    Ok((campaign, version))
+}
+
+/// 403 for callers who see the campaign but have no basket, 409 when it is
+/// not open today.
+fn may_shop(who: &Principal, campaign: &Campaign) -> ApiResult<()> {
+    if who.role != Role::Shopper {
+        return Err(not_a_shopper());
     }
     let s = &campaign.settings;
-    super::require_open(campaign.status, s.start_date, s.end_date)?;
-    Ok(campaign)
+    super::require_open(campaign.status, s.start_date, s.end_date)
+}
+
+fn not_a_shopper() -> ApiError {
+    ApiError::forbidden("only shoppers have a basket; staff and admin buyers may preview the campaign")
 }
 
 /// The campaign's money rules for a shopper: its limits, and the allowance
@@ -399,9 +423,7 @@ impl BasketApi {
         let who = auth.principal();
         let quantity = body.0.quantity;
         let mut tx = begin(&state).await?;
-        let campaign = shop(&mut tx, who, id.0, Lock::Share).await?;
-        let version =
-            storage::shopping::lock_basket(&mut tx, who.account_id, campaign.id, campaign.distributor_id).await?;
+        let (campaign, version) = shop_with_basket(&mut tx, who, id.0).await?;
         // The item is part of the target: one not in this campaign is a 404
         // before any precondition is weighed (RFC 9110 §13.2.2).
         let price =
@@ -459,9 +481,7 @@ impl BasketApi {
     ) -> ApiResult<BasketResponse> {
         let who = auth.principal();
         let mut tx = begin(&state).await?;
-        let campaign = shop(&mut tx, who, id.0, Lock::Share).await?;
-        let version =
-            storage::shopping::lock_basket(&mut tx, who.account_id, campaign.id, campaign.distributor_id).await?;
+        let (campaign, version) = shop_with_basket(&mut tx, who, id.0).await?;
         basket_precondition(&if_match, campaign.id, version)?;
         storage::shopping::clear_basket(&mut *tx, who.account_id, campaign.id).await?;
         let version = storage::shopping::touch_basket(&mut *tx, who.account_id, campaign.id).await?;
@@ -504,9 +524,9 @@ impl BasketApi {
         let selection = crate::params::selection(&x_fields, &fields, &ORDER, who.role)?;
         let b = body.0;
         let mut tx = begin(&state).await?;
-        let campaign = shop(&mut tx, who, id.0, Lock::Share).await?;
-        storage::shopping::lock_basket(&mut tx, who.account_id, campaign.id, campaign.distributor_id).await?;
-        let lines = storage::shopping::basket_lines(&mut *tx, who.account_id, campaign.id).await?;
+        let (campaign, _) = shop_with_basket(&mut tx, who, id.0).await?;
+        let (lines, context) =
+            storage::shopping::checkout_basket(&mut *tx, who.account_id, campaign.id, campaign.distributor_id).await?;
         if lines.is_empty() {
             return Err(ApiError::unprocessable(vec![FieldError::new(
                 "basket",
@@ -518,8 +538,6 @@ impl BasketApi {
         if !changed.is_empty() {
             return Err(price_changed(&changed));
         }
-        let context =
-            storage::shopping::checkout_context(&mut *tx, who.account_id, campaign.id, campaign.distributor_id).await?;
         let (history, location_ids) = (context.history, &context.location_ids);
         let usage = storage::shopping::usage(&lines);
         let split = domain::shopping::checkout(rules_of(&campaign), history.ordered, history.allowance_used, usage)
