@@ -100,9 +100,14 @@ COUNTS="$(psql_bench -F' ' -c "SELECT (SELECT count(*) FROM accounts), (SELECT c
 log "caller $MANAGER (distributor $DISTRIBUTOR_ID); rows: accounts products variants items items-in-campaign = $COUNTS"
 
 # ---- the server --------------------------------------------------------------------------------------
-log "starting the server on 127.0.0.1:$PORT"
+# No job workers in the benchmarked process (BENCH_WORKERS, default 0): pgbench, the limits beside
+# the scenarios, drains no queue, and on two cores the workers draining the checkouts' notification
+# jobs took a quarter of the machine from the scenario that queued them (checkout 475-491 orders/s
+# with the default 2 workers, 625 without). bench/queue.sh measures the queue on its own.
+log "starting the server on 127.0.0.1:$PORT (WORKERS=${BENCH_WORKERS:-0})"
 BENCH_SECRET="bench-secret-bench-secret-bench-secret-0123"
 PROMOSTORE_ENV=production JWT_SECRET="$BENCH_SECRET" RUST_LOG=warn ACCESS_TOKEN_TTL=86400 NOTIFICATIONS_DISABLED=true \
+    WORKERS="${BENCH_WORKERS:-0}" \
     BIND="127.0.0.1:$PORT" LOGIN_MAX_FAILURES=1000000 CACHE_PREFIX="bench-$$:" \
     "$BIN" serve --migrate >target/bench-server.log 2>&1 &
 PID=$!
