@@ -31,6 +31,16 @@ pub async fn ensure_database(url: &str) -> Result<()> {
 }
 
 /// Opens a pool. Sessions run in UTC so timestamps never depend on the server's zone.
+///
+/// Connections are not pinged when taken from the pool (sqlx's default is
+/// to ping each one first). That ping was a round trip of its own on the
+/// request's path at every acquire: one of a read by id's two, four of a
+/// checkout's twelve (sqlx still pings each connection when it is given
+/// back, after the response). A connection that died while idle
+/// (PostgreSQL restarted) fails its next statement instead: a
+/// connection-class error, answered 503 (retry) and never a write half
+/// done, and the broken connection is dropped, so the pool opens a fresh
+/// one (the fault tests restart PostgreSQL under checkouts).
 pub async fn connect(url: &str, config: &PoolConfig) -> Result<PgPool> {
     let options = PgConnectOptions::from_str(url)?
         .options([("timezone", "UTC")])
@@ -38,6 +48,7 @@ pub async fn connect(url: &str, config: &PoolConfig) -> Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(config.acquire_timeout)
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     Ok(pool)
