@@ -287,30 +287,32 @@ async fn load_ordered_links(
     parents.dedup();
     let cap = usize::try_from(limits::MAX_EMBEDDED_CHILDREN).unwrap_or(usize::MAX);
     let bound = parents.len().saturating_mul(cap);
-    let mut qb = QueryBuilder::<Postgres>::new(format_args!("SELECT j.{parent_fk}, NULL::int8, ").to_string());
-    layout.push_columns(target, who, "r", &mut qb);
-    qb.push(format_args!(
-        ", j.{position} FROM {table} j JOIN {} r ON r.id = j.{target_fk} WHERE j.{parent_fk} = ANY(",
-        target.name
-    ));
-    qb.push_bind(parents.clone()).push("::int8[]) AND ");
-    target.push_scope(who, "r", &mut qb);
-    qb.push(" LIMIT ").push_bind(i64::try_from(bound).unwrap_or(i64::MAX).saturating_add(1));
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let rows = {
+        let mut qb = QueryBuilder::<Postgres>::new(format_args!("SELECT j.{parent_fk}, NULL::int8, ").to_string());
+        layout.push_columns(target, who, "r", &mut qb);
+        qb.push(format_args!(
+            ", j.{position} FROM {table} j JOIN {} r ON r.id = j.{target_fk} WHERE j.{parent_fk} = ANY(",
+            target.name
+        ));
+        qb.push_bind(parents.as_slice()).push("::int8[]) AND ");
+        target.push_scope(who, "r", &mut qb);
+        qb.push(" LIMIT ").push_bind(i64::try_from(bound).unwrap_or(i64::MAX).saturating_add(1));
+        qb.build().fetch_all(&mut *conn).await?
+    };
     if rows.len() > bound {
         return capped_in_sql(conn, who, target, link, layout, parents).await;
     }
+    // The rows' keys (parent, position, the target's id in `c0`) are
+    // ordered, not the rows: only the rows kept are decoded, in order.
     let at = 2 + layout.width();
-    let mut linked = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let parent: i64 = row.try_get(0)?;
-        let position: i32 = row.try_get(at)?;
-        linked.push((parent, position, layout.decode(row, 2)?));
+    let mut keys = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        keys.push((row.try_get::<i64, _>(0)?, row.try_get::<i32, _>(at)?, row.try_get::<i64, _>(2)?, i));
     }
-    linked.sort_unstable_by_key(|(parent, position, child)| (*parent, *position, child.id));
-    let mut out = (Vec::with_capacity(linked.len()), Vec::with_capacity(linked.len()));
+    keys.sort_unstable();
+    let mut out = (Vec::with_capacity(keys.len()), Vec::with_capacity(keys.len()));
     let mut run: Option<(i64, usize)> = None;
-    for (parent, _, child) in linked {
+    for (parent, _, _, i) in keys {
         let n = match run {
             Some((p, n)) if p == parent => n + 1,
             _ => 1,
@@ -318,7 +320,7 @@ async fn load_ordered_links(
         run = Some((parent, n));
         if n <= cap {
             out.0.push((parent, None));
-            out.1.push(child);
+            out.1.push(layout.decode(&rows[i], 2)?);
         }
     }
     Ok(out)
