@@ -3,16 +3,17 @@
 -- scope and the basket lock in one statement, the basket's lines with the shopper's history, the
 -- campaign's locations and the order number in another (\aset keeps the number from its last
 -- row), the one statement that writes the order with its lines, ledger entry, event and two
--- notification jobs and empties the basket, the key's response stored and the order read back.
+-- notification jobs and empties the basket, the key marked committed in the same transaction, the
+-- order read back and the key's response stored.
 -- One statement is not the server's: the lookup of the job. Each client walks its own residue class of
--- bench_checkout_jobs_n (jobs whose prepared 3-line basket the HTTP scenario left full), one job
+-- bench_checkout_jobs_n (the 3-line baskets prepared again after the HTTP scenario), one job
 -- per transaction, so every transaction checks out a full basket and no two share one.
 \set k :k + 1
 \set j 1 + :client_id + :nclients * (:k - 1)
 SELECT account_id AS a, campaign_id AS c, distributor_id AS d FROM bench_checkout_jobs_n WHERE n = :j \gset
 \set r random(1, 1000000000)
-INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES (:a, 'pgbench-' || :j || '-' || :r, '\x00')
-  ON CONFLICT DO NOTHING;
+INSERT INTO idempotency_keys (account_id, key, request_hash, headers)
+  VALUES (:a, 'pgbench-' || :j || '-' || :r, '\x00', '{"claim": "pgbench"}') ON CONFLICT DO NOTHING;
 BEGIN;
 WITH t AS (SELECT t.id, t.distributor_id, t.status, t.version::int8 AS version, t.created_by, t.name, t.company_name,
                   t.start_date, t.end_date, t.storefront_pricing, t.company_allowance, t.personal_pay,
@@ -58,6 +59,8 @@ WITH b AS (SELECT b.campaign_item_id, b.quantity, b.unit_price, i.sku, i.product
      emptied AS (DELETE FROM basket_items WHERE account_id = :a AND campaign_id = :c),
      touched AS (UPDATE baskets SET modified_at = now() WHERE account_id = :a AND campaign_id = :c)
 SELECT id AS o FROM o \gset
+UPDATE idempotency_keys SET headers = headers || '{"committed": true}'
+ WHERE account_id = :a AND key = 'pgbench-' || :j || '-' || :r AND status IS NULL AND headers->>'claim' = 'pgbench';
 END;
-UPDATE idempotency_keys SET status = 201, headers = '{}', body = '\x00' WHERE account_id = :a AND key = 'pgbench-' || :j || '-' || :r;
 SELECT id, number, status, subtotal, allowance_applied, payroll_deduction, created_at FROM orders WHERE id = :o;
+UPDATE idempotency_keys SET status = 201, headers = '{}', body = '\x00' WHERE account_id = :a AND key = 'pgbench-' || :j || '-' || :r;

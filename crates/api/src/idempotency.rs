@@ -9,12 +9,15 @@
 //! run, so a revoked token never reaches a stored response. Keys are per account and expire after a day. Operations that honour
 //! the key document it with the [`IdempotencyKey`] parameter.
 //!
-//! Through a database restart: a run's claim on its key names the run (a
-//! token), and every later write of the run to the key store names it too.
-//! A failure before the run's transaction committed releases the key (a
-//! retry runs the request again); a failure after it (`write::commit` calls
-//! [`note_commit`]) keeps the key, marked lost, and a retry is told the
-//! request was carried out (409) instead of running it twice. Storing the
+//! Through a database restart or a crash: a run's claim on its key names the
+//! run (a token), and every later write of the run to the key store names it
+//! too. `write::commit` marks the claim committed inside the request's own
+//! transaction ([`mark_committed`]), so the key store knows that the request
+//! took effect exactly when it did, even if the process dies or the commit's
+//! answer is lost right after. A failure before the commit releases the key
+//! (a retry runs the request again); a failure after it keeps the key,
+//! marked lost, and a retry is told the request was carried out (409)
+//! instead of running it twice. Storing the
 //! response or releasing the key is tried again in the background while the
 //! database is unavailable. A claim has a lease, renewed while its run goes
 //! on: a claim that could not be released (its process died, the database
@@ -29,8 +32,6 @@ use poem_openapi::registry::MetaParamIn;
 use poem_openapi::registry::MetaSchema;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use storage::StorageError;
 use storage::idempotency::{self, Begin};
@@ -85,16 +86,18 @@ struct Claim {
 }
 
 tokio::task_local! {
-    /// Whether the current request's transaction committed (set by
-    /// `write::commit` through [`note_commit`]).
-    static COMMITTED: Arc<AtomicBool>;
+    /// The claim of the current request's run, for [`mark_committed`].
+    static CLAIM: Claim;
 }
 
-/// Notes that the current request's transaction committed: a failure after
-/// this keeps its `Idempotency-Key` (marked lost) instead of releasing it,
-/// so a retry does not run the request again.
-pub fn note_commit() {
-    let _ = COMMITTED.try_with(|committed| committed.store(true, Ordering::SeqCst));
+/// Marks the current request's `Idempotency-Key` committed in `tx`, the
+/// request's own transaction, just before it commits (`write::commit`
+/// calls it): a failure after the commit then keeps the key instead of
+/// releasing it, so a retry does not run the request again. Nothing
+/// without a key.
+pub async fn mark_committed(tx: &mut storage::Connection) -> Result<(), StorageError> {
+    let Ok(claim) = CLAIM.try_with(Claim::clone) else { return Ok(()) };
+    idempotency::mark_committed(tx, claim.account_id, &claim.key, &claim.token).await
 }
 
 /// Runs the handler, renewing the claim's lease every third of it while the
@@ -145,15 +148,13 @@ where
     });
 }
 
-/// Releases the claim, or marks it lost when the run `committed` (see
-/// `storage::idempotency::abandon`), as [`persist`] runs it.
-fn release(pool: &storage::PgPool, claim: &Claim, committed: bool) -> impl Fn() -> ReleaseFuture + Send + 'static {
+/// Releases the claim, or marks it lost when the run's transaction
+/// committed (see `storage::idempotency::abandon`), as [`persist`] runs it.
+fn release(pool: &storage::PgPool, claim: &Claim) -> impl Fn() -> ReleaseFuture + Send + 'static {
     let (pool, claim) = (pool.clone(), claim.clone());
     move || {
         let (pool, claim) = (pool.clone(), claim.clone());
-        Box::pin(
-            async move { idempotency::abandon(&pool, claim.account_id, &claim.key, &claim.token, committed).await },
-        )
+        Box::pin(async move { idempotency::abandon(&pool, claim.account_id, &claim.key, &claim.token).await })
     }
 }
 
@@ -243,7 +244,7 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             Err(e) => {
                 // The claim may have been stored although the answer was
                 // lost: release it, or a retry would wait out the lease.
-                persist("release an idempotency key", release(&state.pool, &claim, false)).await;
+                persist("release an idempotency key", release(&state.pool, &claim)).await;
                 return Ok(problem(ApiError::from(e)));
             }
             Ok(Begin::Mismatch) => {
@@ -271,8 +272,7 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         }
 
         req.set_body(Body::from(body));
-        let committed = Arc::new(AtomicBool::new(false));
-        let run = COMMITTED.scope(committed.clone(), self.inner.call(req));
+        let run = CLAIM.scope(claim.clone(), self.inner.call(req));
         let resp = match renewing(&state.pool, &claim, run).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
@@ -285,8 +285,7 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         // transaction committed keeps the key (see `idempotency::abandon`).
         let status = resp.status();
         if !status.is_success() {
-            let committed = committed.load(Ordering::SeqCst);
-            persist("release an idempotency key", release(&state.pool, &claim, committed)).await;
+            persist("release an idempotency key", release(&state.pool, &claim)).await;
             let mut resp = resp;
             resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("false"));
             return Ok(resp);

@@ -108,13 +108,14 @@ pub async fn begin(state: &AppState) -> ApiResult<Transaction> {
     Ok(state.pool.begin().await.map_err(StorageError::from)?)
 }
 
-/// Commits a write. Under an `Idempotency-Key`, the request is noted as
-/// having taken effect, so a failure after this (its read-back) keeps the
-/// key instead of letting a retry run the request again (see
-/// `crate::idempotency`).
-pub async fn commit(tx: Transaction) -> ApiResult<()> {
+/// Commits a write. Under an `Idempotency-Key`, the key is marked
+/// committed in the same transaction (one more statement), so a failure
+/// after this (its read-back, a lost answer to the commit, the process
+/// dying) keeps the key instead of letting a retry run the request again
+/// (see `crate::idempotency`).
+pub async fn commit(mut tx: Transaction) -> ApiResult<()> {
+    crate::idempotency::mark_committed(&mut tx).await?;
     tx.commit().await.map_err(StorageError::from)?;
-    crate::idempotency::note_commit();
     Ok(())
 }
 

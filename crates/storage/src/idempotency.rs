@@ -2,15 +2,21 @@
 //!
 //! A key is claimed by one run of its request. While that run is in flight
 //! (`status` NULL) the row's `headers` hold the claim: the run's own token
-//! (`claim`), and, once the run has answered an error after its transaction
-//! committed, `lost`. Once the run has answered and its response is kept,
-//! `headers` are the headers the response is replayed with.
+//! (`claim`); `committed`, written by [`mark_committed`] inside the run's own
+//! transaction, so it is stored exactly when the request took effect; and
+//! `lost`, once the run has answered an error after its transaction
+//! committed. Once the run has answered and its response is kept, `headers`
+//! are the headers the response is replayed with.
 //!
 //! A claim has a lease, counted from `created_at` (when the claim was made,
 //! or last renewed by its run: see [`renew`]). A claim not renewed within the
 //! lease (its process died, or its run could not release the key) is taken
-//! over by a retry of the same request. A claim marked lost is never run
-//! again: its request took effect, and no response can be replayed.
+//! over by a retry of the same request, unless its transaction committed: a
+//! committed claim is never run again (its request took effect), and once
+//! its run is gone (lost, or its lease ran out) a retry learns that no
+//! response can be replayed. Because the mark commits with the request's own
+//! writes, a process that dies between its commit and storing the response
+//! leaves a key that refuses to run twice, not one a retry takes over.
 //! Every write of a run names its claim token, so a run whose claim was taken
 //! over changes nothing in the store.
 
@@ -31,7 +37,8 @@ pub enum Begin {
     /// Another run of the request holds the key and has not answered yet.
     InFlight,
     /// The run that held the key committed its transaction but answered an
-    /// error after it: what it did is done, and no response can be replayed.
+    /// error after it, or died before storing its response: what it did is
+    /// done, and no response can be replayed.
     Lost,
     /// Finished before: replay this response.
     Done { status: u16, headers: Value, body: Vec<u8> },
@@ -45,13 +52,15 @@ struct Stored {
     status: Option<i16>,
     headers: Value,
     body: Option<Vec<u8>>,
+    /// Whether the claim's lease ran out (its run is gone).
+    expired: bool,
 }
 
 /// Claims `key` for `account_id` under `claim` (a token of the caller's
 /// run), or reports how it was used. Keys older than a day count as unused;
-/// an in-flight claim not renewed within `lease` (and not lost) is taken
-/// over by the same request (another request with the key is still a
-/// mismatch).
+/// an in-flight claim not renewed within `lease` (whose transaction did not
+/// commit) is taken over by the same request (another request with the key
+/// is still a mismatch).
 pub async fn begin(
     pool: &PgPool,
     account_id: i64,
@@ -72,6 +81,7 @@ pub async fn begin(
                 WHERE idempotency_keys.created_at < now() - interval '1 day' \
                    OR (idempotency_keys.status IS NULL \
                        AND idempotency_keys.request_hash = EXCLUDED.request_hash \
+                       AND idempotency_keys.headers->'committed' IS NULL \
                        AND idempotency_keys.headers->'lost' IS NULL \
                        AND idempotency_keys.created_at < now() - make_interval(secs => $5))",
         )
@@ -86,17 +96,23 @@ pub async fn begin(
             return Ok(Begin::New);
         }
         let row: Option<Stored> = sqlx::query_as(
-            "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+            "SELECT request_hash, status, headers, body, created_at < now() - make_interval(secs => $3) AS expired \
+             FROM idempotency_keys WHERE account_id = $1 AND key = $2",
         )
         .bind(account_id)
         .bind(key)
+        .bind(lease.as_secs_f64())
         .fetch_optional(pool)
         .await?;
         return Ok(match row {
             // Released in between: a retry may claim it now.
             None => continue,
             Some(s) if s.request_hash != request_hash => Begin::Mismatch,
-            Some(Stored { status: None, headers, .. }) if headers.get("lost").is_some() => Begin::Lost,
+            Some(Stored { status: None, headers, expired, .. })
+                if headers.get("lost").is_some() || (expired && headers.get("committed").is_some()) =>
+            {
+                Begin::Lost
+            }
             Some(Stored { status: None, .. }) => Begin::InFlight,
             Some(Stored { status: Some(status), headers, body, .. }) => {
                 Begin::Done { status: u16::try_from(status).unwrap_or(500), headers, body: body.unwrap_or_default() }
@@ -147,19 +163,43 @@ pub async fn finish(
     Ok(())
 }
 
+/// Marks the claim `claim` on `key` as committed, inside the run's own
+/// transaction (`conn` is it): the mark is stored if and only if the
+/// request's writes are, whatever happens to the process or the connection
+/// after the commit (see the module's documentation).
+pub async fn mark_committed(conn: &mut crate::Connection, account_id: i64, key: &str, claim: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE idempotency_keys SET headers = headers || '{\"committed\": true}' \
+         WHERE account_id = $1 AND key = $2 AND status IS NULL AND headers->>'claim' = $3",
+    )
+    .bind(account_id)
+    .bind(key)
+    .bind(claim)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The run that holds `key` under `claim` answered without a response to
 /// keep (a refusal, or a failure worth retrying). When its transaction did
 /// not commit, the key is released: a retry runs the request again. When
-/// it did (`committed`), the key is kept, marked lost: a retry must not run
+/// it did (the claim is marked committed, also when the commit's answer
+/// was lost on the way), the key is kept, marked lost: a retry must not run
 /// it again, and learns that it was carried out ([`Begin::Lost`]).
-pub async fn abandon(pool: &PgPool, account_id: i64, key: &str, claim: &str, committed: bool) -> Result<()> {
-    let statement = if committed {
-        "UPDATE idempotency_keys SET headers = headers || '{\"lost\": true}' \
-         WHERE account_id = $1 AND key = $2 AND status IS NULL AND headers->>'claim' = $3"
-    } else {
-        "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND status IS NULL AND headers->>'claim' = $3"
-    };
-    sqlx::query(statement).bind(account_id).bind(key).bind(claim).execute(pool).await?;
+pub async fn abandon(pool: &PgPool, account_id: i64, key: &str, claim: &str) -> Result<()> {
+    sqlx::query(
+        "WITH released AS (DELETE FROM idempotency_keys \
+                            WHERE account_id = $1 AND key = $2 AND status IS NULL AND headers->>'claim' = $3 \
+                              AND headers->'committed' IS NULL) \
+         UPDATE idempotency_keys SET headers = headers || '{\"lost\": true}' \
+          WHERE account_id = $1 AND key = $2 AND status IS NULL AND headers->>'claim' = $3 \
+            AND headers->'committed' IS NOT NULL",
+    )
+    .bind(account_id)
+    .bind(key)
+    .bind(claim)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -208,17 +248,34 @@ mod tests {
         let a = account(&pool).await;
         assert_eq!(begin(&pool, a, "k", b"one", "run-1", LEASE).await.unwrap(), Begin::New);
         // Another run's token releases nothing.
-        abandon(&pool, a, "k", "run-2", false).await.unwrap();
+        abandon(&pool, a, "k", "run-2").await.unwrap();
         assert_eq!(begin(&pool, a, "k", b"one", "run-2", LEASE).await.unwrap(), Begin::InFlight);
-        abandon(&pool, a, "k", "run-1", false).await.unwrap();
+        abandon(&pool, a, "k", "run-1").await.unwrap();
         assert_eq!(begin(&pool, a, "k", b"one", "run-2", LEASE).await.unwrap(), Begin::New);
+    }
+
+    /// What the run's own transaction does with the claim: marks it and
+    /// commits, or marks it and rolls back (the request's writes failed).
+    async fn run_transaction(pool: &PgPool, a: i64, key: &str, claim: &str, commits: bool) {
+        let mut tx = pool.begin().await.unwrap();
+        mark_committed(&mut tx, a, key, claim).await.unwrap();
+        if commits {
+            tx.commit().await.unwrap();
+        } else {
+            tx.rollback().await.unwrap();
+        }
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_failure_after_the_commit_keeps_the_key_as_lost(pool: PgPool) {
         let a = account(&pool).await;
         assert_eq!(begin(&pool, a, "k", b"one", "run-1", LEASE).await.unwrap(), Begin::New);
-        abandon(&pool, a, "k", "run-1", true).await.unwrap();
+        run_transaction(&pool, a, "k", "run-1", true).await;
+        // Another run's token marks and releases nothing.
+        run_transaction(&pool, a, "k", "run-2", true).await;
+        abandon(&pool, a, "k", "run-2").await.unwrap();
+        assert_eq!(begin(&pool, a, "k", b"one", "run-2", LEASE).await.unwrap(), Begin::InFlight);
+        abandon(&pool, a, "k", "run-1").await.unwrap();
         assert_eq!(begin(&pool, a, "k", b"one", "run-2", LEASE).await.unwrap(), Begin::Lost);
         // Not even after the lease: the request took effect.
         expire(&pool, a, "k").await;
@@ -242,11 +299,44 @@ mod tests {
         expire(&pool, a, "k").await;
         renew(&pool, a, "k", "run-1").await.unwrap();
         finish(&pool, a, "k", "run-1", 201, &json!({}), b"first").await.unwrap();
-        abandon(&pool, a, "k", "run-1", false).await.unwrap();
+        abandon(&pool, a, "k", "run-1").await.unwrap();
         renew(&pool, a, "k", "run-2").await.unwrap();
         assert_eq!(begin(&pool, a, "k", b"one", "run-3", LEASE).await.unwrap(), Begin::InFlight);
         finish(&pool, a, "k", "run-2", 201, &json!({}), b"second").await.unwrap();
         let done = begin(&pool, a, "k", b"one", "run-3", LEASE).await.unwrap();
         assert_eq!(done, Begin::Done { status: 201, headers: json!({}), body: b"second".to_vec() });
+    }
+
+    /// A process that dies between its commit and storing the response (no
+    /// `finish`, no `abandon`) leaves a key that never runs again: in flight
+    /// while its lease lasts, then lost; never taken over.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_run_that_dies_after_its_commit_is_never_run_again(pool: PgPool) {
+        let a = account(&pool).await;
+        assert_eq!(begin(&pool, a, "k", b"one", "run-1", LEASE).await.unwrap(), Begin::New);
+        run_transaction(&pool, a, "k", "run-1", true).await;
+        assert_eq!(begin(&pool, a, "k", b"one", "run-2", LEASE).await.unwrap(), Begin::InFlight);
+        expire(&pool, a, "k").await;
+        assert_eq!(begin(&pool, a, "k", b"one", "run-2", LEASE).await.unwrap(), Begin::Lost);
+        assert_eq!(begin(&pool, a, "k", b"one", "run-3", LEASE).await.unwrap(), Begin::Lost);
+        assert_eq!(begin(&pool, a, "k", b"two", "run-3", LEASE).await.unwrap(), Begin::Mismatch);
+        // Its response, stored late (the database came back), is replayed.
+        finish(&pool, a, "k", "run-1", 201, &json!({}), b"late").await.unwrap();
+        let done = begin(&pool, a, "k", b"one", "run-4", LEASE).await.unwrap();
+        assert_eq!(done, Begin::Done { status: 201, headers: json!({}), body: b"late".to_vec() });
+    }
+
+    /// A mark in a transaction that rolled back is no mark: the key is
+    /// released for a retry, and an expired claim is taken over.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_mark_rolled_back_with_its_transaction_marks_nothing(pool: PgPool) {
+        let a = account(&pool).await;
+        assert_eq!(begin(&pool, a, "k", b"one", "run-1", LEASE).await.unwrap(), Begin::New);
+        run_transaction(&pool, a, "k", "run-1", false).await;
+        expire(&pool, a, "k").await;
+        assert_eq!(begin(&pool, a, "k", b"one", "run-2", LEASE).await.unwrap(), Begin::New);
+        run_transaction(&pool, a, "k", "run-2", false).await;
+        abandon(&pool, a, "k", "run-2").await.unwrap();
+        assert_eq!(begin(&pool, a, "k", b"one", "run-3", LEASE).await.unwrap(), Begin::New);
     }
 }

@@ -359,8 +359,9 @@ async fn a_checkout_is_a_fixed_number_of_statements_whatever_the_basket(pool: Pg
     }
     // The idempotency claim; BEGIN, the campaign with the basket lock, its
     // lines with the history, locations and number, the order's one write,
-    // COMMIT; the order read back; the idempotency record.
-    assert_eq!(counts, [8, 8], "statements per checkout of 1 and of 5 lines");
+    // the key marked committed, COMMIT; the order read back; the idempotency
+    // record.
+    assert_eq!(counts, [9, 9], "statements per checkout of 1 and of 5 lines");
     assert_money_reconciles(&app).await;
 }
 
@@ -556,4 +557,52 @@ async fn racing_requests_keep_limits_and_money_exact(pool: PgPool) {
     ids.dedup();
     assert_eq!(ids.len(), 1, "one key answered with orders {ids:?}");
     assert_money_reconciles(&app).await;
+}
+
+/// The checkout's transaction marks its `Idempotency-Key` committed, seen
+/// here from inside that transaction at its commit (a deferred trigger on
+/// the order): so a process that dies between the commit and storing the
+/// response leaves a key that never runs the checkout again. What such a
+/// death leaves behind (the key as it was at the commit, its lease run out)
+/// is then retried with the basket full again: 409, no second order.
+#[sqlx::test(migrator = "storage::MIGRATOR")]
+async fn a_checkout_marks_its_key_committed_in_its_own_transaction(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let w = World::build(&app).await;
+    let c = w.acme_campaign;
+    let item = app.offer_product(w.acme, c, None).await;
+    app.configure(c, "company_allowance = NULL").await;
+    let (shopper, _) = app.login("acme_shopper").await;
+    set(&app, &shopper, c, item, 1).await.expect(200);
+    sqlx::raw_sql(
+        "CREATE TABLE seen_at_commit (headers jsonb, status smallint); \
+         CREATE FUNCTION see_key() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           INSERT INTO seen_at_commit SELECT headers, status FROM idempotency_keys WHERE key = 'crash-1'; \
+           RETURN NULL; END $$; \
+         CREATE CONSTRAINT TRIGGER see_key AFTER INSERT ON orders DEFERRABLE INITIALLY DEFERRED \
+           FOR EACH ROW EXECUTE FUNCTION see_key();",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    checkout(&app, &shopper, c, "crash-1", json!({})).await.expect(201);
+    let (seen, status): (Value, Option<i16>) =
+        sqlx::query_as("SELECT headers, status FROM seen_at_commit").fetch_one(&app.pool).await.unwrap();
+    assert_eq!((seen["committed"].clone(), status), (json!(true), None), "the key at the commit: {seen}");
+
+    sqlx::query(
+        "UPDATE idempotency_keys SET status = NULL, body = NULL, headers = $1, created_at = now() - interval '1 minute' \
+         WHERE key = 'crash-1'",
+    )
+    .bind(&seen)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    set(&app, &shopper, c, item, 1).await.expect(200);
+    let orders = || sqlx::query_scalar::<_, i64>("SELECT count(*) FROM orders").fetch_one(&app.pool);
+    let before = orders().await.unwrap();
+    let r = checkout(&app, &shopper, c, "crash-1", json!({})).await;
+    r.expect(409);
+    assert!(r.text.contains("carried out"), "{}", r.text);
+    assert_eq!(orders().await.unwrap(), before, "a second order from one key");
 }
