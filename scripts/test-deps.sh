@@ -15,6 +15,11 @@ fi
 python3 -c 'import aiosmtpd' || { log "aiosmtpd is not importable after pip install"; exit 1; }
 
 chromium="${CHROMIUM:-}"
+# A CHROMIUM that names nothing runnable would only fail the report page test much later.
+if [[ -n "$chromium" ]] && ! command -v "$chromium" >/dev/null 2>&1; then
+    log "CHROMIUM=$chromium is not a runnable binary; looking for Chromium instead"
+    chromium=""
+fi
 if [[ -z "$chromium" ]]; then
     for candidate in chromium chromium-browser google-chrome-stable google-chrome; do
         if command -v "$candidate" >/dev/null 2>&1; then
@@ -28,7 +33,8 @@ if [[ -z "$chromium" ]]; then
         sudo=""
         [[ "$(id -u)" == 0 ]] || sudo="sudo"
         log "installing Debian's chromium (the report page test's browser)"
-        if ! $sudo apt-get install -y -qq chromium >&2 2>/dev/null; then
+        # The first try is quiet (it fails when the package lists are stale); the second says why.
+        if ! $sudo apt-get install -y -qq chromium >/dev/null 2>&1; then
             $sudo apt-get update -qq >&2
             $sudo apt-get install -y -qq chromium >&2
         fi
