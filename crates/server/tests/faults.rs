@@ -770,3 +770,38 @@ async fn sigterm_exits_within_the_shutdown_timeout_even_when_a_request_hangs() {
     assert_eq!(after, before, "a request cut at the timeout wrote its change");
     db.close().await;
 }
+
+/// Connections that sat in the pool while PostgreSQL restarted are tested
+/// before they are handed out (they were idle for longer than
+/// `storage::db::IDLE_PING`), so the reads right after the restart get
+/// working ones: no request fails for a connection that died while idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connections_that_died_while_idle_fail_no_request() {
+    let pg = Postgres::primary("idle-restart");
+    let serve = Arc::new(serve_demo(&pg, &[("WORKERS", "0".to_owned())]).await);
+    let token = serve.login(SHOPPERS[0], SHOPPER_PASSWORD).await;
+    // Reads at once, so the pool holds several connections, all idle after.
+    let reads = |serve: Arc<Serve>, token: String| async move {
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (serve, token) = (serve.clone(), token.clone());
+                tokio::spawn(async move { serve.call("GET", "/api/v1/orders", Some(&token), &[], None).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(describe(&task.await.unwrap()));
+        }
+        answers
+    };
+    let before = reads(serve.clone(), token.clone()).await;
+    assert!(before.iter().all(|a| a == "200"), "before the restart: {before:?}");
+    let idle_since = Instant::now();
+    pg.restart();
+    // A restart takes longer than the bound on its own; waited out if not.
+    if let Some(rest) = storage::db::IDLE_PING.checked_sub(idle_since.elapsed()) {
+        tokio::time::sleep(rest + Duration::from_millis(50)).await;
+    }
+    let after = reads(serve.clone(), token).await;
+    assert!(after.iter().all(|a| a == "200"), "the reads right after the restart: {after:?}\n{}", serve.log_tail(20));
+}

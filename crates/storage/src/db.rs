@@ -30,17 +30,25 @@ pub async fn ensure_database(url: &str) -> Result<()> {
     Ok(())
 }
 
+/// How long a connection may sit idle in the pool and still be handed out
+/// untested. Past it, it is pinged first (and replaced if the ping fails).
+/// HikariCP's `aliveBypassWindowMs` makes the same trade with the same 500 ms.
+pub const IDLE_PING: Duration = Duration::from_millis(500);
+
 /// Opens a pool. Sessions run in UTC so timestamps never depend on the server's zone.
 ///
-/// Connections are not pinged when taken from the pool (sqlx's default is
-/// to ping each one first). That ping was a round trip of its own on the
-/// request's path at every acquire: one of a read by id's two, four of a
-/// checkout's twelve (sqlx still pings each connection when it is given
-/// back, after the response). A connection that died while idle
-/// (PostgreSQL restarted) fails its next statement instead: a
-/// connection-class error, answered 503 (retry) and never a write half
-/// done, and the broken connection is dropped, so the pool opens a fresh
-/// one (the fault tests restart PostgreSQL under checkouts).
+/// A connection taken from the pool is pinged only when it sat idle for more
+/// than [`IDLE_PING`] (sqlx's default pings every one). That ping was a
+/// round trip of its own on the request's path at every acquire: one of a
+/// read by id's two, four of a checkout's twelve (sqlx still pings each
+/// connection when it is given back, after the response). Under load a
+/// connection is back in use within milliseconds and never pinged. A
+/// connection that died while idle (PostgreSQL restarted) has been idle for
+/// at least the restart when it is next wanted: its ping fails, the pool
+/// opens a fresh one, and no request sees the dead one (the fault tests
+/// restart PostgreSQL with idle connections and under checkouts). One that
+/// dies while in use fails its statement: a connection-class error,
+/// answered 503 (retry) and never a write half done.
 pub async fn connect(url: &str, config: &PoolConfig) -> Result<PgPool> {
     let options = PgConnectOptions::from_str(url)?
         .options([("timezone", "UTC")])
@@ -49,6 +57,14 @@ pub async fn connect(url: &str, config: &PoolConfig) -> Result<PgPool> {
         .max_connections(config.max_connections)
         .acquire_timeout(config.acquire_timeout)
         .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > IDLE_PING {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await?;
     Ok(pool)
