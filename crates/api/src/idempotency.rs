@@ -21,7 +21,9 @@
 //! response or releasing the key is tried again in the background while the
 //! database is unavailable. A claim has a lease, renewed while its run goes
 //! on: a claim that could not be released (its process died, the database
-//! stayed away) frees itself after [`LEASE`] for a retry of the same request.
+//! stayed away) frees itself after [`LEASE`] for a retry of the same request,
+//! unless its transaction committed: then the retry is told, after the lease,
+//! that the request was carried out.
 
 use crate::error::{ApiError, FieldError};
 use crate::params::{Param, ParamDoc};
